@@ -1,0 +1,74 @@
+// Two kinds of bundle: the extension (Node, CommonJS, `vscode` external) and one browser bundle per
+// webview app. Type checking is separate (`npm run typecheck`); esbuild only strips types.
+import * as esbuild from 'esbuild';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+/** Also bundle the integration tests, which run inside the extension host next to the extension. */
+const tests = process.argv.includes('--tests');
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+
+/** Every folder in webview/ with a main.ts is one webview app. */
+const webviewApps = fs.readdirSync(path.join(root, 'webview'), { withFileTypes: true })
+  .filter((d) => d.isDirectory() && fs.existsSync(path.join(root, 'webview', d.name, 'main.ts')))
+  .map((d) => d.name);
+
+const common = {
+  bundle: true,
+  minify: production,
+  sourcemap: production ? 'linked' : 'inline',
+  logLevel: 'warning',
+  absWorkingDir: root,
+};
+
+const builds = [
+  {
+    ...common,
+    entryPoints: { extension: 'src/extension.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+    // sql.js ships its WebAssembly next to the JS; it is copied beside the bundle below.
+  },
+  {
+    ...common,
+    entryPoints: Object.fromEntries(webviewApps.map((app) => [app, `webview/${app}/main.ts`])),
+    outdir: 'dist/webview',
+    platform: 'browser',
+    format: 'iife',
+    target: 'chrome120',
+    loader: { '.css': 'text' },
+  },
+];
+
+if (tests) {
+  const testFiles = fs.readdirSync(path.join(root, 'test/integration')).filter((f) => f.endsWith('.ts'));
+  builds.push({
+    ...common,
+    entryPoints: testFiles.map((f) => `test/integration/${f}`),
+    outdir: 'out/test/integration',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode', 'mocha'],
+  });
+}
+
+function copyAssets() {
+  fs.mkdirSync(path.join(root, 'dist'), { recursive: true });
+  fs.copyFileSync(path.join(root, 'node_modules/sql.js/dist/sql-wasm.wasm'), path.join(root, 'dist/sql-wasm.wasm'));
+}
+
+if (watch) {
+  copyAssets();
+  for (const options of builds) await (await esbuild.context(options)).watch();
+} else {
+  fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
+  fs.rmSync(path.join(root, 'out'), { recursive: true, force: true });
+  copyAssets();
+  await Promise.all(builds.map((options) => esbuild.build(options)));
+}

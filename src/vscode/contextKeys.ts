@@ -1,0 +1,13 @@
+import * as vscode from 'vscode';
+
+/** The context keys package.json `when` clauses read; the only place that sets them. */
+export enum ContextKey {
+  Connected = 'mlflow.connected',
+  ReadOnlyStore = 'mlflow.readOnlyStore',
+  RegistryEmpty = 'mlflow.registryEmpty',
+  ServersRunning = 'mlflow.serversRunning',
+}
+
+export function setContext(key: ContextKey, value: boolean | string): Thenable<unknown> {
+  return vscode.commands.executeCommand('setContext', key, value);
+}

@@ -1,0 +1,89 @@
+import { chromium, type BrowserContext, type FrameLocator, type Locator, type Page } from 'playwright-core';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+/**
+ * One real VS Code workbench (code-server, started by test/run.mjs with the packaged .vsix installed)
+ * in Debian's Chromium. Selectors are the workbench's own ARIA roles and classes.
+ */
+export class Workbench {
+  private constructor(
+    readonly page: Page,
+    private readonly context: BrowserContext,
+    private readonly profile: string,
+  ) {}
+
+  static async open(folder: string, options: { theme?: 'dark' | 'light' | 'hc' } = {}): Promise<Workbench> {
+    const url = process.env.VSC_URL;
+    if (!url) throw new Error('VSC_URL is not set: run the e2e tier through `npm test`');
+    const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'mlflow-e2e-chrome-'));
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      headless: true,
+      viewport: { width: 1400, height: 860 },
+      colorScheme: options.theme === 'light' ? 'light' : 'dark',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync'],
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(30_000);
+    await page.goto(`${url}?folder=${encodeURIComponent(folder)}`);
+    await page.locator('.monaco-workbench').waitFor();
+    await page.locator('.statusbar').waitFor();
+    return new Workbench(page, context, profile);
+  }
+
+  async close(): Promise<void> {
+    await this.context.close();
+    fs.rmSync(this.profile, { recursive: true, force: true });
+  }
+
+  /** Runs a command from the palette by its full title, e.g. "MLflow: Refresh". */
+  async runCommand(title: string): Promise<void> {
+    await this.page.keyboard.press('F1');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`>${title}`);
+    await this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+    await this.page.keyboard.press('Enter');
+  }
+
+  async openMlflowContainer(): Promise<void> {
+    await this.page.getByRole('tab', { name: /^MLflow/ }).click();
+    await this.viewPane('Runs').waitFor();
+  }
+
+  /** The header of a view in the side bar, by its name. */
+  viewPane(name: string): Locator {
+    return this.page.locator('.part.sidebar .pane-header', { hasText: name });
+  }
+
+  treeItem(name: string | RegExp): Locator {
+    return this.page.getByRole('treeitem', { name }).first();
+  }
+
+  /** The content of the active webview panel. */
+  webview(): FrameLocator {
+    return this.page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  }
+
+  async screenshot(name: string): Promise<void> {
+    const dir = path.join(process.env.E2E_STATE_DIR ?? '.test-state/e2e', 'shots');
+    fs.mkdirSync(dir, { recursive: true });
+    await this.page.screenshot({ path: path.join(dir, `${name}.png`) });
+  }
+}
+
+/** A fresh copy of the demo workspace for one suite. */
+export function demoWorkspace(name: string): string {
+  const source = process.env.E2E_DEMO_DIR ?? path.resolve('demo');
+  const target = path.join(process.env.E2E_STATE_DIR ?? '.test-state/e2e', 'workspaces', name);
+  fs.rmSync(target, { recursive: true, force: true });
+  fs.cpSync(source, target, { recursive: true });
+  for (const entry of fs.readdirSync(target, { recursive: true }) as string[]) {
+    const file = path.join(target, entry);
+    fs.chmodSync(file, fs.statSync(file).isDirectory() ? 0o755 : 0o644);
+  }
+  return target;
+}

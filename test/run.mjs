@@ -1,0 +1,137 @@
+// `npm test`: every tier in one run, ending with one `N passed, N failed` line that sums them all.
+//   checks       lint, type checks (extension and webviews), the production build and the .vsix
+//   unit         plain mocha on the pure core (test/unit)
+//   integration  mocha inside the real VS Code extension host (code-server), extension loaded from source
+//   e2e          Playwright in Debian's Chromium clicking through the real workbench, with the packaged
+//                .vsix installed into code-server the way a user installs it
+// Options: --only unit|integration|e2e|checks (repeatable), --keep (leave the state folder for a look).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ensureDependencies, ensureHarness } from '../scripts/setup.mjs';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const state = path.join(root, '.test-state');
+const args = process.argv.slice(2);
+const only = args.flatMap((a, i) => (a === '--only' ? [args[i + 1]] : []));
+const wanted = (tier) => only.length === 0 || only.includes(tier);
+const totals = { passed: 0, failed: 0 };
+const failures = [];
+
+function record(name, passed, failed) {
+  totals.passed += passed;
+  totals.failed += failed;
+  if (failed > 0) failures.push(`${name}: ${failed} failed`);
+}
+
+/** Runs a command, streaming its output, and resolves with its exit code and captured output. */
+function run(command, commandArgs, options = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(command, commandArgs, { cwd: root, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const take = (stream, sink) => stream.on('data', (chunk) => { output += chunk; sink.write(chunk); });
+    take(child.stdout, process.stdout);
+    take(child.stderr, process.stderr);
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+async function check(name, command, commandArgs) {
+  console.log(`\n== check: ${name}`);
+  const { code } = await run(command, commandArgs);
+  record(`check ${name}`, code === 0 ? 1 : 0, code === 0 ? 0 : 1);
+  return code === 0;
+}
+
+/** Mocha's spec reporter ends with "N passing" / "N failing"; a crash before that counts as one failure. */
+function mochaCounts({ code, output }) {
+  const passing = Number(/(\d+) passing/.exec(output)?.[1] ?? 0);
+  const failing = Number(/(\d+) failing/.exec(output)?.[1] ?? 0);
+  return { passed: passing, failed: failing || (code === 0 ? 0 : 1) };
+}
+
+const mocha = path.join(root, 'node_modules/mocha/bin/mocha.js');
+
+async function main() {
+  ensureDependencies();
+  if (wanted('integration') || wanted('e2e')) ensureHarness();
+  fs.mkdirSync(state, { recursive: true });
+
+  let vsix;
+  if (wanted('checks') || wanted('e2e')) {
+    console.log('\n== checks');
+    await check('lint', 'npx', ['eslint', '.']);
+    await check('typecheck extension', 'npx', ['tsc', '--noEmit', '-p', '.']);
+    await check('typecheck webviews', 'npx', ['tsc', '--noEmit', '-p', 'webview']);
+    if (await check('package .vsix (production build)', 'npm', ['run', '-s', 'package'])) {
+      vsix = path.join(root, 'dist-vsix/mlflow-workbench.vsix');
+    }
+  }
+
+  if (wanted('unit')) {
+    console.log('\n== unit (plain mocha)');
+    const counts = mochaCounts(await run('node', [mocha]));
+    record('unit', counts.passed, counts.failed);
+  }
+
+  if (wanted('integration') || wanted('e2e')) {
+    const { startCodeServer, copyWorkspace, installVsix } = await import('./harness/codeServer.mjs');
+    const fakeMlflow = path.join(root, 'test/support/fake-mlflow');
+    const env = { PATH: `${fakeMlflow}:${process.env.PATH}`, MLFLOW_TRACKING_URI: '' };
+
+    if (wanted('integration')) {
+      console.log('\n== integration (real VS Code extension host)');
+      // A development build (with the integration tests bundled) loaded from source.
+      const built = await run('node', ['scripts/build.mjs', '--tests']);
+      if (built.code !== 0) {
+        record('integration build', 0, 1);
+      } else {
+        const { runExtensionHostTests } = await import('./harness/extensionHostTests.mjs');
+        const dir = path.join(state, 'integration');
+        fs.rmSync(dir, { recursive: true, force: true });
+        const folder = copyWorkspace(path.join(root, 'demo'), path.join(dir, 'workspace'));
+        const server = await startCodeServer({ stateDir: dir, env: { ...env, MLFLOW_WORKBENCH_TEST_STATE: dir } });
+        try {
+          const counts = await runExtensionHostTests({
+            serverUrl: server.url, extensionPath: root, testsPath: path.join(root, 'out/test/integration/index.js'), folder,
+          });
+          record('integration', counts.passed, counts.failed);
+        } finally {
+          await server.stop();
+        }
+      }
+    }
+
+    if (wanted('e2e')) {
+      console.log('\n== e2e (Playwright through the real workbench, packaged .vsix installed)');
+      if (!vsix) {
+        record('e2e (no .vsix to install)', 0, 1);
+      } else {
+        const dir = path.join(state, 'e2e');
+        fs.rmSync(dir, { recursive: true, force: true });
+        const installed = installVsix(dir, vsix);
+        console.log(`installed: ${installed.join(', ')}`);
+        const server = await startCodeServer({ stateDir: dir, env });
+        let counts;
+        try {
+          counts = mochaCounts(await run('node', [mocha, '--config', 'test/e2e/.mocharc.json'], {
+            env: { ...env, VSC_URL: server.url, E2E_STATE_DIR: dir, E2E_DEMO_DIR: path.join(root, 'demo') },
+          }));
+        } finally {
+          await server.stop();
+        }
+        record('e2e', counts.passed, counts.failed);
+      }
+    }
+  }
+
+  if (failures.length) console.log(`\nFailed: ${failures.join('; ')}`);
+  console.log(`\n${totals.passed} passed, ${totals.failed} failed`);
+  process.exitCode = totals.failed > 0 || totals.passed === 0 ? 1 : 0;
+}
+
+main().catch((error) => {
+  console.error(error);
+  console.log(`\n${totals.passed} passed, ${totals.failed + 1} failed`);
+  process.exitCode = 1;
+});
