@@ -10,7 +10,10 @@ export function activate(context: vscode.ExtensionContext): Workbench {
   return workbench;
 }
 
-export function deactivate(): void {
-  workbench?.dispose();
+/** Stops processes the extension started (a tracking server) and waits for them before VS Code exits. */
+export async function deactivate(): Promise<void> {
+  const current = workbench;
   workbench = undefined;
+  if (current && current.trackingServer.state !== 'stopped') await current.trackingServer.stop();
+  current?.dispose();
 }

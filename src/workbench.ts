@@ -1,27 +1,56 @@
 import * as vscode from 'vscode';
-import { ContextKey, setContext } from './vscode/contextKeys';
+import { ArtifactsFeature } from './artifacts/artifactsFeature';
+import { ConnectionFeature } from './connection/connectionFeature';
+import { Connections } from './connection/connections';
+import { createStoreFactory } from './connection/storeFactory';
+import { ExplorerFeature } from './explorer/explorerFeature';
+import { RunCommands } from './explorer/runCommands';
+import { TrackingServerFeature } from './trackingServer/trackingServerFeature';
 import { Disposer } from './vscode/disposer';
 import { Log } from './vscode/log';
 
 /**
  * The composition root: creates each service once and passes it to the features that need it through
- * their constructors. Features own their own disposables; this class owns the features.
- * Returned from `activate` so the integration tests can reach the live parts.
+ * their constructors. Features own their disposables; this class owns the features. Returned from
+ * `activate` so the integration tests can reach the live parts.
  */
 export class Workbench implements vscode.Disposable {
   private readonly disposer = new Disposer();
   readonly log: Log;
+  readonly connections: Connections;
+  readonly explorer: ExplorerFeature;
+  readonly runCommands: RunCommands;
+  readonly trackingServer: TrackingServerFeature;
+  /** Resolves when the first connection has been chosen (no network involved). */
+  readonly ready: Promise<void>;
 
   constructor(readonly context: vscode.ExtensionContext) {
-    this.log = this.disposer.track(new Log());
-    void setContext(ContextKey.Connected, false);
-    this.disposer.track(vscode.window.registerTreeDataProvider('mlflow.runs', new EmptyTree()));
-    this.disposer.track(vscode.window.registerTreeDataProvider('mlflow.models', new EmptyTree()));
-    this.disposer.track(vscode.commands.registerCommand('mlflow.showOutput', () => this.log.show()));
-    this.disposer.track(vscode.commands.registerCommand('mlflow.refresh', () => undefined));
-    this.disposer.track(vscode.commands.registerCommand('mlflow.connect', () => undefined));
-    this.disposer.track(vscode.commands.registerCommand('mlflow.connectLocalhost', () => undefined));
-    this.log.info('MLflow Workbench activated');
+    const track = <T extends vscode.Disposable>(item: T): T => this.disposer.track(item);
+    this.log = track(new Log());
+    this.connections = track(new Connections({
+      secrets: context.secrets,
+      workspaceState: context.workspaceState,
+      log: this.log,
+      createStore: createStoreFactory(context.extensionPath),
+    }));
+    track(new ConnectionFeature({ connections: this.connections, log: this.log }));
+    this.explorer = track(new ExplorerFeature({ activeStore: this.connections, log: this.log, workspaceState: context.workspaceState }));
+    this.runCommands = track(new RunCommands({
+      activeStore: this.connections,
+      model: this.explorer.model,
+      log: this.log,
+      selection: () => this.explorer.treeView.selection,
+    }));
+    track(new ArtifactsFeature({ activeStore: this.connections, log: this.log }));
+    this.trackingServer = track(new TrackingServerFeature({
+      activeStore: this.connections,
+      connections: this.connections,
+      log: this.log,
+      workspaceState: context.workspaceState,
+    }));
+    track(vscode.window.registerTreeDataProvider('mlflow.models', new EmptyTree()));
+    track(vscode.commands.registerCommand('mlflow.showOutput', () => this.log.show()));
+    this.ready = this.connections.initialize();
   }
 
   dispose(): void {

@@ -173,6 +173,8 @@ export interface Capabilities {
   loggedModels: boolean;
   sampledHistory: boolean;
   stages: boolean;
+  /** The server's MLflow version (`2.17.2`), when it tells; for the status bar and bug reports. */
+  serverVersion?: string;
 }
 
 /** A cancellation and timeout budget for one call. */

@@ -6,6 +6,8 @@ export enum ContextKey {
   ReadOnlyStore = 'mlflow.readOnlyStore',
   RegistryEmpty = 'mlflow.registryEmpty',
   ServersRunning = 'mlflow.serversRunning',
+  TrackingServerRunning = 'mlflow.trackingServerRunning',
+  RunsFiltered = 'mlflow.runsFiltered',
 }
 
 export function setContext(key: ContextKey, value: boolean | string): Thenable<unknown> {

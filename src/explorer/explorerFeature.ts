@@ -1,0 +1,202 @@
+import * as vscode from 'vscode';
+import type { ActiveStore } from '../connection/activeStore';
+import type { Log } from '../vscode/log';
+import { ContextKey, setContext } from '../vscode/contextKeys';
+import { Disposer } from '../vscode/disposer';
+import { settings } from '../vscode/settings';
+import { AutoRefresh } from './autoRefresh';
+import { describeError } from './errorMessages';
+import { quoteSearchKey } from './format';
+import type { ExplorerNode, LoadMoreNode } from './nodes';
+import { RunsModel } from './runsModel';
+import { RunsTreeProvider } from './runsTreeProvider';
+
+const FILTER_HISTORY_KEY = 'mlflow.runs.filterHistory';
+const PINNED_KEY = 'mlflow.experiments.pinned';
+const SORT_KEY = 'mlflow.runs.orderBy';
+const DEFAULT_ORDER = ['attributes.start_time DESC'];
+
+/**
+ * The Runs view: experiments → runs → params, metrics, tags, artifacts. Owns the tree view, its model,
+ * the live refresh and the view-level commands (filter, sort, search, load more). Run and experiment
+ * actions live in runCommands.ts.
+ */
+export class ExplorerFeature implements vscode.Disposable {
+  private readonly disposer = new Disposer();
+  readonly model: RunsModel;
+  readonly provider: RunsTreeProvider;
+  readonly treeView: vscode.TreeView<ExplorerNode>;
+  private readonly autoRefresh: AutoRefresh;
+
+  constructor(
+    private readonly deps: { activeStore: ActiveStore; log: Log; workspaceState: vscode.Memento },
+  ) {
+    const { activeStore, workspaceState } = deps;
+    this.model = this.disposer.track(new RunsModel(activeStore, {
+      pageSize: settings.pageSize(),
+      orderBy: workspaceState.get<string[]>(SORT_KEY, DEFAULT_ORDER),
+      showDeletedExperiments: false,
+      showDeletedRuns: false,
+      pinned: new Set(workspaceState.get<string[]>(PINNED_KEY, [])),
+    }));
+    this.provider = new RunsTreeProvider(this.model, activeStore, () => settings.keyMetric());
+    this.treeView = this.disposer.track(vscode.window.createTreeView('mlflow.runs', {
+      treeDataProvider: this.provider,
+      canSelectMany: true,
+      showCollapseAll: true,
+    }));
+    this.autoRefresh = this.disposer.track(new AutoRefresh(
+      () => this.model.refreshRunning(),
+      () => this.treeView.visible && this.model.hasRunningRuns(),
+      settings.refreshIntervalSeconds() * 1000,
+    ));
+    this.disposer.track(this.model.onDidChange(() => this.autoRefresh.kick()));
+    this.disposer.track(this.treeView.onDidChangeVisibility(() => this.autoRefresh.kick()));
+    this.disposer.track(activeStore.onDidChange(() => this.model.reset()));
+    this.disposer.track(vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration('mlflow.runs.pageSize')) this.model.setOptions({ pageSize: settings.pageSize() });
+      if (event.affectsConfiguration('mlflow.runs.keyMetric')) this.model.reset();
+      if (event.affectsConfiguration('mlflow.runs.refreshInterval')) this.autoRefresh.setInterval(settings.refreshIntervalSeconds() * 1000);
+    }));
+    this.updateDescription();
+
+    const register = (id: string, handler: (...args: never[]) => unknown) =>
+      this.disposer.track(vscode.commands.registerCommand(id, handler));
+    register('mlflow.refresh', () => this.model.reset());
+    register('mlflow.loadMoreRuns', (node: LoadMoreNode) => this.loadMore(node));
+    register('mlflow.filterRuns', () => this.filterRuns());
+    register('mlflow.clearRunFilter', () => this.applyFilter(undefined));
+    register('mlflow.sortRuns', () => this.sortRuns());
+    register('mlflow.searchExperiments', () => this.searchExperiments());
+    register('mlflow.clearExperimentSearch', () => this.setExperimentSearch(undefined));
+    register('mlflow.toggleDeleted', () => this.toggleDeleted());
+    register('mlflow.pinExperiment', (node: ExplorerNode) => this.setPinned(node, true));
+    register('mlflow.unpinExperiment', (node: ExplorerNode) => this.setPinned(node, false));
+  }
+
+  /** The runs selected in the view, or the one the context menu was opened on. */
+  selectedRuns(clicked?: ExplorerNode, all?: readonly ExplorerNode[]): ExplorerNode[] {
+    const nodes = all && all.length ? all : clicked ? [clicked] : this.treeView.selection;
+    return [...nodes];
+  }
+
+  private async loadMore(node: LoadMoreNode): Promise<void> {
+    await vscode.window.withProgress({ location: { viewId: 'mlflow.runs' } }, () => this.model.loadMore(node.experimentId));
+  }
+
+  /** Asks for an MLflow search filter, offering the recent ones; a bad filter keeps the previous one. */
+  async filterRuns(): Promise<void> {
+    const history = this.deps.workspaceState.get<string[]>(FILTER_HISTORY_KEY, []);
+    const current = this.model.viewOptions.filter;
+    const pick = vscode.window.createQuickPick();
+    pick.title = 'Filter runs (MLflow search syntax)';
+    pick.placeholder = "e.g. metrics.accuracy > 0.9 and params.solver = 'lbfgs'";
+    pick.value = current ?? '';
+    const items = (value: string): vscode.QuickPickItem[] => [
+      ...(value ? [{ label: value, description: 'apply this filter' }] : []),
+      ...history.filter((h) => h !== value).map((h) => ({ label: h, description: 'recent' })),
+      ...(current ? [{ label: '$(close) Clear filter', description: current, alwaysShow: true }] : []),
+    ];
+    pick.items = items(pick.value);
+    const disposables = [pick.onDidChangeValue((value) => (pick.items = items(value)))];
+    const chosen = await new Promise<string | undefined | null>((resolve) => {
+      disposables.push(pick.onDidAccept(() => {
+        const selected = pick.selectedItems[0];
+        resolve(selected?.label.startsWith('$(close)') ? null : selected?.label ?? pick.value);
+        pick.hide();
+      }));
+      disposables.push(pick.onDidHide(() => resolve(undefined)));
+      pick.show();
+    });
+    disposables.forEach((d) => d.dispose());
+    pick.dispose();
+    if (chosen === undefined) return;
+    await this.applyFilter(chosen === null ? undefined : chosen.trim() || undefined);
+  }
+
+  /**
+   * Applies a filter after checking it with the store (one small query), so that a bad filter shows the
+   * server's message and leaves the current one in place.
+   */
+  async applyFilter(filter: string | undefined): Promise<boolean> {
+    const store = this.model.store;
+    if (filter && store) {
+      try {
+        const experiments = await this.model.getExperiments();
+        const ids = experiments.slice(0, 1).map((e) => e.experiment.experimentId);
+        if (ids.length) await store.searchRuns({ experimentIds: ids, filter, maxResults: 1 });
+      } catch (error) {
+        void vscode.window.showErrorMessage(`Filter not applied: ${describeError(error).message}`);
+        return false;
+      }
+      const history = this.deps.workspaceState.get<string[]>(FILTER_HISTORY_KEY, []);
+      await this.deps.workspaceState.update(FILTER_HISTORY_KEY, [filter, ...history.filter((h) => h !== filter)].slice(0, 10));
+    }
+    this.model.setOptions({ filter });
+    this.updateDescription();
+    return true;
+  }
+
+  private async sortRuns(): Promise<void> {
+    const metricKeys = [...new Set(this.model.loadedRuns().flatMap((run) => run.data.metrics.map((m) => m.key)))].sort();
+    const choices: (vscode.QuickPickItem & { orderBy: string[] })[] = [
+      { label: 'Newest first', description: 'start time', orderBy: ['attributes.start_time DESC'] },
+      { label: 'Oldest first', description: 'start time', orderBy: ['attributes.start_time ASC'] },
+      { label: 'Name (A→Z)', orderBy: ['attributes.run_name ASC'] },
+      ...metricKeys.flatMap((key) => [
+        { label: `${key}: highest first`, description: 'metric', orderBy: [`metrics.${quoteSearchKey(key)} DESC`] },
+        { label: `${key}: lowest first`, description: 'metric', orderBy: [`metrics.${quoteSearchKey(key)} ASC`] },
+      ]),
+    ];
+    const chosen = await vscode.window.showQuickPick(choices, { title: 'Sort runs by', matchOnDescription: true });
+    if (!chosen) return;
+    await this.deps.workspaceState.update(SORT_KEY, chosen.orderBy);
+    this.model.setOptions({ orderBy: chosen.orderBy });
+    this.updateDescription();
+  }
+
+  private async searchExperiments(): Promise<void> {
+    const value = await vscode.window.showInputBox({
+      title: 'Search experiments by name',
+      value: this.model.viewOptions.experimentNameFilter ?? '',
+      placeHolder: 'part of an experiment name',
+    });
+    if (value !== undefined) this.setExperimentSearch(value.trim() || undefined);
+  }
+
+  private setExperimentSearch(value: string | undefined): void {
+    this.model.setOptions({ experimentNameFilter: value });
+    this.updateDescription();
+  }
+
+  private toggleDeleted(): void {
+    const show = !this.model.viewOptions.showDeletedExperiments;
+    this.model.setOptions({ showDeletedExperiments: show, showDeletedRuns: show });
+    this.updateDescription();
+  }
+
+  private async setPinned(node: ExplorerNode, pinned: boolean): Promise<void> {
+    if (node.kind !== 'experiment') return;
+    const set = new Set(this.model.viewOptions.pinned);
+    if (pinned) set.add(node.experiment.experimentId);
+    else set.delete(node.experiment.experimentId);
+    await this.deps.workspaceState.update(PINNED_KEY, [...set]);
+    this.model.setOptions({ pinned: set });
+  }
+
+  /** The view's description line says what is narrowing or ordering the list. */
+  private updateDescription(): void {
+    const { filter, experimentNameFilter, orderBy, showDeletedExperiments } = this.model.viewOptions;
+    const parts: string[] = [];
+    if (experimentNameFilter) parts.push(`experiments: "${experimentNameFilter}"`);
+    if (filter) parts.push(`filter: ${filter}`);
+    if (orderBy.join() !== DEFAULT_ORDER.join()) parts.push(`sort: ${orderBy.join(', ')}`);
+    if (showDeletedExperiments) parts.push('incl. deleted');
+    this.treeView.description = parts.join(' · ') || undefined;
+    void setContext(ContextKey.RunsFiltered, Boolean(filter));
+  }
+
+  dispose(): void {
+    this.disposer.dispose();
+  }
+}

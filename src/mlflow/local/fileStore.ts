@@ -1,0 +1,277 @@
+import { stat } from 'node:fs/promises';
+import * as path from 'node:path';
+import { MlflowError } from '../errors';
+import { sampleHistories, validateSampleWindow } from '../sampling';
+import { parseRunFilter, referencedKeys, runMatchesFilter } from '../searchFilter';
+import { compareByKeys, parseRunOrderBy, runSortValue, withRunTieBreakers } from '../searchOrder';
+import type { TrackingStore } from '../store';
+import type {
+  CallOptions,
+  Capabilities,
+  Experiment,
+  ExperimentQuery,
+  FileInfo,
+  LoggedModel,
+  Metric,
+  ModelVersion,
+  Page,
+  RegisteredModel,
+  RegistryQuery,
+  Run,
+  RunInfo,
+  RunMetric,
+  RunQuery,
+  SampledHistoryQuery,
+  ViewType,
+} from '../types';
+import { copyArtifactFile, listArtifactDir, readArtifactFile, throwIfAborted } from './artifactFiles';
+import { originRootsOf, resolveArtifactUri } from './artifactLocations';
+import { searchExperimentsIn } from './experimentQuery';
+import { mapLimit, readMetricFile } from './fileStoreFiles';
+import { type FileRegistry, readFileRegistry } from './fileStoreRegistry';
+import { type ExperimentDir, emptyRun, experimentDirs, readExperiment, readRun, readRunInfo, runIdsIn } from './fileStoreTracking';
+import { checkMaxResults, pageOf } from './paging';
+import { ReadOnlyWrites } from './readOnlyWrites';
+import {
+  modelVersionByAliasOrThrow,
+  modelVersionOrThrow,
+  registeredModelOrThrow,
+  searchModelVersionsIn,
+  searchRegisteredModelsIn,
+} from './registryQuery';
+
+/** How many run folders are read at once: enough to hide latency, few enough not to exhaust handles. */
+const PARALLEL_READS = 32;
+
+function inView(stage: 'active' | 'deleted', viewType: ViewType | undefined): boolean {
+  if (viewType === 'ALL') return true;
+  return viewType === 'DELETED_ONLY' ? stage === 'deleted' : stage === 'active';
+}
+
+/**
+ * A legacy MLflow FileStore (`mlruns/`, `file:` tracking URI) read directly and read-only, with the
+ * same filter, order and paging semantics as the SQLite store and the server. Every read is
+ * asynchronous; meta files caught mid-write are re-read (see fileStoreFiles.ts).
+ */
+export class FileStore extends ReadOnlyWrites implements TrackingStore {
+  readonly description: string;
+  private readonly root: string;
+
+  constructor(mlrunsDir: string) {
+    super();
+    this.root = path.resolve(mlrunsDir);
+    this.description = `the file store ${this.root}`;
+  }
+
+  async capabilities(options?: CallOptions): Promise<Capabilities> {
+    throwIfAborted(options);
+    const rootStat = await stat(this.root).catch(() => undefined);
+    if (!rootStat?.isDirectory()) throw new MlflowError(`No MLflow file store at ${this.root}`, 'RESOURCE_DOES_NOT_EXIST', 404);
+    return { readOnly: true, registry: true, loggedModels: false, sampledHistory: true, stages: true };
+  }
+
+  // ---- experiments ----
+
+  private async allExperiments(): Promise<Experiment[]> {
+    const experiments = await mapLimit(await experimentDirs(this.root), PARALLEL_READS, readExperiment);
+    return experiments.filter((e): e is Experiment => e !== undefined);
+  }
+
+  async searchExperiments(query: ExperimentQuery, options?: CallOptions): Promise<Page<Experiment>> {
+    throwIfAborted(options);
+    const all = await this.allExperiments();
+    return searchExperimentsIn(all.filter((e) => inView(e.lifecycleStage, query.viewType)), query);
+  }
+
+  /** The folder of an experiment id (active, else in `.trash`), if any. */
+  private async experimentDir(experimentId: string): Promise<ExperimentDir | undefined> {
+    if (!/^[\w-]+$/.test(experimentId)) return undefined;
+    for (const base of [this.root, path.join(this.root, '.trash')]) {
+      const dir = path.join(base, experimentId);
+      if (await stat(path.join(dir, 'meta.yaml')).catch(() => undefined)) return { id: experimentId, dir };
+    }
+    return undefined;
+  }
+
+  async getExperiment(experimentId: string, options?: CallOptions): Promise<Experiment> {
+    throwIfAborted(options);
+    const dir = await this.experimentDir(experimentId);
+    const experiment = dir && (await readExperiment(dir));
+    if (!experiment) throw new MlflowError(`No Experiment with id=${experimentId} exists`, 'RESOURCE_DOES_NOT_EXIST', 404);
+    return experiment;
+  }
+
+  async getExperimentByName(name: string, options?: CallOptions): Promise<Experiment | undefined> {
+    throwIfAborted(options);
+    return (await this.allExperiments()).find((e) => e.name === name);
+  }
+
+  // ---- runs ----
+
+  async searchRuns(query: RunQuery, options?: CallOptions): Promise<Page<Run>> {
+    throwIfAborted(options);
+    const maxResults = checkMaxResults(query.maxResults, 1000, 50000);
+    const clauses = parseRunFilter(query.filter);
+    const keys = withRunTieBreakers(parseRunOrderBy(query.orderBy));
+    const experiments = (await Promise.all(query.experimentIds.map((id) => this.experimentDir(id)))).filter(
+      (e): e is ExperimentDir => e !== undefined,
+    );
+    const candidates: { experiment: ExperimentDir; info: RunInfo }[] = [];
+    for (const experiment of experiments) {
+      const infos = await mapLimit(await runIdsIn(experiment.dir), PARALLEL_READS, (id) => readRunInfo(experiment, id));
+      for (const info of infos) {
+        if (info && inView(info.lifecycleStage, query.runViewType)) candidates.push({ experiment, info });
+      }
+      throwIfAborted(options);
+    }
+    // Only the keys the filter and ordering read are loaded for every run; the page is read in full.
+    const wanted = referencedKeys([...clauses, ...keys]);
+    const needsData = clauses.length > 0 || keys.some((k) => k.type !== 'attribute');
+    const partial = needsData
+      ? await mapLimit(candidates, PARALLEL_READS, async ({ experiment, info }) =>
+          readRun(experiment, info, {
+            metrics: wanted.metric,
+            params: wanted.parameter,
+            tags: wanted.tag,
+            datasets: clauses.some((c) => c.type === 'dataset'),
+          }),
+        )
+      : candidates.map(({ info }) => emptyRun(info));
+    const ordered = partial.filter((run) => runMatchesFilter(run, clauses)).sort(compareByKeys(keys, runSortValue));
+    const page = pageOf(ordered, query.pageToken, maxResults);
+    const experimentOf = new Map(candidates.map((c) => [c.info.runId, c.experiment]));
+    const items = await mapLimit(page.items, PARALLEL_READS, (run) => {
+      const experiment = experimentOf.get(run.info.runId);
+      return experiment ? readRun(experiment, run.info) : Promise.resolve(run);
+    });
+    return { ...page, items };
+  }
+
+  /** The experiment folder holding a run, found by looking for `<exp>/<run>/meta.yaml`. */
+  private async locateRun(runId: string): Promise<{ experiment: ExperimentDir; info: RunInfo } | undefined> {
+    if (!/^[\w-]+$/.test(runId)) return undefined;
+    for (const experiment of await experimentDirs(this.root)) {
+      if (await stat(path.join(experiment.dir, runId, 'meta.yaml')).catch(() => undefined)) {
+        const info = await readRunInfo(experiment, runId, true);
+        if (info) return { experiment, info };
+      }
+    }
+    return undefined;
+  }
+
+  private async runOrThrow(runId: string): Promise<{ experiment: ExperimentDir; info: RunInfo }> {
+    const found = await this.locateRun(runId);
+    if (!found) throw new MlflowError(`Run with id=${runId} not found`, 'RESOURCE_DOES_NOT_EXIST', 404);
+    return found;
+  }
+
+  async getRun(runId: string, options?: CallOptions): Promise<Run> {
+    throwIfAborted(options);
+    const { experiment, info } = await this.runOrThrow(runId);
+    return readRun(experiment, info);
+  }
+
+  async getMetricHistory(runId: string, metricKey: string, options?: CallOptions): Promise<Metric[]> {
+    throwIfAborted(options);
+    const found = await this.locateRun(runId);
+    // As the server: an unknown run has an empty history rather than an error.
+    if (!found) return [];
+    const history = await readMetricFile(path.join(found.experiment.dir, runId, 'metrics'), metricKey);
+    return history.sort((a, b) => a.step - b.step || a.timestamp - b.timestamp);
+  }
+
+  async getSampledHistories(query: SampledHistoryQuery, options?: CallOptions): Promise<RunMetric[]> {
+    const window = { maxResults: query.maxResults, startStep: query.startStep, endStep: query.endStep };
+    validateSampleWindow(window, query.runIds.length);
+    const histories = new Map<string, Metric[]>();
+    for (const runId of query.runIds) histories.set(runId, await this.getMetricHistory(runId, query.metricKey, options));
+    return sampleHistories(histories, window);
+  }
+
+  // ---- artifacts ----
+
+  private async resolve(uri: string): Promise<string> {
+    const locations = (await this.allExperiments()).map((e) => e.artifactLocation);
+    return resolveArtifactUri(uri, { storeDir: this.root, originRoots: originRootsOf(locations) });
+  }
+
+  private async runArtifactRoot(runId: string, options?: CallOptions): Promise<string> {
+    throwIfAborted(options);
+    const { info } = await this.runOrThrow(runId);
+    return this.resolve(info.artifactUri);
+  }
+
+  async listArtifacts(runId: string, relPath?: string, options?: CallOptions): Promise<FileInfo[]> {
+    return listArtifactDir(await this.runArtifactRoot(runId, options), relPath, options);
+  }
+
+  async readArtifact(runId: string, relPath: string, options?: CallOptions): Promise<Uint8Array> {
+    return readArtifactFile(await this.runArtifactRoot(runId, options), relPath, `run ${runId}`, options);
+  }
+
+  async downloadArtifact(runId: string, relPath: string, destinationFile: string, options?: CallOptions): Promise<void> {
+    await copyArtifactFile(await this.runArtifactRoot(runId, options), relPath, destinationFile, `run ${runId}`, options);
+  }
+
+  // ---- logged models: MLflow 3 objects this reader does not cover for file stores ----
+
+  async searchLoggedModels(_experimentIds: string[], _query?: RegistryQuery, options?: CallOptions): Promise<Page<LoggedModel>> {
+    throwIfAborted(options);
+    return { items: [] };
+  }
+
+  private loggedModelsUnsupported(): Promise<never> {
+    return Promise.reject(
+      new MlflowError('Logged models are not read from file stores; serve the store to browse them.', 'NOT_SUPPORTED'),
+    );
+  }
+
+  getLoggedModel(_modelId: string): Promise<LoggedModel> {
+    return this.loggedModelsUnsupported();
+  }
+
+  listLoggedModelArtifacts(_modelId: string): Promise<FileInfo[]> {
+    return this.loggedModelsUnsupported();
+  }
+
+  readLoggedModelArtifact(_modelId: string): Promise<Uint8Array> {
+    return this.loggedModelsUnsupported();
+  }
+
+  // ---- model registry ----
+
+  private registry(options?: CallOptions): Promise<FileRegistry> {
+    throwIfAborted(options);
+    return readFileRegistry(this.root);
+  }
+
+  async searchRegisteredModels(query: RegistryQuery, options?: CallOptions): Promise<Page<RegisteredModel>> {
+    return searchRegisteredModelsIn((await this.registry(options)).models, query);
+  }
+
+  async getRegisteredModel(name: string, options?: CallOptions): Promise<RegisteredModel> {
+    return registeredModelOrThrow(await this.registry(options), name);
+  }
+
+  async searchModelVersions(query: RegistryQuery, options?: CallOptions): Promise<Page<ModelVersion>> {
+    return searchModelVersionsIn((await this.registry(options)).versions, query);
+  }
+
+  async getModelVersion(name: string, version: string, options?: CallOptions): Promise<ModelVersion> {
+    return modelVersionOrThrow(await this.registry(options), name, version);
+  }
+
+  async getModelVersionDownloadUri(name: string, version: string, options?: CallOptions): Promise<string> {
+    const registry = await this.registry(options);
+    const mv = modelVersionOrThrow(registry, name, version);
+    return registry.downloadUris.get(`${mv.name}\u0000${mv.version}`) ?? mv.source;
+  }
+
+  async getModelVersionByAlias(name: string, alias: string, options?: CallOptions): Promise<ModelVersion> {
+    return modelVersionByAliasOrThrow(await this.registry(options), name, alias);
+  }
+
+  dispose(): void {
+    // Nothing is held open between calls.
+  }
+}

@@ -1,0 +1,170 @@
+import { readFile, readdir } from 'node:fs/promises';
+import * as path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { MlflowError } from '../errors';
+import type { Metric } from '../types';
+import { parseMetricValue } from '../values';
+
+/**
+ * Reading the files of MLflow's legacy FileStore (`mlruns/`) while MLflow may be writing them. MLflow
+ * rewrites `meta.yaml` in place and appends metric lines, so a read can catch a file half written: a
+ * `meta.yaml` that is empty or does not parse is re-read after a short pause, and a metric line that
+ * is not complete (`timestamp value [step]`) is left out rather than shown as a wrong value.
+ */
+
+export type Yaml = Record<string, unknown>;
+
+const YAML_ATTEMPTS = 4;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** A `meta.yaml` as a record; undefined when the file does not exist. */
+export async function readMeta(file: string): Promise<Yaml | undefined> {
+  let lastProblem = '';
+  for (let attempt = 0; attempt < YAML_ATTEMPTS; attempt++) {
+    let source: string;
+    try {
+      source = await readFile(file, 'utf8');
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+    try {
+      const parsed: unknown = parseYaml(source);
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Yaml;
+      lastProblem = 'it is empty';
+    } catch (error) {
+      lastProblem = error instanceof Error ? error.message : String(error);
+    }
+    await sleep(15 * 2 ** attempt);
+  }
+  throw new MlflowError(`${file} could not be read (${lastProblem}); it may be being written.`, 'STORE_BUSY');
+}
+
+/** Like readMeta, but a file that stays unreadable is skipped, as MLflow skips malformed entries. */
+export async function readMetaOrSkip(file: string): Promise<Yaml | undefined> {
+  try {
+    return await readMeta(file);
+  } catch (error) {
+    if (error instanceof MlflowError && error.errorCode === 'STORE_BUSY') return undefined;
+    throw error;
+  }
+}
+
+export async function listDirs(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+  } catch (error) {
+    if (isMissing(error)) return [];
+    throw error;
+  }
+}
+
+/**
+ * The files under `dir` as `/`-joined relative names: metric, param and tag keys may contain `/`
+ * (`eval/accuracy`), which the FileStore keeps as nested folders.
+ */
+export async function listKeys(dir: string, prefix = ''): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    if (isMissing(error)) return [];
+    throw error;
+  }
+  const keys: string[] = [];
+  for (const entry of entries) {
+    const name = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) keys.push(...(await listKeys(path.join(dir, entry.name), name)));
+    else keys.push(name);
+  }
+  return keys;
+}
+
+/**
+ * A key file's content (params and tags are stored one value per file, as written). Keys come from
+ * callers and filters, so one that would step outside `dir` (`..`, absolute) names no file.
+ */
+export async function readValue(dir: string, key: string): Promise<string | undefined> {
+  const segments = key.split('/');
+  if (segments.some((s) => s === '' || s === '.' || s === '..' || s.includes('\\') || s.includes('\0'))) return undefined;
+  try {
+    return await readFile(path.join(dir, ...segments), 'utf8');
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
+  }
+}
+
+/** `{key: value}` for every file under `dir`, or only for `keys`. */
+export async function readKeyValues(dir: string, keys?: ReadonlySet<string>): Promise<Record<string, string>> {
+  const names = keys ? [...keys] : await listKeys(dir);
+  const values = await Promise.all(names.map((name) => readValue(dir, name)));
+  const out: Record<string, string> = {};
+  names.forEach((name, i) => {
+    const value = values[i];
+    if (value !== undefined) out[name] = value;
+  });
+  return out;
+}
+
+/** A metric file's complete lines (`timestamp value [step]`), in file order. */
+export async function readMetricFile(dir: string, key: string): Promise<Metric[]> {
+  const source = await readValue(dir, key);
+  if (source === undefined) return [];
+  const lines = source.split('\n');
+  // The last line is only complete when the file ends with a newline: MLflow writes line + "\n".
+  if (!source.endsWith('\n')) lines.pop();
+  const metrics: Metric[] = [];
+  for (const line of lines) {
+    const fields = line.trim().split(/\s+/);
+    if (fields.length < 2 || !/^-?\d+$/.test(fields[0]) || (fields[2] !== undefined && !/^-?\d+$/.test(fields[2]))) continue;
+    const value = parseMetricValue(fields[1]);
+    if (Number.isNaN(value) && fields[1].toLowerCase() !== 'nan') continue;
+    metrics.push({ key, value, timestamp: Number(fields[0]), step: fields[2] === undefined ? 0 : Number(fields[2]) });
+  }
+  return metrics;
+}
+
+/** MLflow's latest value: the largest (step, timestamp, value). */
+export function latestOf(history: readonly Metric[]): Metric | undefined {
+  let best: Metric | undefined;
+  for (const m of history) {
+    if (!best || m.step > best.step || (m.step === best.step && (m.timestamp > best.timestamp || (m.timestamp === best.timestamp && m.value > best.value)))) {
+      best = m;
+    }
+  }
+  return best;
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight (thousands of runs, each a handful of files). */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}
+
+export function str(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  return typeof value === 'string' ? value : String(value);
+}
+
+export function num(value: unknown): number | undefined {
+  if (value === null || value === undefined || value === '') return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : undefined;
+}

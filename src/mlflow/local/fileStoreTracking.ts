@@ -1,0 +1,150 @@
+import * as path from 'node:path';
+import type { DatasetInput, Experiment, Run, RunInfo, RunStatus } from '../types';
+import {
+  type Yaml,
+  latestOf,
+  listDirs,
+  listKeys,
+  readKeyValues,
+  readMeta,
+  readMetaOrSkip,
+  readMetricFile,
+  num,
+  str,
+} from './fileStoreFiles';
+
+/**
+ * Experiments and runs of MLflow's legacy FileStore: `<root>/<exp>/meta.yaml` (+ `tags/`), deleted
+ * experiments under `<root>/.trash/<exp>`, and `<exp>/<run>/{meta.yaml, metrics/, params/, tags/,
+ * inputs/}` with datasets in `<exp>/datasets/<id>/meta.yaml`.
+ */
+
+const TRASH = '.trash';
+/** Folders inside an experiment that are not runs. */
+const NOT_RUNS = new Set(['tags', 'datasets', 'models', 'traces']);
+/** The FileStore writes RunStatus as the protobuf enum number. */
+const STATUS_BY_NUMBER: Record<string, RunStatus> = { 1: 'RUNNING', 2: 'SCHEDULED', 3: 'FINISHED', 4: 'FAILED', 5: 'KILLED' };
+const RUN_NAME_TAG = 'mlflow.runName';
+
+export interface ExperimentDir {
+  id: string;
+  dir: string;
+}
+
+/** Every experiment folder: active ones in the root, deleted ones in `.trash`. */
+export async function experimentDirs(root: string): Promise<ExperimentDir[]> {
+  const dirs: ExperimentDir[] = [];
+  for (const base of [root, path.join(root, TRASH)]) {
+    for (const name of await listDirs(base)) {
+      if (name === TRASH || name === 'models' || name.startsWith('.')) continue;
+      dirs.push({ id: name, dir: path.join(base, name) });
+    }
+  }
+  return dirs;
+}
+
+export async function readExperiment({ id, dir }: ExperimentDir): Promise<Experiment | undefined> {
+  const meta = await readMetaOrSkip(path.join(dir, 'meta.yaml'));
+  if (!meta) return undefined;
+  const inlineTags = meta.tags && typeof meta.tags === 'object' ? (meta.tags as Record<string, unknown>) : {};
+  const tags: Record<string, string> = {};
+  for (const [k, v] of Object.entries(inlineTags)) tags[k] = str(v);
+  Object.assign(tags, await readKeyValues(path.join(dir, 'tags')));
+  return {
+    // The folder name, not meta's experiment_id: 18-digit ids lose precision if YAML left them unquoted.
+    experimentId: id,
+    name: str(meta.name),
+    artifactLocation: str(meta.artifact_location),
+    lifecycleStage: meta.lifecycle_stage === 'deleted' ? 'deleted' : 'active',
+    creationTime: num(meta.creation_time),
+    lastUpdateTime: num(meta.last_update_time),
+    tags,
+  };
+}
+
+export async function runIdsIn(experimentDir: string): Promise<string[]> {
+  return (await listDirs(experimentDir)).filter((name) => !NOT_RUNS.has(name) && !name.startsWith('.'));
+}
+
+function runStatus(value: unknown): RunStatus {
+  const s = str(value);
+  return STATUS_BY_NUMBER[s] ?? (Object.values(STATUS_BY_NUMBER).includes(s as RunStatus) ? (s as RunStatus) : 'RUNNING');
+}
+
+export function runInfoFrom(meta: Yaml, runId: string, experimentId: string): RunInfo {
+  return {
+    runId,
+    experimentId,
+    runName: str(meta.run_name),
+    userId: str(meta.user_id),
+    status: runStatus(meta.status),
+    startTime: num(meta.start_time),
+    endTime: num(meta.end_time),
+    artifactUri: str(meta.artifact_uri),
+    lifecycleStage: meta.lifecycle_stage === 'deleted' ? 'deleted' : 'active',
+  };
+}
+
+/** The run's info, or undefined when the folder holds no (readable) run. */
+export async function readRunInfo(experiment: ExperimentDir, runId: string, strict = false): Promise<RunInfo | undefined> {
+  const file = path.join(experiment.dir, runId, 'meta.yaml');
+  const meta = strict ? await readMeta(file) : await readMetaOrSkip(file);
+  return meta ? runInfoFrom(meta, runId, experiment.id) : undefined;
+}
+
+/** Which data to read for a run: all of it, or the keys a filter and ordering need. */
+export interface RunDataSelection {
+  metrics?: ReadonlySet<string>;
+  params?: ReadonlySet<string>;
+  tags?: ReadonlySet<string>;
+  datasets?: boolean;
+}
+
+export function emptyRun(info: RunInfo): Run {
+  return {
+    info,
+    data: { metrics: [], params: {}, tags: {} },
+    inputs: { datasets: [], modelInputs: [] },
+    outputs: { modelOutputs: [] },
+  };
+}
+
+export async function readRun(experiment: ExperimentDir, info: RunInfo, selection?: RunDataSelection): Promise<Run> {
+  const runDir = path.join(experiment.dir, info.runId);
+  const run = emptyRun({ ...info });
+  // The run-name tag is always read: runs from MLflow ≤ 1.29 only have their name there.
+  const tagKeys = selection ? new Set([...(selection.tags ?? []), RUN_NAME_TAG]) : undefined;
+  const [tags, params] = await Promise.all([
+    readKeyValues(path.join(runDir, 'tags'), tagKeys),
+    selection && !selection.params ? {} : readKeyValues(path.join(runDir, 'params'), selection?.params),
+  ]);
+  run.data.tags = tags;
+  run.data.params = params;
+  const metricDir = path.join(runDir, 'metrics');
+  const metricKeys = selection ? [...(selection.metrics ?? [])] : await listKeys(metricDir);
+  for (const key of metricKeys) {
+    const latest = latestOf(await readMetricFile(metricDir, key));
+    if (latest) run.data.metrics.push(latest);
+  }
+  if (!selection || selection.datasets) run.inputs.datasets = await readDatasets(experiment.dir, runDir);
+  if (!run.info.runName) run.info.runName = tags[RUN_NAME_TAG] ?? '';
+  if (selection && !selection.tags?.has(RUN_NAME_TAG)) delete run.data.tags[RUN_NAME_TAG];
+  return run;
+}
+
+async function readDatasets(experimentDir: string, runDir: string): Promise<DatasetInput[]> {
+  const datasets: DatasetInput[] = [];
+  for (const inputId of await listDirs(path.join(runDir, 'inputs'))) {
+    const input = await readMetaOrSkip(path.join(runDir, 'inputs', inputId, 'meta.yaml'));
+    if (!input || str(input.source_type) !== 'DATASET') continue;
+    const dataset = await readMetaOrSkip(path.join(experimentDir, 'datasets', str(input.source_id), 'meta.yaml'));
+    if (!dataset) continue;
+    const entry: DatasetInput = { name: str(dataset.name), digest: str(dataset.digest) };
+    if (dataset.source_type !== undefined) entry.sourceType = str(dataset.source_type);
+    if (dataset.source !== undefined) entry.source = str(dataset.source);
+    const tags = input.tags && typeof input.tags === 'object' ? (input.tags as Record<string, unknown>) : {};
+    if (tags['mlflow.data.context'] !== undefined) entry.context = str(tags['mlflow.data.context']);
+    datasets.push(entry);
+  }
+  return datasets;
+}

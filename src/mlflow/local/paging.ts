@@ -1,0 +1,56 @@
+import { invalidParameter } from '../searchFilter';
+import type { Page } from '../types';
+
+/**
+ * Page tokens exactly as MLflow's SQL store writes them (base64 of `{"offset": N}`, Python's JSON
+ * spacing), so a token is opaque to callers yet interchangeable with a server's for the same store.
+ */
+export function createPageToken(offset: number): string {
+  return Buffer.from(`{"offset": ${offset}}`, 'utf8').toString('base64');
+}
+
+/** The offset in a page token, with MLflow's messages for tokens it cannot read. */
+export function parsePageToken(token: string | undefined): number {
+  if (!token) return 0;
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(token) || token.length % 4 !== 0) {
+    throw invalidParameter('Invalid page token, could not base64-decode');
+  }
+  const decoded = Buffer.from(token, 'base64').toString('utf8');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(decoded);
+  } catch {
+    throw invalidParameter(`Invalid page token, decoded value=${decoded}`);
+  }
+  const offset = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>).offset : undefined;
+  if (offset === undefined || offset === null || offset === 0 || offset === '') {
+    throw invalidParameter(`Invalid page token, parsed value=${decoded}`);
+  }
+  const n = typeof offset === 'number' ? offset : Number(offset);
+  if (!Number.isInteger(n) || n < 0) throw invalidParameter(`Invalid page token, not stringable ${String(offset)}`);
+  return n;
+}
+
+/** Checks a page size the way the server does: a positive integer up to `max`. */
+export function checkMaxResults(maxResults: number | undefined, fallback: number, max: number): number {
+  const n = maxResults ?? fallback;
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    throw invalidParameter(
+      `Invalid value ${n} for parameter 'max_results' supplied:  Hint: Value was of type 'int'. ` +
+        'See the API docs for more information about request parameters.',
+    );
+  }
+  return n;
+}
+
+/**
+ * One page of an already ordered list. A next token only when more items exist (MLflow 3's rule;
+ * 2.x servers also sent one when a page was exactly full).
+ */
+export function pageOf<T>(items: readonly T[], pageToken: string | undefined, maxResults: number): Page<T> {
+  const offset = parsePageToken(pageToken);
+  const end = offset + maxResults;
+  const page: Page<T> = { items: items.slice(offset, end) };
+  if (end < items.length) page.nextPageToken = createPageToken(end);
+  return page;
+}

@@ -1,0 +1,74 @@
+import type { BindParams, Database, SqlValue } from 'sql.js';
+
+/** Small typed helpers over sql.js result rows; every query in the local store goes through them. */
+
+export type Row = Record<string, SqlValue>;
+
+export function queryRows(db: Database, sql: string, params: BindParams = []): Row[] {
+  const statement = db.prepare(sql);
+  try {
+    statement.bind(params);
+    const rows: Row[] = [];
+    while (statement.step()) rows.push(statement.getAsObject());
+    return rows;
+  } finally {
+    statement.free();
+  }
+}
+
+const schemaCache = new WeakMap<Database, Map<string, Set<string>>>();
+
+/** Column names per table of this snapshot (the 2.x and 3.x schemas differ; a snapshot never changes). */
+function schemaOf(db: Database): Map<string, Set<string>> {
+  let schema = schemaCache.get(db);
+  if (!schema) {
+    schema = new Map();
+    for (const { name } of queryRows(db, "SELECT name FROM sqlite_master WHERE type = 'table'")) {
+      const table = String(name);
+      const columns = queryRows(db, `PRAGMA table_info("${table.replace(/"/g, '""')}")`).map((c) => String(c.name));
+      schema.set(table, new Set(columns));
+    }
+    schemaCache.set(db, schema);
+  }
+  return schema;
+}
+
+export function hasTable(db: Database, table: string): boolean {
+  return schemaOf(db).has(table);
+}
+
+export function hasColumn(db: Database, table: string, column: string): boolean {
+  return schemaOf(db).get(table)?.has(column) ?? false;
+}
+
+/** `(?, ?, …)` for an IN list. */
+export function placeholders(count: number): string {
+  return `(${new Array(count).fill('?').join(', ')})`;
+}
+
+/** Runs `fn` over slices small enough for SQLite's bound-parameter limit. */
+export function inChunks<T, R>(values: readonly T[], fn: (chunk: T[]) => R[], size = 500): R[] {
+  const out: R[] = [];
+  for (let i = 0; i < values.length; i += size) out.push(...fn(values.slice(i, i + size)));
+  return out;
+}
+
+export function text(value: SqlValue | undefined): string {
+  if (value === null || value === undefined) return '';
+  return typeof value === 'string' ? value : String(value);
+}
+
+export function optionalText(value: SqlValue | undefined): string | undefined {
+  const t = text(value);
+  return t === '' ? undefined : t;
+}
+
+export function optionalNumber(value: SqlValue | undefined): number | undefined {
+  if (value === null || value === undefined || value === '') return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+export function numberOr(value: SqlValue | undefined, fallback: number): number {
+  return optionalNumber(value) ?? fallback;
+}

@@ -1,0 +1,244 @@
+import * as path from 'node:path';
+import type { Database } from 'sql.js';
+import { MlflowError } from '../errors';
+import { sampleHistories, validateSampleWindow } from '../sampling';
+import type { TrackingStore } from '../store';
+import type {
+  CallOptions,
+  Capabilities,
+  Experiment,
+  ExperimentQuery,
+  FileInfo,
+  LoggedModel,
+  Metric,
+  ModelVersion,
+  Page,
+  RegisteredModel,
+  RegistryQuery,
+  Run,
+  RunMetric,
+  RunQuery,
+  SampledHistoryQuery,
+} from '../types';
+import { copyArtifactFile, listArtifactDir, readArtifactFile, throwIfAborted } from './artifactFiles';
+import { type ArtifactLocationContext, originRootsOf, resolveArtifactUri } from './artifactLocations';
+import { searchExperimentsIn } from './experimentQuery';
+import { searchLoggedModelsIn } from './loggedModelQuery';
+import { ReadOnlyWrites } from './readOnlyWrites';
+import {
+  modelVersionByAliasOrThrow,
+  modelVersionOrThrow,
+  registeredModelOrThrow,
+  searchModelVersionsIn,
+  searchRegisteredModelsIn,
+} from './registryQuery';
+import { hasLoggedModels, readLoggedModels } from './sqliteLoggedModels';
+import { type Registry, hasRegistry, readRegistry } from './sqliteRegistry';
+import { searchRunsInSnapshot } from './sqliteRunSearch';
+import { type SnapshotOptions, SqliteSnapshots, type WasmSource, loadSqlJs } from './sqliteSnapshot';
+import {
+  artifactUriOfRun,
+  experimentArtifactLocations,
+  experiments,
+  getRunOrThrow,
+  metricHistory,
+  viewTypeCondition,
+} from './sqliteTracking';
+
+export interface SqliteStoreOptions {
+  /** sql.js's `sql-wasm.wasm`: its path (the extension ships `dist/sql-wasm.wasm`) or its bytes. */
+  wasm: WasmSource;
+  /** Retry budget for reading a store that a training script is writing. */
+  snapshot?: SnapshotOptions;
+}
+
+/**
+ * An MLflow SQLite store (`mlflow.db`, MLflow 2.x or 3.x schema) read directly with sql.js, without
+ * a server and without a native module. Read-only: the file is never opened for writing; each read
+ * works on a verified in-memory copy (see SqliteSnapshots), so a training script can keep logging to
+ * it meanwhile. Writes reject with ReadOnlyStoreError.
+ */
+export class SqliteStore extends ReadOnlyWrites implements TrackingStore {
+  readonly description: string;
+  private readonly snapshots: SqliteSnapshots;
+  private readonly storeDir: string;
+
+  constructor(
+    readonly dbFile: string,
+    options: SqliteStoreOptions,
+  ) {
+    super();
+    this.description = `the SQLite store ${dbFile}`;
+    this.storeDir = path.dirname(path.resolve(dbFile));
+    this.snapshots = new SqliteSnapshots(path.resolve(dbFile), () => loadSqlJs(options.wasm), options.snapshot);
+  }
+
+  /** Opens the store and reads it once, so a missing or unreadable file fails here. */
+  static async open(dbFile: string, options: SqliteStoreOptions): Promise<SqliteStore> {
+    const store = new SqliteStore(dbFile, options);
+    try {
+      await store.capabilities();
+      return store;
+    } catch (error) {
+      store.dispose();
+      throw error;
+    }
+  }
+
+  /**
+   * Runs synchronous queries on the current snapshot. Nothing awaits between getting the snapshot
+   * and querying it, so a newer snapshot replacing it cannot close it mid-query.
+   */
+  private async read<T>(options: CallOptions | undefined, query: (db: Database) => T): Promise<T> {
+    throwIfAborted(options);
+    const db = await this.snapshots.current(options);
+    try {
+      return query(db);
+    } catch (error) {
+      if (error instanceof Error && /malformed|not a database|corrupt/i.test(error.message)) {
+        this.snapshots.invalidate();
+        throw new MlflowError(`${this.dbFile} could not be read consistently; try again.`, 'STORE_BUSY', undefined, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  capabilities(options?: CallOptions): Promise<Capabilities> {
+    return this.read(options, (db) => ({
+      readOnly: true,
+      registry: hasRegistry(db),
+      loggedModels: hasLoggedModels(db),
+      sampledHistory: true,
+      stages: true,
+    }));
+  }
+
+  // ---- experiments ----
+
+  async searchExperiments(query: ExperimentQuery, options?: CallOptions): Promise<Page<Experiment>> {
+    const inView = await this.read(options, (db) => experiments(db, viewTypeCondition('lifecycle_stage', query.viewType)));
+    return searchExperimentsIn(inView, query);
+  }
+
+  async getExperiment(experimentId: string, options?: CallOptions): Promise<Experiment> {
+    const [experiment] = await this.read(options, (db) => experiments(db, 'experiment_id = ?', [experimentId]));
+    if (!experiment) throw new MlflowError(`No Experiment with id=${experimentId} exists`, 'RESOURCE_DOES_NOT_EXIST', 404);
+    return experiment;
+  }
+
+  async getExperimentByName(name: string, options?: CallOptions): Promise<Experiment | undefined> {
+    const [experiment] = await this.read(options, (db) => experiments(db, 'name = ?', [name]));
+    return experiment;
+  }
+
+  // ---- runs and metrics ----
+
+  searchRuns(query: RunQuery, options?: CallOptions): Promise<Page<Run>> {
+    return this.read(options, (db) => searchRunsInSnapshot(db, query));
+  }
+
+  getRun(runId: string, options?: CallOptions): Promise<Run> {
+    return this.read(options, (db) => getRunOrThrow(db, runId));
+  }
+
+  getMetricHistory(runId: string, metricKey: string, options?: CallOptions): Promise<Metric[]> {
+    return this.read(options, (db) => metricHistory(db, runId, metricKey));
+  }
+
+  async getSampledHistories(query: SampledHistoryQuery, options?: CallOptions): Promise<RunMetric[]> {
+    const window = { maxResults: query.maxResults, startStep: query.startStep, endStep: query.endStep };
+    validateSampleWindow(window, query.runIds.length);
+    const histories = await this.read(options, (db) => new Map(query.runIds.map((id) => [id, metricHistory(db, id, query.metricKey)])));
+    return sampleHistories(histories, window);
+  }
+
+  // ---- artifacts ----
+
+  private async artifactRoot(uri: (db: Database) => string, options?: CallOptions): Promise<string> {
+    const { stored, context } = await this.read(options, (db) => {
+      const context: ArtifactLocationContext = { storeDir: this.storeDir, originRoots: originRootsOf(experimentArtifactLocations(db)) };
+      return { stored: uri(db), context };
+    });
+    return resolveArtifactUri(stored, context);
+  }
+
+  private runArtifactRoot(runId: string, options?: CallOptions): Promise<string> {
+    return this.artifactRoot((db) => artifactUriOfRun(db, runId).artifactUri, options);
+  }
+
+  async listArtifacts(runId: string, relPath?: string, options?: CallOptions): Promise<FileInfo[]> {
+    return listArtifactDir(await this.runArtifactRoot(runId, options), relPath, options);
+  }
+
+  async readArtifact(runId: string, relPath: string, options?: CallOptions): Promise<Uint8Array> {
+    return readArtifactFile(await this.runArtifactRoot(runId, options), relPath, `run ${runId}`, options);
+  }
+
+  async downloadArtifact(runId: string, relPath: string, destinationFile: string, options?: CallOptions): Promise<void> {
+    await copyArtifactFile(await this.runArtifactRoot(runId, options), relPath, destinationFile, `run ${runId}`, options);
+  }
+
+  // ---- MLflow 3 logged models ----
+
+  async searchLoggedModels(experimentIds: string[], query?: RegistryQuery, options?: CallOptions): Promise<Page<LoggedModel>> {
+    const models = await this.read(options, (db) => readLoggedModels(db, { experimentIds }));
+    return searchLoggedModelsIn(models, query);
+  }
+
+  async getLoggedModel(modelId: string, options?: CallOptions): Promise<LoggedModel> {
+    const [model] = await this.read(options, (db) => readLoggedModels(db, { modelId }));
+    if (!model) throw new MlflowError(`Logged model with ID '${modelId}' not found.`, 'RESOURCE_DOES_NOT_EXIST', 404);
+    return model;
+  }
+
+  private async loggedModelRoot(modelId: string, options?: CallOptions): Promise<string> {
+    const model = await this.getLoggedModel(modelId, options);
+    return this.artifactRoot(() => model.artifactUri, options);
+  }
+
+  async listLoggedModelArtifacts(modelId: string, relPath?: string, options?: CallOptions): Promise<FileInfo[]> {
+    return listArtifactDir(await this.loggedModelRoot(modelId, options), relPath, options);
+  }
+
+  async readLoggedModelArtifact(modelId: string, relPath: string, options?: CallOptions): Promise<Uint8Array> {
+    return readArtifactFile(await this.loggedModelRoot(modelId, options), relPath, `model ${modelId}`, options);
+  }
+
+  // ---- model registry ----
+
+  private registry(options?: CallOptions): Promise<Registry> {
+    return this.read(options, readRegistry);
+  }
+
+  async searchRegisteredModels(query: RegistryQuery, options?: CallOptions): Promise<Page<RegisteredModel>> {
+    return searchRegisteredModelsIn((await this.registry(options)).models, query);
+  }
+
+  async getRegisteredModel(name: string, options?: CallOptions): Promise<RegisteredModel> {
+    return registeredModelOrThrow(await this.registry(options), name);
+  }
+
+  async searchModelVersions(query: RegistryQuery, options?: CallOptions): Promise<Page<ModelVersion>> {
+    return searchModelVersionsIn((await this.registry(options)).versions, query);
+  }
+
+  async getModelVersion(name: string, version: string, options?: CallOptions): Promise<ModelVersion> {
+    return modelVersionOrThrow(await this.registry(options), name, version);
+  }
+
+  async getModelVersionDownloadUri(name: string, version: string, options?: CallOptions): Promise<string> {
+    const registry = await this.registry(options);
+    const mv = modelVersionOrThrow(registry, name, version);
+    return registry.downloadUris.get(`${mv.name}\u0000${mv.version}`) ?? mv.source;
+  }
+
+  async getModelVersionByAlias(name: string, alias: string, options?: CallOptions): Promise<ModelVersion> {
+    return modelVersionByAliasOrThrow(await this.registry(options), name, alias);
+  }
+
+  dispose(): void {
+    this.snapshots.dispose();
+  }
+}

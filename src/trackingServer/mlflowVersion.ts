@@ -1,0 +1,26 @@
+import { execFile } from 'node:child_process';
+
+/** A cold Python import of MLflow can take many seconds on a slow disk; this bounds a hung interpreter. */
+const VERSION_TIMEOUT_MS = 60_000;
+
+/**
+ * `mlflow --version` (`mlflow, version 2.17.2`), run without a shell. Doubles as a check that the
+ * executable found actually runs before a server is started with it.
+ */
+export function mlflowVersion(executable: string, signal: AbortSignal): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      executable,
+      ['--version'],
+      { timeout: VERSION_TIMEOUT_MS, signal, windowsHide: true, env: { ...process.env, PYTHONUNBUFFERED: '1' } },
+      (error, stdout, stderr) => {
+        if (error) {
+          const detail = `${stderr}`.trim().split(/\r?\n/).slice(-3).join(' | ');
+          reject(new Error(`\`${executable} --version\` failed (${error.message.split('\n')[0]})${detail ? `: ${detail}` : ''}`));
+          return;
+        }
+        resolve(`${stdout}`.trim());
+      },
+    );
+  });
+}

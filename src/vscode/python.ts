@@ -1,0 +1,131 @@
+import { constants as fsConstants } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+
+/**
+ * Finds the `mlflow` executable the user means: the one of the Python environment selected in the
+ * Python extension (what their notebooks and scripts use), else the first on PATH. Found by looking at
+ * files, never by running a shell.
+ */
+
+/**
+ * The members of the Python extension's API (`ms-python.python`, see @vscode/python-extension) used
+ * here, typed locally: optional extension, no new dependency.
+ */
+interface PythonExtensionApi {
+  readonly ready?: Promise<void>;
+  readonly environments?: {
+    getActiveEnvironmentPath(resource?: vscode.Uri): { readonly id: string; readonly path: string };
+    resolveEnvironment(environment: { readonly id: string; readonly path: string } | string): Promise<ResolvedEnvironment | undefined>;
+  };
+}
+
+interface ResolvedEnvironment {
+  readonly executable: { readonly uri: vscode.Uri | undefined; readonly sysPrefix: string | undefined };
+  readonly environment?: { readonly name: string | undefined } | undefined;
+}
+
+export const PYTHON_EXTENSION_ID = 'ms-python.python';
+
+export interface MlflowExecutable {
+  /** Absolute path of the `mlflow` console script (spawned directly, with an argv array). */
+  readonly path: string;
+  readonly source: 'setting' | 'python-environment' | 'path';
+}
+
+export interface MlflowLookup {
+  readonly executable: MlflowExecutable | undefined;
+  /** Whether the Python extension is installed (so "Select Interpreter" is a useful next step). */
+  readonly pythonExtension: boolean;
+  /** The selected environment, when one is selected; named in messages when it lacks mlflow. */
+  readonly selectedEnvironment?: string;
+}
+
+export async function findMlflow(resource?: vscode.Uri): Promise<MlflowLookup> {
+  // An explicit `mlflow.executablePath` wins: the user (or a test) named the exact CLI to use.
+  const configured = vscode.workspace.getConfiguration('mlflow', resource).get<string>('executablePath', '').trim();
+  if (configured) {
+    const usable = path.isAbsolute(configured) && (await isExecutableFile(configured));
+    return {
+      executable: usable ? { path: configured, source: 'setting' } : undefined,
+      pythonExtension: vscode.extensions.getExtension(PYTHON_EXTENSION_ID) !== undefined,
+      selectedEnvironment: usable ? undefined : `mlflow.executablePath (${configured}: not an executable file)`,
+    };
+  }
+  const extension = vscode.extensions.getExtension<PythonExtensionApi>(PYTHON_EXTENSION_ID);
+  let selectedEnvironment: string | undefined;
+  if (extension) {
+    try {
+      const fromEnvironment = await mlflowOfSelectedEnvironment(extension, resource);
+      selectedEnvironment = fromEnvironment.environment;
+      if (fromEnvironment.mlflow) {
+        return { executable: { path: fromEnvironment.mlflow, source: 'python-environment' }, pythonExtension: true, selectedEnvironment };
+      }
+    } catch {
+      // A Python extension that fails to activate must not keep a PATH install from working.
+    }
+  }
+  const onPath = await findOnPath('mlflow');
+  return { executable: onPath ? { path: onPath, source: 'path' } : undefined, pythonExtension: extension !== undefined, selectedEnvironment };
+}
+
+async function mlflowOfSelectedEnvironment(
+  extension: vscode.Extension<PythonExtensionApi>,
+  resource: vscode.Uri | undefined,
+): Promise<{ environment?: string; mlflow?: string }> {
+  const api = extension.isActive ? extension.exports : await extension.activate();
+  await api.ready;
+  const environments = api.environments;
+  if (!environments) return {};
+  const active = environments.getActiveEnvironmentPath(resource);
+  const resolved = await environments.resolveEnvironment(active);
+  const interpreter = resolved?.executable.uri?.fsPath ?? active.path;
+  const environment = resolved?.environment?.name ?? interpreter;
+  for (const candidate of mlflowCandidates(interpreter, resolved?.executable.sysPrefix)) {
+    if (await isExecutableFile(candidate)) return { environment, mlflow: candidate };
+  }
+  return { environment };
+}
+
+/**
+ * Where pip puts the `mlflow` console script for an interpreter: beside it in a venv's `bin/`, or in
+ * `<prefix>/Scripts` on Windows (where a conda base interpreter sits in the prefix itself).
+ */
+function mlflowCandidates(interpreter: string, sysPrefix: string | undefined): string[] {
+  // `path` may name the environment folder rather than its interpreter (a conda env without python).
+  const folders = [path.dirname(interpreter), interpreter, ...(sysPrefix ? [sysPrefix] : [])];
+  const candidates = process.platform === 'win32'
+    ? folders.flatMap((folder) => [path.join(folder, 'Scripts', 'mlflow.exe'), path.join(folder, 'mlflow.exe')])
+    : folders.flatMap((folder) => [path.join(folder, 'mlflow'), path.join(folder, 'bin', 'mlflow')]);
+  return [...new Set(candidates)];
+}
+
+/**
+ * The first `name` on PATH, searched here rather than by a shell. On Windows only `.exe` counts:
+ * Node refuses to spawn `.cmd`/`.bat` without a shell, and a shell is never used.
+ */
+export async function findOnPath(name: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  const pathValue = env.PATH ?? env.Path ?? '';
+  const fileNames = process.platform === 'win32' ? [`${name}.exe`] : [name];
+  for (const folder of pathValue.split(path.delimiter)) {
+    // An empty PATH entry means the current directory: a workspace could plant an `mlflow` there.
+    if (folder === '' || !path.isAbsolute(folder)) continue;
+    for (const fileName of fileNames) {
+      const candidate = path.join(folder, fileName);
+      if (await isExecutableFile(candidate)) return candidate;
+    }
+  }
+  return undefined;
+}
+
+async function isExecutableFile(file: string): Promise<boolean> {
+  try {
+    const stat = await fs.stat(file);
+    if (!stat.isFile()) return false;
+    if (process.platform !== 'win32') await fs.access(file, fsConstants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,198 @@
+import * as assert from 'node:assert';
+import type { ChartsWebviewMessage, StepWindow } from '../../src/charts/protocol';
+import { buildSeries } from '../../src/charts/series';
+import { contentSecurityPolicy } from '../../src/vscode/webviewHtml';
+import { init, isType, lossPoints, lossSeries, renderedWhere, RUNS, XSS_NAME } from './fixtures';
+import { WebviewHarness, type WebviewPage } from './harness';
+
+type Posted<T extends ChartsWebviewMessage['type']> = Extract<ChartsWebviewMessage, { type: T }>;
+const posted =
+  <T extends ChartsWebviewMessage['type']>(type: T, test: (m: Posted<T>) => boolean = () => true) =>
+  (m: unknown): m is Posted<T> =>
+    isType(m, type) && test(m as Posted<T>);
+
+describe('charts webview (built bundle in Chromium, real CSP)', function () {
+  let harness: WebviewHarness;
+  let view: WebviewPage;
+
+  before(async () => {
+    harness = await WebviewHarness.start();
+  });
+  after(async () => {
+    await harness?.stop();
+  });
+
+  /** A page that said ready and drew the loss chart of the three fixture runs. */
+  async function openLoaded(options: Parameters<WebviewHarness['open']>[1] = {}): Promise<WebviewPage> {
+    const page = await harness.open('charts', options);
+    await page.waitFor(posted('ready'), { what: 'ready' });
+    await page.post(init());
+    await page.post(lossSeries());
+    await page.waitFor(renderedWhere('loss', (c) => !c.loading), { what: 'loss drawn' });
+    return page;
+  }
+
+  afterEach(async () => {
+    assert.deepStrictEqual(view?.pageErrors ?? [], [], 'no uncaught errors in the page');
+    assert.deepStrictEqual(view?.cspViolations ?? [], [], 'nothing the CSP had to block');
+    await view?.close();
+  });
+
+  it('says ready first and runs under exactly the policy webviewHtml produces', async () => {
+    view = await harness.open('charts');
+    await view.waitFor(posted('ready'));
+    assert.deepStrictEqual(view.received[0], { type: 'ready' }, 'ready is the first message');
+    const meta = await view.page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+    const scriptNonce = await view.page.locator('script[src]').evaluate((s) => (s as HTMLScriptElement).nonce);
+    assert.strictEqual(scriptNonce, view.nonce);
+    assert.strictEqual(meta, contentSecurityPolicy(view.cspSource, view.nonce));
+  });
+
+  it('draws one line per run and marks NaN and +∞ instead of plotting them', async () => {
+    view = await openLoaded();
+    const rendered = await view.waitFor(renderedWhere('loss', (c) => !c.loading));
+    const chart = rendered.summary.charts[0];
+    assert.strictEqual(chart.datasets, 3);
+    assert.deepStrictEqual(chart.points, { 'run-a': 100, 'run-b': 100, 'run-c': 100 });
+    assert.deepStrictEqual(chart.nonFinite, { nan: 1, posInf: 1, negInf: 0 });
+    assert.strictEqual(chart.yScale, 'linear');
+  });
+
+  it('changes the x axis, y scale and smoothing from the toolbar, by keyboard and slider', async () => {
+    view = await openLoaded();
+    let since = view.mark();
+    await chooseByKeyboard(view, '#x-axis', 2); // step → wall → relative
+    await view.waitFor(renderedWhere('loss', (c) => c.xAxis === 'relative'), { since, what: 'relative time axis' });
+    await view.waitFor(posted('viewState', (m) => m.state.xAxis === 'relative'), { since });
+
+    since = view.mark();
+    await chooseByKeyboard(view, '#y-scale', 1);
+    await view.waitFor(renderedWhere('loss', (c) => c.yScale === 'logarithmic'), { since, what: 'log scale' });
+
+    since = view.mark();
+    await view.page.locator('#smoothing').fill('0.6');
+    const smoothed = await view.waitFor(renderedWhere('loss', (c) => c.smoothing === 0.6), { since, what: 'smoothing' });
+    // Each run keeps its faint raw line and gains a smoothed one.
+    assert.strictEqual(smoothed.summary.charts[0].datasets, 6);
+    const saved = view.savedStates.at(-1) as { xAxis: string; yScale: string; smoothing: number };
+    assert.deepStrictEqual([saved.xAxis, saved.yScale, saved.smoothing], ['relative', 'log', 0.6], 'persisted with setState');
+  });
+
+  it('shows a run named like markup as text, and nothing in it runs', async () => {
+    view = await openLoaded();
+    await view.post({ type: 'error', message: `failed for ${XSS_NAME}` });
+    await view.page.locator('.notice').filter({ hasText: XSS_NAME }).waitFor();
+    await view.page.waitForLoadState('networkidle');
+    const legendText = await view.page.locator('.legend-list li[data-run="run-b"]').textContent();
+    assert.ok(legendText?.includes(XSS_NAME), `legend shows the name literally: ${legendText}`);
+    assert.strictEqual(await view.page.locator('img').count(), 0, 'no <img> element was created');
+    assert.deepStrictEqual(view.dialogs, [], 'no dialog opened');
+  });
+
+  it('fetches full resolution for a zoomed window and keeps the zoom while live points arrive', async () => {
+    view = await harness.open('charts');
+    await view.waitFor(posted('ready'));
+    await view.post(init());
+    // An overview sampled every 5th step, like getSampledHistories returns for long runs.
+    const overview = lossPoints(100).filter((p) => p.step % 5 === 0 || p.step === 99);
+    await view.post({ type: 'series', metricKey: 'loss', series: buildSeries(overview, RUNS.map((r) => r.runId)) });
+    await view.waitFor(renderedWhere('loss', (c) => c.points['run-a'] === 21), { what: 'overview' });
+
+    let since = view.mark();
+    await view.page.locator('vscode-button[aria-label="Zoom in on loss"]').click();
+    const zoomed = await view.waitFor(renderedWhere('loss', (c) => c.zoom !== undefined), { since, what: 'zoomed' });
+    const zoom = zoomed.summary.charts[0].zoom!;
+    const request = await view.waitFor(posted('requestWindow'), { since, what: 'window request' });
+    assert.ok(request.window.startStep <= zoom.min && request.window.endStep >= zoom.max, `window ${JSON.stringify(request.window)} covers ${JSON.stringify(zoom)}`);
+
+    since = view.mark();
+    const window: StepWindow = request.window;
+    const detail = lossPoints(100).filter((p) => p.step >= window.startStep && p.step <= window.endStep);
+    await view.post({ type: 'series', metricKey: 'loss', window, series: buildSeries(detail, RUNS.map((r) => r.runId)) });
+    const inside = window.endStep - window.startStep + 1;
+    const outside = overview.filter((p) => p.runId === 'run-a' && (p.step < window.startStep || p.step > window.endStep)).length;
+    const detailed = await view.waitFor(renderedWhere('loss', (c) => c.points['run-a'] === inside + outside), { since, what: 'window merged' });
+    assert.deepStrictEqual(detailed.summary.charts[0].zoom, zoom, 'zoom kept after the window merged');
+
+    since = view.mark();
+    const live = lossPoints(105).filter((p) => p.runId === 'run-c' && p.step >= 100);
+    await view.post({ type: 'append', metricKey: 'loss', series: buildSeries(live, ['run-c']) });
+    const appended = await view.waitFor(renderedWhere('loss', (c) => c.points['run-c'] === inside + outside + 5), { since, what: 'appended' });
+    assert.deepStrictEqual(appended.summary.charts[0].zoom, zoom, 'zoom kept after live points arrived');
+    assert.strictEqual(appended.summary.charts[0].points['run-a'], inside + outside, 'other runs untouched');
+
+    since = view.mark();
+    await view.page.locator('vscode-button[aria-label="Reset zoom of loss"]').click();
+    await view.waitFor(renderedWhere('loss', (c) => c.zoom === undefined), { since, what: 'zoom reset' });
+  });
+
+  it('zooms and resets from the keyboard on the focused chart', async () => {
+    view = await openLoaded();
+    let since = view.mark();
+    await view.page.locator('canvas').focus();
+    await view.page.keyboard.press('+');
+    await view.waitFor(renderedWhere('loss', (c) => c.zoom !== undefined), { since, what: 'keyboard zoom' });
+    since = view.mark();
+    await view.page.keyboard.press('0');
+    await view.waitFor(renderedWhere('loss', (c) => c.zoom === undefined), { since, what: 'keyboard reset' });
+  });
+
+  it('hides, shows and highlights runs from the legend, in every chart', async () => {
+    view = await openLoaded();
+    let since = view.mark();
+    await view.page.locator('vscode-checkbox[data-run="run-b"]').click();
+    const hidden = await view.waitFor(renderedWhere('loss', (c, s) => c.datasets === 2 && s.hiddenRunIds.includes('run-b')), { since });
+    assert.strictEqual(hidden.summary.charts[0].points['run-b'], undefined);
+    await view.waitFor(posted('viewState', (m) => m.state.hiddenRunIds.includes('run-b')), { since });
+
+    since = view.mark();
+    await view.page.locator('.legend-list li[data-run="run-a"]').hover();
+    await view.waitFor(renderedWhere('loss', (_c, s) => s.highlightedRunId === 'run-a'), { since, what: 'highlight' });
+
+    since = view.mark();
+    await view.page.locator('vscode-button', { hasText: 'Show all' }).click();
+    await view.waitFor(renderedWhere('loss', (c) => c.datasets === 3), { since, what: 'all shown' });
+  });
+
+  it('adds a chart from the metric search and asks the host for it', async () => {
+    view = await openLoaded();
+    const since = view.mark();
+    await view.page.locator('#metric-search input').fill('acc');
+    await view.page.locator('.metric-list vscode-checkbox[data-metric="loss"]').waitFor();
+    assert.strictEqual(await view.page.locator('.metric-list vscode-checkbox').count(), 2, 'the chosen metric stays listed');
+    await view.page.locator('.metric-list vscode-checkbox[data-metric="accuracy"]').click();
+    await view.waitFor(posted('viewState', (m) => m.state.metricKeys.join() === 'loss,accuracy'), { since });
+    await view.waitFor(renderedWhere('accuracy', (c) => c.loading), { since, what: 'accuracy loading' });
+    const accuracy = buildSeries([{ runId: 'run-a', key: 'accuracy', step: 0, timestamp: 0, value: 0.5 }], RUNS.map((r) => r.runId));
+    await view.post({ type: 'series', metricKey: 'accuracy', series: accuracy });
+    await view.waitFor(renderedWhere('accuracy', (c) => !c.loading && c.datasets === 1), { since, what: 'accuracy drawn' });
+  });
+
+  it('redraws with the new theme colours when VS Code switches theme', async () => {
+    view = await openLoaded();
+    for (const [kind, foreground] of [['light', '#3b3b3b'], ['high-contrast', '#ffffff'], ['high-contrast-light', '#292929']] as const) {
+      const since = view.mark();
+      await view.setTheme(kind);
+      await view.waitFor(renderedWhere('loss', (_c, s) => s.theme === kind && s.foreground === foreground), { since, what: kind });
+    }
+  });
+
+  it('exports the chart as PNG and asks the host for CSV', async () => {
+    view = await openLoaded();
+    const since = view.mark();
+    await view.page.locator('vscode-button[aria-label="Export loss as PNG"]').click();
+    const png = await view.waitFor(posted('exportPng'), { since });
+    assert.ok(png.dataUrl.startsWith('data:image/png;base64,') && png.dataUrl.length > 1000);
+    await view.page.locator('#export-csv').click();
+    const csv = await view.waitFor(posted('exportCsv'), { since });
+    assert.deepStrictEqual(csv.metricKeys, ['loss']);
+  });
+});
+
+/** Opens a vscode-single-select with the keyboard, moves `down` options and picks with Enter. */
+async function chooseByKeyboard(view: WebviewPage, selector: string, down: number): Promise<void> {
+  await view.page.locator(selector).focus();
+  await view.page.keyboard.press('ArrowDown');
+  for (let i = 0; i < down; i++) await view.page.keyboard.press('ArrowDown');
+  await view.page.keyboard.press('Enter');
+}
