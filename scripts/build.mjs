@@ -67,8 +67,9 @@ if (watch) {
   copyAssets();
   for (const options of builds) await (await esbuild.context(options)).watch();
 } else {
-  fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
-  fs.rmSync(path.join(root, 'out'), { recursive: true, force: true });
+  // Only a release build starts from an empty dist/ (so no stale file reaches the .vsix); development
+  // builds overwrite in place, so a build running beside a test run never pulls files from under it.
+  if (production) fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
   copyAssets();
   await Promise.all(builds.map((options) => esbuild.build(options)));
 }

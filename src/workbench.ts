@@ -1,8 +1,10 @@
 import * as vscode from 'vscode';
 import { ArtifactsFeature } from './artifacts/artifactsFeature';
+import { ChartsFeature } from './charts/chartsFeature';
 import { ConnectionFeature } from './connection/connectionFeature';
 import { Connections } from './connection/connections';
 import { createStoreFactory } from './connection/storeFactory';
+import { ChartCommands } from './explorer/chartCommands';
 import { ExplorerFeature } from './explorer/explorerFeature';
 import { RunCommands } from './explorer/runCommands';
 import { TrackingServerFeature } from './trackingServer/trackingServerFeature';
@@ -21,6 +23,7 @@ export class Workbench implements vscode.Disposable {
   readonly explorer: ExplorerFeature;
   readonly runCommands: RunCommands;
   readonly trackingServer: TrackingServerFeature;
+  readonly charts: ChartsFeature;
   /** Resolves when the first connection has been chosen (no network involved). */
   readonly ready: Promise<void>;
 
@@ -41,6 +44,8 @@ export class Workbench implements vscode.Disposable {
       log: this.log,
       selection: () => this.explorer.treeView.selection,
     }));
+    this.charts = track(new ChartsFeature({ extensionUri: context.extensionUri, activeStore: this.connections, log: this.log }));
+    track(new ChartCommands({ charts: this.charts, runCommands: this.runCommands }));
     track(new ArtifactsFeature({ activeStore: this.connections, log: this.log }));
     this.trackingServer = track(new TrackingServerFeature({
       activeStore: this.connections,

@@ -1,10 +1,11 @@
 // `npm test`: every tier in one run, ending with one `N passed, N failed` line that sums them all.
 //   checks       lint, type checks (extension and webviews), the production build and the .vsix
 //   unit         plain mocha on the pure core (test/unit)
+//   webview      the built webview bundles in Chromium with a stub host (test/webview)
 //   integration  mocha inside the real VS Code extension host (code-server), extension loaded from source
 //   e2e          Playwright in Debian's Chromium clicking through the real workbench, with the packaged
 //                .vsix installed into code-server the way a user installs it
-// Options: --only unit|integration|e2e|checks (repeatable), --keep (leave the state folder for a look).
+// Options: --only unit|webview|integration|e2e|checks (repeatable), --keep (leave the state folder for a look).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -54,7 +55,7 @@ const mocha = path.join(root, 'node_modules/mocha/bin/mocha.js');
 
 async function main() {
   ensureDependencies();
-  if (wanted('integration') || wanted('e2e')) ensureHarness();
+  if (wanted('webview') || wanted('integration') || wanted('e2e')) ensureHarness();
   fs.mkdirSync(state, { recursive: true });
 
   let vsix;
@@ -63,6 +64,7 @@ async function main() {
     await check('lint', 'npx', ['eslint', '.']);
     await check('typecheck extension', 'npx', ['tsc', '--noEmit', '-p', '.']);
     await check('typecheck webviews', 'npx', ['tsc', '--noEmit', '-p', 'webview']);
+    await check('typecheck webview page tests', 'npx', ['tsc', '--noEmit', '-p', 'test/webview']);
     if (await check('package .vsix (production build)', 'npm', ['run', '-s', 'package'])) {
       vsix = path.join(root, 'dist-vsix/mlflow-workbench.vsix');
     }
@@ -72,6 +74,17 @@ async function main() {
     console.log('\n== unit (plain mocha)');
     const counts = mochaCounts(await run('node', [mocha]));
     record('unit', counts.passed, counts.failed);
+  }
+
+  if (wanted('webview')) {
+    console.log('\n== webview (the built webview bundles in Chromium, stub host)');
+    const built = await run('node', ['scripts/build.mjs']);
+    if (built.code !== 0) {
+      record('webview build', 0, 1);
+    } else {
+      const counts = mochaCounts(await run('node', [mocha, '--config', 'test/webview/.mocharc.json']));
+      record('webview', counts.passed, counts.failed);
+    }
   }
 
   if (wanted('integration') || wanted('e2e')) {

@@ -3,7 +3,7 @@ import type { ActiveStore } from '../connection/activeStore';
 import { Disposer } from '../vscode/disposer';
 import { webviewHtml, webviewOptions } from '../vscode/webviewHtml';
 import { ChartsSession, type Logger } from './chartsSession';
-import type { ChartsViewState } from './protocol';
+import type { ChartsRenderSummary, ChartsViewState } from './protocol';
 
 export const CHARTS_VIEW_TYPE = 'mlflow.charts';
 
@@ -59,6 +59,16 @@ export class ChartsPanel implements vscode.Disposable {
     this.disposer.track(deps.activeStore.onDidChange(() => this.session.reload()));
     this.disposer.track(panel.onDidDispose(() => this.dispose()));
     this.session.setVisible(panel.visible);
+  }
+
+  /** What the webview last reported drawing; for integration tests and "current chart" commands. */
+  get rendered(): ChartsRenderSummary | undefined {
+    return this.session.rendered;
+  }
+
+  /** Resolves with the first rendered report (the current one included) that `accept` takes. */
+  whenRendered(accept?: (summary: ChartsRenderSummary) => boolean, timeoutMs?: number): Promise<ChartsRenderSummary> {
+    return this.session.whenRendered(accept, timeoutMs);
   }
 
   dispose(): void {

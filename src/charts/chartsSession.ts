@@ -185,6 +185,7 @@ export class ChartsSession {
       return;
     }
     if (generation !== this.generation) return;
+    if (runs.length === 0) this.notice ??= 'None of these runs could be found in the connected store.';
     const slots = assignColorSlots(runs.map((r) => r.info.runId));
     this.runs = runs.map((r) => toChartRun(r, slots));
     this.metricKeys = metricKeysOf(runs);

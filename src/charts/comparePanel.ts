@@ -3,7 +3,7 @@ import { Disposer } from '../vscode/disposer';
 import { webviewHtml, webviewOptions } from '../vscode/webviewHtml';
 import type { PanelDependencies } from './chartsPanel';
 import { CompareSession } from './compareSession';
-import type { CompareViewState } from './protocol';
+import type { CompareRenderSummary, CompareViewState } from './protocol';
 
 export const COMPARE_VIEW_TYPE = 'mlflow.compare';
 
@@ -54,6 +54,16 @@ export class ComparePanel implements vscode.Disposable {
     this.disposer.track(deps.activeStore.onDidChange(() => this.session.reload()));
     this.disposer.track(panel.onDidDispose(() => this.dispose()));
     this.session.setVisible(panel.visible);
+  }
+
+  /** What the webview last reported drawing; for integration tests and "current chart" commands. */
+  get rendered(): CompareRenderSummary | undefined {
+    return this.session.rendered;
+  }
+
+  /** Resolves with the first rendered report (the current one included) that `accept` takes. */
+  whenRendered(accept?: (summary: CompareRenderSummary) => boolean, timeoutMs?: number): Promise<CompareRenderSummary> {
+    return this.session.whenRendered(accept, timeoutMs);
   }
 
   dispose(): void {

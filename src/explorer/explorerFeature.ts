@@ -72,6 +72,27 @@ export class ExplorerFeature implements vscode.Disposable {
     register('mlflow.toggleDeleted', () => this.toggleDeleted());
     register('mlflow.pinExperiment', (node: ExplorerNode) => this.setPinned(node, true));
     register('mlflow.unpinExperiment', (node: ExplorerNode) => this.setPinned(node, false));
+    register('mlflow.revealRun', (runId: string) => this.revealRun(runId));
+  }
+
+  /**
+   * Shows a run in the tree (after "Run MLproject" or from the Models view): loads its experiment's
+   * first page again so a new run is there, then selects it. Returns false when the run is not among
+   * the loaded pages (an old run in a large experiment).
+   */
+  async revealRun(runId: string): Promise<boolean> {
+    const store = this.model.store;
+    if (!store) return false;
+    const run = await store.getRun(runId);
+    const experimentId = run.info.experimentId;
+    await this.model.getExperiments();
+    this.model.reloadExperiment(experimentId);
+    await this.model.getRuns(experimentId);
+    const node = this.model.runNode(runId);
+    if (!node) return false;
+    await vscode.commands.executeCommand('mlflow.runs.focus');
+    await this.treeView.reveal(node, { select: true, focus: true, expand: false });
+    return true;
   }
 
   /** The runs selected in the view, or the one the context menu was opened on. */

@@ -84,11 +84,11 @@ export class RunsModel implements vscode.Disposable {
     const nameFilter = this.options.experimentNameFilter?.toLowerCase();
     return (this.experiments ?? [])
       .filter((e) => !nameFilter || e.name.toLowerCase().includes(nameFilter))
-      .map((experiment) => this.experimentNode(experiment, pinned.has(experiment.experimentId)))
+      .map((experiment) => this.toExperimentNode(experiment, pinned.has(experiment.experimentId)))
       .sort((a, b) => Number(b.pinned) - Number(a.pinned));
   }
 
-  private experimentNode(experiment: Experiment, pinned: boolean): ExperimentNode {
+  private toExperimentNode(experiment: Experiment, pinned: boolean): ExperimentNode {
     const existing = this.experimentNodes.get(experiment.experimentId);
     if (existing && existing.experiment === experiment && existing.pinned === pinned) return existing;
     const node: ExperimentNode = { kind: 'experiment', experiment, pinned };
@@ -217,6 +217,26 @@ export class RunsModel implements vscode.Disposable {
 
   findRun(runId: string): Run | undefined {
     return this.loadedRuns().find((run) => run.info.runId === runId);
+  }
+
+  /** The node of a loaded run, with its children, for reveal. */
+  runNode(runId: string): RunNode | undefined {
+    const run = this.findRun(runId);
+    if (!run) return undefined;
+    const entry = this.runsByExperiment.get(run.info.experimentId);
+    const find = (nodes: readonly RunNode[]): RunNode | undefined => {
+      for (const node of nodes) {
+        if (node.run.info.runId === runId) return node;
+        const inner = find(node.children);
+        if (inner) return inner;
+      }
+      return undefined;
+    };
+    return find(nestRuns(entry?.runs ?? []));
+  }
+
+  experimentNode(experimentId: string): ExperimentNode | undefined {
+    return this.experimentNodes.get(experimentId);
   }
 
   /** Reloads one experiment's runs from the first page. */

@@ -252,9 +252,12 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<ExplorerNode> {
     return item;
   }
 
-  getParent(): undefined {
-    // Reveal is used only for top-level and already-expanded items; VS Code can find those without parents.
-    return undefined;
+  /** Parents of runs (for reveal): the parent run when it is loaded, else the experiment. */
+  getParent(node: ExplorerNode): ExplorerNode | undefined {
+    if (node.kind !== 'run') return undefined;
+    const parentId = node.run.data.tags['mlflow.parentRunId'];
+    const parent = parentId ? this.model.runNode(parentId) : undefined;
+    return parent ?? this.model.experimentNode(node.run.info.experimentId);
   }
 }
 

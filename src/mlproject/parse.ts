@@ -147,8 +147,8 @@ class MlprojectReader {
     const kind = key === 'python_env' ? 'python_env' : 'conda_env';
     const value = this.scalarOf(node);
     if (!value || value.kind === 'null' || value.text === '') {
-      // MLflow tests `if python_env:`, so an empty value means "no environment file".
-      return { kind: 'none' };
+      // MLflow tests `if python_env:`, so an empty value falls through to the default files.
+      return this.readEnvironment(undefined);
     }
     if (value.kind !== 'str') {
       this.report('error', 'bad-environment', `${key} must be the path of a file in the project, not ${value.text}.`, this.rangeOf(node));

@@ -26,6 +26,9 @@ const DEFAULT_SETTINGS = {
   'security.workspace.trust.enabled': false,
   'terminal.integrated.gpuAcceleration': 'off',
   'workbench.colorTheme': 'Default Dark Modern',
+  'git.openRepositoryInParentFolders': 'never',
+  'workbench.sideBar.location': 'left',
+  'window.commandCenter': true,
 };
 
 export async function freePort() {

@@ -147,6 +147,25 @@ describe('stand-in mlflow models serve: lifecycle', function () {
     });
   }
 
+  it('is waited for through environment creation, and given up on when the process dies', async () => {
+    const port = await freePort();
+    const argv = buildServeArgv({ modelUri: 'models:/iris-classifier/1', host: '127.0.0.1', port, envManager: 'virtualenv', version: readVersionLine('3.x') });
+    const slow = startFakeMlflow(argv, { version: '3.x', env: { FAKE_MLFLOW_SERVE_DELAY_MS: '300' } });
+    started.push(slow);
+    const healthy = await waitForHealthy(httpPing(`http://127.0.0.1:${port}`), { intervalMs: 20, timeoutMs: 10_000 });
+    assert.ok(healthy.attempts > 1);
+
+    const failing = startFakeMlflow(argv, { version: '3.x', env: { FAKE_MLFLOW_SERVE_FAIL: '1' } });
+    started.push(failing);
+    const processGone = new AbortController();
+    void failing.exited.then(() => processGone.abort());
+    await assert.rejects(
+      waitForHealthy(httpPing(`http://127.0.0.1:${await freePort()}`), { signal: processGone.signal, intervalMs: 20, timeoutMs: 10_000 }),
+      (error: unknown) => error instanceof Error && /Stopped waiting/.test(error.message),
+    );
+    assert.deepEqual(await failing.exited, { code: 1, signal: null });
+  });
+
   it('runs `mlflow ui` as the same tracking server', async () => {
     const argv = buildServeStartArgv({ command: 'ui', backendStoreUri: 'sqlite:///mlflow.db', port: await freePort(), version: readVersionLine('3.x') });
     const ui = startFakeMlflow(argv, { version: '3.x' });

@@ -78,6 +78,11 @@ describe('parseMlproject on the real mlproject-tiny', () => {
       declared: false,
     });
     assert.deepEqual(parseMlproject(text, { exists: () => false }).project.environment, { kind: 'none' });
+    assert.deepEqual(parseMlproject(`python_env:\n${text}`, { exists: (p) => p === 'conda.yaml' }).project.environment, {
+      kind: 'conda_env',
+      file: 'conda.yaml',
+      declared: false,
+    });
   });
 });
 

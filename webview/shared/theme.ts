@@ -53,12 +53,20 @@ export function readTheme(): Theme {
   };
 }
 
-/** Calls `onChange` after VS Code switches theme (it swaps the body class and the variables together). */
+/**
+ * Calls `onChange` after VS Code switches theme. It swaps the body class (light/dark/high contrast) and
+ * rewrites the variables on <html>; a switch between two dark themes changes only the variables, so
+ * both are watched and the callback runs only when what the apps read really changed.
+ */
 export function watchTheme(onChange: (theme: Theme) => void): void {
-  let last = document.body.className;
-  new MutationObserver(() => {
-    if (document.body.className === last) return;
-    last = document.body.className;
-    onChange(readTheme());
-  }).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+  let last = JSON.stringify(readTheme());
+  const observer = new MutationObserver(() => {
+    const theme = readTheme();
+    const key = JSON.stringify(theme);
+    if (key === last) return;
+    last = key;
+    onChange(theme);
+  });
+  observer.observe(document.body, { attributes: true, attributeFilter: ['class', 'data-vscode-theme-id', 'data-vscode-theme-name'] });
+  observer.observe(document.documentElement, { attributes: true, attributeFilter: ['style'] });
 }
