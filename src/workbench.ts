@@ -8,6 +8,7 @@ import { ChartCommands } from './explorer/chartCommands';
 import { ExplorerFeature } from './explorer/explorerFeature';
 import { RunCommands } from './explorer/runCommands';
 import { TrackingServerFeature } from './trackingServer/trackingServerFeature';
+import { RegistryFeature } from './registry/registryFeature';
 import { Disposer } from './vscode/disposer';
 import { Log } from './vscode/log';
 
@@ -24,6 +25,7 @@ export class Workbench implements vscode.Disposable {
   readonly runCommands: RunCommands;
   readonly trackingServer: TrackingServerFeature;
   readonly charts: ChartsFeature;
+  readonly registry: RegistryFeature;
   /** Resolves when the first connection has been chosen (no network involved). */
   readonly ready: Promise<void>;
 
@@ -53,21 +55,16 @@ export class Workbench implements vscode.Disposable {
       log: this.log,
       workspaceState: context.workspaceState,
     }));
-    track(vscode.window.registerTreeDataProvider('mlflow.models', new EmptyTree()));
+    this.registry = track(new RegistryFeature({
+      activeStore: this.connections,
+      log: this.log,
+      revealRun: async (runId) => void (await this.explorer.revealRun(runId)),
+    }));
     track(vscode.commands.registerCommand('mlflow.showOutput', () => this.log.show()));
     this.ready = this.connections.initialize();
   }
 
   dispose(): void {
     this.disposer.dispose();
-  }
-}
-
-class EmptyTree implements vscode.TreeDataProvider<never> {
-  getTreeItem(element: never): vscode.TreeItem {
-    return element;
-  }
-  getChildren(): never[] {
-    return [];
   }
 }

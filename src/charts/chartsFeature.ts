@@ -40,24 +40,33 @@ export class ChartsFeature implements vscode.Disposable {
     this.panelDeps = { extensionUri: deps.extensionUri, activeStore: deps.activeStore, log: deps.log, pollIntervalMs: deps.pollIntervalMs };
     this.diffDocuments = this.disposer.track(new DiffDocuments());
     this.disposer.track(vscode.workspace.registerTextDocumentContentProvider(DIFF_SCHEME, this.diffDocuments));
-    this.disposer.track(
-      vscode.window.registerWebviewPanelSerializer(CHARTS_VIEW_TYPE, {
-        deserializeWebviewPanel: async (panel, raw: unknown) => {
-          const state = parseChartsState(raw);
-          if (!state) return this.discard(panel, 'charts');
-          this.track(this.chartsPanels, new ChartsPanel(panel, this.panelDeps, state));
-        },
-      }),
-    );
-    this.disposer.track(
-      vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, {
-        deserializeWebviewPanel: async (panel, raw: unknown) => {
-          const state = parseCompareState(raw);
-          if (!state || state.runIds.length === 0) return this.discard(panel, 'compare');
-          this.track(this.comparePanels, new ComparePanel(panel, this.panelDeps, this.compareActions, state));
-        },
-      }),
-    );
+    const serializer: vscode.WebviewPanelSerializer = { deserializeWebviewPanel: (panel, state: unknown) => this.restore(panel, state) };
+    this.disposer.track(vscode.window.registerWebviewPanelSerializer(CHARTS_VIEW_TYPE, serializer));
+    this.disposer.track(vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, serializer));
+  }
+
+  /**
+   * What both panel serializers do after a window reload: adopt the panel VS Code recreated with the
+   * state its page saved, or close it when that state can't be read. Public so tests can restore a
+   * panel without reloading the window.
+   */
+  async restore(panel: vscode.WebviewPanel, raw: unknown): Promise<void> {
+    switch (panel.viewType) {
+      case CHARTS_VIEW_TYPE: {
+        const state = parseChartsState(raw);
+        if (!state) return this.discard(panel, 'charts');
+        this.track(this.chartsPanels, new ChartsPanel(panel, this.panelDeps, state));
+        return;
+      }
+      case COMPARE_VIEW_TYPE: {
+        const state = parseCompareState(raw);
+        if (!state || state.runIds.length === 0) return this.discard(panel, 'compare');
+        this.track(this.comparePanels, new ComparePanel(panel, this.panelDeps, this.compareActions, state));
+        return;
+      }
+      default:
+        return this.discard(panel, panel.viewType);
+    }
   }
 
   get panels(): ChartsPanels {

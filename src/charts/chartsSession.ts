@@ -6,7 +6,7 @@ import { metricsCsv } from './csv';
 import { parseChartsMessage } from './messages';
 import type { ChartRun, ChartsHostMessage, ChartsRenderSummary, ChartsViewState, StepWindow, WireSeries } from './protocol';
 import { chartsTitle, metricKeysOf, resolveRuns, toChartRun } from './chartRuns';
-import { appendAfterLastStep, assignColorSlots, buildSeries, chunk, mapLimit } from './series';
+import { appendAfterLastStep, assignColorSlots, buildSeries, chunk, mapLimit, possiblyThinnedRuns } from './series';
 
 /**
  * Everything a charts panel does except talking to VS Code: resolving the runs, fetching sampled
@@ -227,13 +227,20 @@ export class ChartsSession {
       if (!store || runIds.length === 0) return;
       try {
         const maxResults = window ? MAX_SAMPLED_RESULTS_PER_RUN : (this.options.pointsPerRun ?? 1_000);
-        const batches = await Promise.all(
-          chunk(runIds, MAX_SAMPLED_RUNS).map((ids) =>
-            store.getSampledHistories({ runIds: ids, metricKey, maxResults, ...window }, { signal: this.abort.signal }),
-          ),
-        );
+        const sampled = (ids: string[]) =>
+          store.getSampledHistories({ runIds: ids, metricKey, maxResults, ...window }, { signal: this.abort.signal });
+        let points = (await Promise.all(chunk(runIds, MAX_SAMPLED_RUNS).map(sampled))).flat();
+        if (runIds.length > 1) {
+          // One request samples on the union of its runs' steps; a run thinned for a longer one's sake
+          // is asked for again on its own, so its line (and its NaN and ±∞) keeps its own resolution.
+          const thinned = new Set(possiblyThinnedRuns(points, maxResults));
+          if (thinned.size > 0) {
+            const alone = await mapLimit([...thinned], 8, (id) => sampled([id]));
+            points = [...points.filter((p) => !thinned.has(p.runId)), ...alone.flat()];
+          }
+        }
         if (generation !== this.generation) return;
-        const series = buildSeries(batches.flat(), runIds);
+        const series = buildSeries(points, runIds);
         if (!window) this.cache.set(metricKey, series);
         this.channel.post({ type: 'series', metricKey, series, window });
       } catch (error) {

@@ -147,7 +147,11 @@ function parseChartSummary(raw: unknown): ChartSummary | undefined {
   const nonFinite = raw.nonFinite;
   if (!isRecord(nonFinite) || !isCount(nonFinite.nan) || !isCount(nonFinite.posInf) || !isCount(nonFinite.negInf)) return undefined;
   const zoom = raw.zoom;
-  if (zoom !== undefined && !(isRecord(zoom) && isNumber(zoom.min) && isNumber(zoom.max))) return undefined;
+  if (zoom !== undefined && !isRange(zoom)) return undefined;
+  const yRange = raw.yRange;
+  if (yRange !== undefined && !isRange(yRange)) return undefined;
+  const colors = raw.colors;
+  if (colors !== undefined && !(isRecord(colors) && Object.values(colors).every(isKey))) return undefined;
   const summary: ChartSummary = {
     metricKey: raw.metricKey,
     datasets: raw.datasets,
@@ -158,7 +162,9 @@ function parseChartSummary(raw: unknown): ChartSummary | undefined {
     nonFinite: { nan: nonFinite.nan, posInf: nonFinite.posInf, negInf: nonFinite.negInf },
     loading: raw.loading,
   };
-  if (isRecord(zoom)) summary.zoom = { min: zoom.min as number, max: zoom.max as number };
+  if (isRange(zoom)) summary.zoom = { min: zoom.min, max: zoom.max };
+  if (isRange(yRange)) summary.yRange = { min: yRange.min, max: yRange.max };
+  if (isRecord(colors)) summary.colors = colors as Record<string, string>;
   return summary;
 }
 
@@ -185,6 +191,10 @@ function parseCompareSummary(raw: unknown): CompareRenderSummary | undefined {
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isRange(v: unknown): v is { min: number; max: number } {
+  return isRecord(v) && isNumber(v.min) && isNumber(v.max);
 }
 
 function isKey(v: unknown): v is string {

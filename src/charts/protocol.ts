@@ -92,6 +92,10 @@ export interface ChartSummary {
   zoom?: { min: number; max: number };
   /** Points held per visible run. */
   points: Record<string, number>;
+  /** The CSS colour of each visible run's line (before any highlight dimming). */
+  colors?: Record<string, string>;
+  /** The y axis range drawn; a value plotted at ±1.8e308 (MLflow's stored ±∞) would show here. */
+  yRange?: { min: number; max: number };
   /** Non-finite values drawn as gaps with edge markers. */
   nonFinite: { nan: number; posInf: number; negInf: number };
   loading: boolean;

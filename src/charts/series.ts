@@ -78,6 +78,33 @@ export function appendAfterLastStep(
   return { added, merged };
 }
 
+/**
+ * Runs a bulk sampled-history answer may have thinned for the others' sake. MLflow samples one request
+ * on the union of all its runs' steps, so a short run charted beside a much longer one comes back on
+ * the long run's step grid (200 steps as a dozen points, the NaN or ±∞ it logged likely gone). A run
+ * whose distinct steps are fewer than both `maxResults` and its own step span may be one of those; a
+ * run that only logs every n-th step looks the same, and asking again merely returns the same points.
+ */
+export function possiblyThinnedRuns(points: readonly RunMetric[], maxResults: number): string[] {
+  const steps = new Map<string, Set<number>>();
+  for (const point of points) {
+    let held = steps.get(point.runId);
+    if (!held) steps.set(point.runId, (held = new Set()));
+    held.add(point.step);
+  }
+  const out: string[] = [];
+  for (const [runId, held] of steps) {
+    let min = Number.POSITIVE_INFINITY;
+    let max = Number.NEGATIVE_INFINITY;
+    for (const step of held) {
+      if (step < min) min = step;
+      if (step > max) max = step;
+    }
+    if (held.size < Math.min(maxResults, max - min + 1)) out.push(runId);
+  }
+  return out;
+}
+
 /** MLflow takes at most 100 run ids per sampled-history request. */
 export function chunk<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];

@@ -5,6 +5,8 @@ export enum ContextKey {
   Connected = 'mlflow.connected',
   ReadOnlyStore = 'mlflow.readOnlyStore',
   RegistryEmpty = 'mlflow.registryEmpty',
+  /** The active store's registry has legacy stages (Staging/Production/Archived). */
+  RegistryStages = 'mlflow.registryStages',
   ServersRunning = 'mlflow.serversRunning',
   TrackingServerRunning = 'mlflow.trackingServerRunning',
   RunsFiltered = 'mlflow.runsFiltered',

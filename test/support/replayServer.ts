@@ -8,6 +8,7 @@ import { MlflowError } from '../../src/mlflow/errors';
 import { HttpClient } from '../../src/mlflow/http';
 import { RestStore } from '../../src/mlflow/rest/restStore';
 import type { RestStoreOptions } from '../../src/mlflow/rest/restStore';
+import { FIXTURES_DIR } from './repoRoot';
 
 /**
  * A loopback stand-in for a real MLflow server, answering from the REST captures recorded against one
@@ -48,7 +49,7 @@ export interface RecordedRequest {
   capture?: string;
 }
 
-const FIXTURES = path.resolve(__dirname, '..', 'fixtures');
+const FIXTURES = FIXTURES_DIR;
 
 export function captureDirectory(set: CaptureSetName): string {
   return path.join(FIXTURES, set, 'rest-captures');

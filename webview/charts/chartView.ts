@@ -130,27 +130,58 @@ export class MetricChart {
     this.callbacks.changed();
   }
 
-  summary(): ChartSummary {
+  /** What this chart draws now, for the `rendered` report; also written onto the figure (see reflect). */
+  report(): ChartSummary {
     const inputs = this.inputs;
     const points: Record<string, number> = {};
+    const colors: Record<string, string> = {};
     const nonFinite = { nan: 0, posInf: 0, negInf: 0 };
     for (const info of this.datasetInfo) {
       if (info.kind !== 'raw') continue;
       points[info.run.runId] = inputs?.data?.get(info.run.runId)?.steps.length ?? 0;
+      if (inputs) colors[info.run.runId] = css(runColor(info.run.colorSlot, inputs.theme.kind));
     }
     for (const marker of this.markers) nonFinite[marker.kind]++;
     const zoom = this.zoomRange();
-    return {
+    const y = this.chart.scales.y;
+    const yRange = y && this.datasetInfo.length > 0 && Number.isFinite(y.min) && Number.isFinite(y.max) ? { min: y.min, max: y.max } : undefined;
+    const summary: ChartSummary = {
       metricKey: this.metricKey,
       datasets: this.chart.data.datasets.length,
       xAxis: inputs?.xAxis ?? 'step',
-      yScale: this.chart.scales.y?.type === 'logarithmic' ? 'logarithmic' : 'linear',
+      yScale: y?.type === 'logarithmic' ? 'logarithmic' : 'linear',
       smoothing: inputs?.smoothing ?? 0,
       ...(zoom ? { zoom } : {}),
+      ...(yRange ? { yRange } : {}),
       points,
+      colors,
       nonFinite,
       loading: inputs?.data === undefined,
     };
+    this.reflect(summary);
+    return summary;
+  }
+
+  /**
+   * The summary again as data attributes of the chart's figure, so what the page reports drawing can
+   * also be read from its DOM (the workbench tests drive the real UI and can't reach the host).
+   */
+  private reflect(summary: ChartSummary): void {
+    const set = (name: string, value: string | undefined): void => {
+      if (value === undefined) this.element.removeAttribute(name);
+      else this.element.setAttribute(name, value);
+    };
+    const total = Object.values(summary.points).reduce((sum, n) => sum + n, 0);
+    set('data-x-axis', summary.xAxis);
+    set('data-y-scale', summary.yScale);
+    set('data-smoothing', String(summary.smoothing));
+    set('data-datasets', String(summary.datasets));
+    set('data-points', String(total));
+    set('data-loading', String(summary.loading));
+    set('data-zoom', summary.zoom && `${summary.zoom.min}:${summary.zoom.max}`);
+    set('data-y-range', summary.yRange && `${summary.yRange.min}:${summary.yRange.max}`);
+    const { nan, posInf, negInf } = summary.nonFinite;
+    set('data-non-finite', `${nan},${posInf},${negInf}`);
   }
 
   resetZoom(): void {

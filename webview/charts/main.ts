@@ -189,7 +189,7 @@ class ChartsApp {
     requestAnimationFrame(() => {
       this.renderedPending = false;
       const summary: ChartsRenderSummary = {
-        charts: (this.state?.metricKeys ?? []).flatMap((key) => this.charts.get(key)?.summary() ?? []),
+        charts: (this.state?.metricKeys ?? []).flatMap((key) => this.charts.get(key)?.report() ?? []),
         hiddenRunIds: this.state?.hiddenRunIds ?? [],
         theme: this.theme.kind,
         foreground: this.theme.foreground,

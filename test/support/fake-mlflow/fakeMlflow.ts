@@ -6,8 +6,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { REPO_ROOT } from '../repoRoot';
 
-export const FAKE_MLFLOW = join(__dirname, 'mlflow');
+export const FAKE_MLFLOW = join(REPO_ROOT, 'test', 'support', 'fake-mlflow', 'mlflow');
 
 export type FakeVersion = '2.17.2' | '3.x';
 

@@ -4,8 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { FIXTURES_DIR } from '../repoRoot';
 
-export const CLI_FIXTURES = join(__dirname, '..', '..', 'fixtures', 'cli');
+export const CLI_FIXTURES = join(FIXTURES_DIR, 'cli');
 export const FIXTURE_VERSIONS = ['2.17.2', '3.x'] as const;
 export type FixtureVersion = (typeof FIXTURE_VERSIONS)[number];
 export const HELP_COMMANDS = { run: 'help-run.txt', 'models serve': 'help-models-serve.txt', server: 'help-server.txt', ui: 'help-ui.txt' } as const;

@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseMlmodel, type MlModel } from '../../../src/serving/mlmodel';
+import { FIXTURES_DIR } from '../repoRoot';
 
-const FIXTURES = join(__dirname, '..', '..', 'fixtures');
+const FIXTURES = FIXTURES_DIR;
 
 export const MODEL_DIRS = {
   run2x: join(FIXTURES, 'mlflow-2.17.2', 'server-store', 'artifacts', '1', '459191d6afe44e408cc618beff3a1e37', 'artifacts', 'model'),

@@ -1,0 +1,341 @@
+import * as vscode from 'vscode';
+import type { ActiveStore } from '../connection/activeStore';
+import { describeError } from '../explorer/errorMessages';
+import { isMlflowError, MlflowError, ReadOnlyStoreError } from '../mlflow/errors';
+import type { TrackingStore } from '../mlflow/store';
+import type { Stage } from '../mlflow/types';
+import { registeredModelAliasUri, registeredModelVersionUri } from '../serving/modelUri';
+import { Disposer } from '../vscode/disposer';
+import type { Log } from '../vscode/log';
+import { aliasesOf, versionBadges, versionLabel } from './registryLabels';
+import type { RegistryModel } from './registryModel';
+import type { RegistryNode } from './registryNodes';
+import { aliasNameProblem, tagKeyProblem } from './registryRules';
+
+/** The command the serving feature registers; the Models view only hands it a model URI. */
+export const SERVE_MODEL_COMMAND = 'mlflow.serveModel';
+
+/** What a registry write is aimed at: a registered model, or one version of it. */
+type Target = { kind: 'model'; name: string } | { kind: 'version'; name: string; version: string };
+
+/**
+ * Actions on registered models, versions, aliases and tags from the Models view's context menus. Every
+ * write checks first that the store can be written (a local store answers with the ReadOnlyStoreError
+ * that names "Start Tracking Server", before any question is asked), then re-reads the model it changed.
+ */
+export class RegistryCommands implements vscode.Disposable {
+  private readonly disposer = new Disposer();
+
+  constructor(
+    private readonly deps: {
+      activeStore: ActiveStore;
+      model: RegistryModel;
+      log: Log;
+      revealRun?: (runId: string) => Promise<void>;
+      selection: () => readonly RegistryNode[];
+    },
+  ) {
+    const register = (id: string, handler: (node: RegistryNode | undefined) => unknown) =>
+      this.disposer.track(vscode.commands.registerCommand(id, (node?: RegistryNode) =>
+        runGuarded(id, deps.log, () => handler(node ?? deps.selection()[0]))));
+    register('mlflow.copyModelVersionUri', (node) => this.copyVersionUri(node));
+    register('mlflow.copyModelAliasUri', (node) => this.copyAliasUri(node));
+    register('mlflow.setModelAlias', (node) => this.setAlias(node));
+    register('mlflow.moveModelAlias', (node) => this.moveAlias(node));
+    register('mlflow.deleteModelAlias', (node) => this.deleteAlias(node));
+    register('mlflow.transitionModelVersionStage', (node) => this.transitionStage(node));
+    register('mlflow.editModelDescription', (node) => this.editDescription(node));
+    register('mlflow.setModelTag', (node) => this.setTag(node));
+    register('mlflow.deleteModelTag', (node) => this.deleteTag(node));
+    register('mlflow.deleteModelVersion', (node) => this.deleteVersion(node));
+    register('mlflow.openModelVersionRun', (node) => this.openRun(node));
+    register('mlflow.serveModelVersion', (node) => this.serveVersion(node));
+    register('mlflow.serveModelAlias', (node) => this.serveAlias(node));
+    register('mlflow.openModelInBrowser', (node) => this.openInBrowser(node));
+  }
+
+  private get store(): TrackingStore {
+    const store = this.deps.activeStore.current?.store;
+    if (!store) throw new Error('Not connected to an MLflow tracking store.');
+    return store;
+  }
+
+  /** The store, if it takes writes; otherwise the error that says how to get one that does. */
+  private async writableStore(operation: string): Promise<TrackingStore> {
+    const store = this.store;
+    if ((await store.capabilities()).readOnly) throw new ReadOnlyStoreError(operation, store.description);
+    return store;
+  }
+
+  private async copy(text: string): Promise<void> {
+    await vscode.env.clipboard.writeText(text);
+    vscode.window.setStatusBarMessage(`Copied ${text}`, 3000);
+  }
+
+  private async copyVersionUri(node?: RegistryNode): Promise<void> {
+    const target = targetOf(node);
+    if (target?.kind === 'version') await this.copy(registeredModelVersionUri(target.name, target.version));
+  }
+
+  private async copyAliasUri(node?: RegistryNode): Promise<void> {
+    if (node?.kind === 'alias') await this.copy(registeredModelAliasUri(node.model.name, node.alias));
+  }
+
+  private async setAlias(node?: RegistryNode): Promise<void> {
+    const target = targetOf(node);
+    if (target?.kind !== 'version') return;
+    const store = await this.writableStore('Setting an alias');
+    const existing = this.deps.model.findModel(target.name)?.aliases ?? [];
+    const input = await vscode.window.showInputBox({
+      title: `Set an alias on ${target.name} version ${target.version}`,
+      prompt: `models:/${target.name}@<alias> will load this version. An alias on another version moves here.`,
+      placeHolder: 'champion',
+      validateInput: (value) => {
+        const alias = value.trim();
+        const problem = aliasNameProblem(alias);
+        if (problem) return { message: problem, severity: vscode.InputBoxValidationSeverity.Error };
+        const current = existing.find((a) => a.alias === alias);
+        if (current && current.version !== target.version) {
+          return { message: `@${alias} is on version ${current.version}; it will move to version ${target.version}.`, severity: vscode.InputBoxValidationSeverity.Info };
+        }
+        return undefined;
+      },
+    });
+    if (input === undefined) return;
+    await this.putAlias(store, target.name, input.trim(), target.version);
+  }
+
+  private async moveAlias(node?: RegistryNode): Promise<void> {
+    if (node?.kind !== 'alias') return;
+    const store = await this.writableStore('Moving an alias');
+    const versions = await this.deps.model.getVersions(node.model.name);
+    const others = versions.filter((v) => v.version !== node.version);
+    if (!others.length) {
+      void vscode.window.showInformationMessage(`${node.model.name} has no other version to move @${node.alias} to.`);
+      return;
+    }
+    const showStages = this.deps.model.state.stages;
+    const picked = await vscode.window.showQuickPick(
+      others.map((v) => ({ label: versionLabel(v), description: versionBadges(v, aliasesOf(v, node.model), showStages), detail: v.description || undefined, version: v.version })),
+      { title: `Move @${node.alias} of ${node.model.name} (now on version ${node.version}) to…` },
+    );
+    if (picked) await this.putAlias(store, node.model.name, node.alias, picked.version);
+  }
+
+  /** Sets (or moves: MLflow keeps one version per alias) an alias, checked the way the server checks it. */
+  private async putAlias(store: TrackingStore, name: string, alias: string, version: string): Promise<void> {
+    const problem = aliasNameProblem(alias);
+    if (problem) throw new MlflowError(problem, 'INVALID_PARAMETER_VALUE');
+    await store.setAlias(name, alias, version);
+    await this.deps.model.reloadModel(name);
+    vscode.window.setStatusBarMessage(`@${alias} → ${name} version ${version}`, 4000);
+  }
+
+  private async deleteAlias(node?: RegistryNode): Promise<void> {
+    const alias = await this.aliasOf(node);
+    if (!alias) return;
+    const store = await this.writableStore('Removing an alias');
+    const answer = await vscode.window.showWarningMessage(
+      `Remove alias @${alias.alias} from ${alias.name}? models:/${alias.name}@${alias.alias} will stop resolving for anyone who loads it.`,
+      { modal: true },
+      'Remove Alias',
+    );
+    if (answer !== 'Remove Alias') return;
+    await store.deleteAlias(alias.name, alias.alias);
+    await this.deps.model.reloadModel(alias.name);
+  }
+
+  /** The alias node itself, or one of a version's aliases (asked for when it has several). */
+  private async aliasOf(node?: RegistryNode): Promise<{ name: string; alias: string } | undefined> {
+    if (node?.kind === 'alias') return { name: node.model.name, alias: node.alias };
+    if (node?.kind !== 'version') return undefined;
+    if (node.aliases.length === 0) {
+      void vscode.window.showInformationMessage(`Version ${node.version.version} of ${node.version.name} has no alias.`);
+      return undefined;
+    }
+    const alias = node.aliases.length === 1
+      ? node.aliases[0]
+      : await vscode.window.showQuickPick([...node.aliases], { title: `Remove which alias of version ${node.version.version}?` });
+    return alias ? { name: node.version.name, alias } : undefined;
+  }
+
+  private async transitionStage(node?: RegistryNode): Promise<void> {
+    if (node?.kind !== 'version') return;
+    const { name, version, currentStage } = node.version;
+    const store = this.store;
+    if (!(await store.capabilities()).stages) {
+      void vscode.window.showInformationMessage('This registry has no stages; mark versions with aliases instead ("Set Alias…").');
+      return;
+    }
+    await this.writableStore('Transitioning a stage');
+    const stages: Stage[] = ['Staging', 'Production', 'Archived', 'None'];
+    const stage = await vscode.window.showQuickPick(
+      stages.filter((s) => s !== currentStage).map((s) => ({ label: s, stage: s })),
+      { title: `Move ${name} version ${version} from ${currentStage} to…` },
+    );
+    if (!stage) return;
+    let archiveExisting = false;
+    // MLflow takes archive_existing_versions only for the two serving stages.
+    if (stage.stage === 'Staging' || stage.stage === 'Production') {
+      const choice = await vscode.window.showQuickPick(
+        [
+          { label: `Keep other versions in ${stage.stage}`, archive: false },
+          { label: `Archive other versions in ${stage.stage}`, archive: true },
+        ],
+        { title: `Other versions of ${name} in ${stage.stage}` },
+      );
+      if (!choice) return;
+      archiveExisting = choice.archive;
+    }
+    await store.transitionModelVersionStage(name, version, stage.stage, archiveExisting);
+    await this.deps.model.reloadModel(name);
+  }
+
+  private async editDescription(node?: RegistryNode): Promise<void> {
+    if (node?.kind !== 'model' && node?.kind !== 'version') return;
+    const store = await this.writableStore('Editing a description');
+    const current = node.kind === 'model' ? node.model.description : node.version.description;
+    const description = await vscode.window.showInputBox({
+      title: node.kind === 'model' ? `Description of ${node.model.name}` : `Description of ${node.version.name} version ${node.version.version}`,
+      value: current,
+      ignoreFocusOut: true,
+    });
+    if (description === undefined || description === current) return;
+    if (node.kind === 'model') await store.updateRegisteredModelDescription(node.model.name, description);
+    else await store.updateModelVersionDescription(node.version.name, node.version.version, description);
+    await this.deps.model.reloadModel(node.kind === 'model' ? node.model.name : node.version.name);
+  }
+
+  private async setTag(node?: RegistryNode): Promise<void> {
+    const target = targetOf(node);
+    if (!target) return;
+    const store = await this.writableStore('Setting a tag');
+    const owner = target.kind === 'model' ? target.name : `${target.name} version ${target.version}`;
+    const key = node?.kind === 'tag' ? node.key : await vscode.window.showInputBox({
+      title: `Tag ${owner}: key`,
+      validateInput: (value) => tagKeyProblem(value.trim()),
+    });
+    if (!key) return;
+    const value = await vscode.window.showInputBox({ title: `Tag ${owner}: value of "${key.trim()}"`, value: node?.kind === 'tag' ? node.value : '' });
+    if (value === undefined) return;
+    if (target.kind === 'model') await store.setRegisteredModelTag(target.name, key.trim(), value);
+    else await store.setModelVersionTag(target.name, target.version, key.trim(), value);
+    await this.deps.model.reloadModel(target.name);
+  }
+
+  private async deleteTag(node?: RegistryNode): Promise<void> {
+    if (node?.kind !== 'tag') return;
+    const store = await this.writableStore('Deleting a tag');
+    const owner = node.version === undefined ? node.modelName : `${node.modelName} version ${node.version}`;
+    const answer = await vscode.window.showWarningMessage(`Delete tag "${node.key}" from ${owner}?`, { modal: true }, 'Delete Tag');
+    if (answer !== 'Delete Tag') return;
+    if (node.version === undefined) await store.deleteRegisteredModelTag(node.modelName, node.key);
+    else await store.deleteModelVersionTag(node.modelName, node.version, node.key);
+    await this.deps.model.reloadModel(node.modelName);
+  }
+
+  private async deleteVersion(node?: RegistryNode): Promise<void> {
+    if (node?.kind !== 'version') return;
+    const { name, version } = node.version;
+    const store = await this.writableStore('Deleting a model version');
+    const aliases = node.aliases.length ? ` and its aliases (${node.aliases.map((a) => `@${a}`).join(', ')})` : '';
+    const answer = await vscode.window.showWarningMessage(
+      `Delete version ${version} of ${name}? This cannot be undone: models:/${name}/${version}${aliases} will stop resolving.`,
+      { modal: true },
+      'Delete Version',
+    );
+    if (answer !== 'Delete Version') return;
+    await store.deleteModelVersion(name, version);
+    await this.deps.model.reloadModel(name);
+  }
+
+  private async openRun(node?: RegistryNode): Promise<void> {
+    const runId = node?.kind === 'run' ? node.runId : node?.kind === 'version' || node?.kind === 'source' ? node.version.runId : undefined;
+    if (!runId) return;
+    if (this.deps.revealRun) {
+      await this.deps.revealRun(runId);
+      return;
+    }
+    const choice = await vscode.window.showInformationMessage(`This version was produced by run ${runId}.`, 'Copy Run ID');
+    if (choice) await this.copy(runId);
+  }
+
+  private async serveVersion(node?: RegistryNode): Promise<void> {
+    const target = targetOf(node);
+    if (target?.kind === 'version') await serveModel(registeredModelVersionUri(target.name, target.version));
+  }
+
+  private async serveAlias(node?: RegistryNode): Promise<void> {
+    if (node?.kind === 'alias') await serveModel(registeredModelAliasUri(node.model.name, node.alias));
+  }
+
+  private async openInBrowser(node?: RegistryNode): Promise<void> {
+    const base = this.deps.activeStore.current?.webUiUrl;
+    const target = targetOf(node);
+    if (!target) return;
+    if (!base) {
+      void vscode.window.showInformationMessage('This store has no MLflow web UI. Start a tracking server for it ("MLflow: Start Tracking Server") to open models in a browser.');
+      return;
+    }
+    const path = `#/models/${encodeURIComponent(target.name)}${target.kind === 'version' ? `/versions/${encodeURIComponent(target.version)}` : ''}`;
+    await vscode.env.openExternal(vscode.Uri.parse(`${base}/${path}`));
+  }
+
+  dispose(): void {
+    this.disposer.dispose();
+  }
+}
+
+/** Hands a model URI to the serving feature, or says plainly that this installation cannot serve. */
+export async function serveModel(modelUri: string): Promise<void> {
+  const commands = await vscode.commands.getCommands(true);
+  if (!commands.includes(SERVE_MODEL_COMMAND)) {
+    void vscode.window.showWarningMessage(
+      `MLflow: serving is not available in this installation (no "${SERVE_MODEL_COMMAND}" command). ` +
+        `To serve ${modelUri}, run mlflow models serve -m "${modelUri}" in a terminal.`,
+    );
+    return;
+  }
+  await vscode.commands.executeCommand(SERVE_MODEL_COMMAND, { modelUri });
+}
+
+/** The model or version a node stands for (a tag belongs to its owner, a source or run to its version). */
+export function targetOf(node: RegistryNode | undefined): Target | undefined {
+  switch (node?.kind) {
+    case 'model':
+    case 'modelTags':
+      return { kind: 'model', name: node.model.name };
+    case 'alias':
+      return { kind: 'version', name: node.model.name, version: node.version };
+    case 'version':
+    case 'source':
+    case 'run':
+      return { kind: 'version', name: node.version.name, version: node.version.version };
+    case 'tag':
+      return node.version === undefined ? { kind: 'model', name: node.modelName } : { kind: 'version', name: node.modelName, version: node.version };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Runs a command body and turns its failure into one message with the way out: a read-only store
+ * offers "Start Tracking Server", a refused login offers "Sign in…".
+ */
+export async function runGuarded(id: string, log: Log, action: () => unknown): Promise<void> {
+  try {
+    await action();
+  } catch (error) {
+    log.error(`${id} failed`, error);
+    const text = describeError(error).message;
+    if (isMlflowError(error, 'READ_ONLY_STORE')) {
+      const choice = await vscode.window.showWarningMessage(text, 'Start Tracking Server');
+      if (choice) await vscode.commands.executeCommand('mlflow.startTrackingServer');
+    } else if (isMlflowError(error, 'UNAUTHENTICATED') || isMlflowError(error, 'PERMISSION_DENIED')) {
+      const choice = await vscode.window.showErrorMessage(text, 'Sign in…');
+      if (choice) await vscode.commands.executeCommand('mlflow.signIn');
+    } else {
+      void vscode.window.showErrorMessage(`MLflow: ${text}`);
+    }
+  }
+}
