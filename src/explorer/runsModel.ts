@@ -192,13 +192,15 @@ export class RunsModel implements vscode.Disposable {
           filter: this.options.filter,
           orderBy: this.options.orderBy,
           runViewType: this.options.showDeletedRuns ? 'ALL' : 'ACTIVE_ONLY',
-          maxResults: Math.max(entry.runs.length, 1),
+          // One more than shown: a short answer proves nothing follows, where an exactly full page would
+          // come back with a token from MLflow 2.x servers even when nothing is left ("Load more" → empty).
+          maxResults: entry.runs.length + 1,
         },
         { signal: this.abort.signal },
       );
       if (generation !== this.generation) return false;
       entry.runs = page.items;
-      entry.nextPageToken = entry.nextPageToken ?? page.nextPageToken;
+      entry.nextPageToken = page.nextPageToken;
       if (entry.runs.some(isActive)) stillRunning = true;
       this.fireExperiment(experimentId);
     }

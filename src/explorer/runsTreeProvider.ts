@@ -203,6 +203,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<ExplorerNode> {
         item.id = `message:${node.id}`;
         item.iconPath = new vscode.ThemeIcon(node.severity === 'error' ? 'error' : node.severity === 'warning' ? 'warning' : 'info');
         if (node.detail) item.tooltip = node.detail;
+        // Without this, screen readers read the tooltip (the raw server error) instead of the sentence.
+        item.accessibilityInformation = { label: node.text };
         item.contextValue = NodeContext.Message;
         if (node.command) item.command = { ...node.command, arguments: node.command.arguments ? [...node.command.arguments] : undefined };
         return item;

@@ -1,0 +1,31 @@
+import * as path from 'node:path';
+import { SqliteStore } from '../../../src/mlflow/local/sqliteStore';
+import type { Dataset } from './dataset';
+import { datasetFromStore } from './fromStore';
+
+/**
+ * The real MLflow 2.17.2 store the REST captures were made against (byte-identical to demo/mlflow.db),
+ * for tests that run from the repository (unit, e2e). The integration tier runs bundled inside the
+ * extension host and opens the workspace's copy with the extension's own wasm instead.
+ */
+export const FIXTURE_STORE = path.resolve(__dirname, '../../fixtures/mlflow-2.17.2/server-store/mlflow.db');
+export const SQL_WASM = path.resolve(__dirname, '../../../node_modules/sql.js/dist/sql-wasm.wasm');
+
+export function openSqliteStore(dbFile: string = FIXTURE_STORE): SqliteStore {
+  return new SqliteStore(dbFile, { wasm: SQL_WASM });
+}
+
+let fixture: Promise<Dataset> | undefined;
+
+/** The fixture store as a Dataset, read once per process (servers copy what they change). */
+export function fixtureDataset(): Promise<Dataset> {
+  fixture ??= (async () => {
+    const store = openSqliteStore();
+    try {
+      return await datasetFromStore(store);
+    } finally {
+      store.dispose();
+    }
+  })();
+  return fixture;
+}
