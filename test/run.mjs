@@ -65,6 +65,7 @@ async function main() {
     await check('typecheck extension', 'npx', ['tsc', '--noEmit', '-p', '.']);
     await check('typecheck webviews', 'npx', ['tsc', '--noEmit', '-p', 'webview']);
     await check('typecheck webview page tests', 'npx', ['tsc', '--noEmit', '-p', 'test/webview']);
+    await check('typecheck e2e tests', 'npx', ['tsc', '--noEmit', '-p', 'test/e2e']);
     if (await check('package .vsix (production build)', 'npm', ['run', '-s', 'package'])) {
       vsix = path.join(root, 'dist-vsix/mlflow-workbench.vsix');
     }
