@@ -8,6 +8,7 @@ import { ChartCommands } from './explorer/chartCommands';
 import { ExplorerFeature } from './explorer/explorerFeature';
 import { RunCommands } from './explorer/runCommands';
 import { TrackingServerFeature } from './trackingServer/trackingServerFeature';
+import { ProjectsFeature } from './projects/projectsFeature';
 import { RegistryFeature } from './registry/registryFeature';
 import { Disposer } from './vscode/disposer';
 import { Log } from './vscode/log';
@@ -26,6 +27,7 @@ export class Workbench implements vscode.Disposable {
   readonly trackingServer: TrackingServerFeature;
   readonly charts: ChartsFeature;
   readonly registry: RegistryFeature;
+  readonly projects: ProjectsFeature;
   /** Resolves when the first connection has been chosen (no network involved). */
   readonly ready: Promise<void>;
 
@@ -55,10 +57,17 @@ export class Workbench implements vscode.Disposable {
       log: this.log,
       workspaceState: context.workspaceState,
     }));
+    const revealRun = async (runId: string): Promise<void> => void (await this.explorer.revealRun(runId));
+    this.projects = track(new ProjectsFeature({
+      activeStore: this.connections,
+      log: this.log,
+      workspaceState: context.workspaceState,
+      revealRun,
+    }));
     this.registry = track(new RegistryFeature({
       activeStore: this.connections,
       log: this.log,
-      revealRun: async (runId) => void (await this.explorer.revealRun(runId)),
+      revealRun,
     }));
     track(vscode.commands.registerCommand('mlflow.showOutput', () => this.log.show()));
     this.ready = this.connections.initialize();

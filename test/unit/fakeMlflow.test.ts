@@ -148,22 +148,32 @@ describe('stand-in mlflow run', () => {
     assert.deepEqual([badParam.code, badParam.stderr], [1, "Error: Invalid format for -P parameter: 'alpha'. Use -P name=value.\n"]);
   });
 
-  it('reports an interrupted run on SIGINT and dies on SIGTERM', async () => {
-    const interrupted = startFakeMlflow(['run', dir, '-P', 'alpha=1'], { env: { FAKE_MLFLOW_RUN_DELAY_MS: '30000', FAKE_MLFLOW_RUN_ID: RUN_ID } });
+  // Both cases wait only on conditions: the "Running command" line (printed after the fake listens for
+  // SIGINT) and the process's exit. The entry point "runs" until it is signalled (setTimeout's maximum),
+  // not for a fixed window a slow machine could overrun, and each case has its own time budget rather
+  // than two cold starts sharing one.
+  const UNTIL_SIGNALLED = String(2 ** 31 - 1);
+  const runUntilSignalled = (env: Record<string, string> = {}) =>
+    startFakeMlflow(['run', dir, '-P', 'alpha=1'], { env: { FAKE_MLFLOW_RUN_DELAY_MS: UNTIL_SIGNALLED, ...env } });
+
+  it('reports an interrupted run on SIGINT', async () => {
+    const interrupted = runUntilSignalled({ FAKE_MLFLOW_RUN_ID: RUN_ID });
     try {
       await interrupted.waitForLine((line) => parseRunOutput(line)?.kind === 'started');
       const exit = await interrupted.stop('SIGINT');
-      assert.deepEqual(exit, { code: 1, signal: null });
-      assert.ok(interrupted.lines.some((line) => parseRunOutput(line)?.kind === 'interrupted'));
+      assert.deepEqual(exit, { code: 1, signal: null }, interrupted.stderr);
+      assert.deepEqual(interrupted.lines.map(parseRunOutput).filter((event) => event?.kind === 'interrupted'), [{ kind: 'interrupted', runId: RUN_ID }]);
       assert.equal(interrupted.lines.at(-1), 'Aborted!');
     } finally {
       await interrupted.stop('SIGKILL');
     }
+  });
 
-    const terminated = startFakeMlflow(['run', dir, '-P', 'alpha=1'], { env: { FAKE_MLFLOW_RUN_DELAY_MS: '30000' } });
+  it('dies on SIGTERM', async () => {
+    const terminated = runUntilSignalled();
     try {
       await terminated.waitForLine((line) => parseRunOutput(line)?.kind === 'started');
-      assert.deepEqual(await terminated.stop('SIGTERM'), { code: null, signal: 'SIGTERM' });
+      assert.deepEqual(await terminated.stop('SIGTERM'), { code: null, signal: 'SIGTERM' }, terminated.stderr);
     } finally {
       await terminated.stop('SIGKILL');
     }
