@@ -12,7 +12,7 @@ const noVscode = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-vsix/**', 'out/**', 'node_modules/**', 'test/harness/node_modules/**', '.test-state/**', 'demo/**', 'test/fixtures/**'] },
+  { ignores: ['dist/**', 'dist-vsix/**', 'out/**', 'node_modules/**', 'test/harness/node_modules/**', '.test-state/**', 'demo/**', 'test/fixtures/**', '.tmp/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

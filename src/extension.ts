@@ -10,10 +10,13 @@ export function activate(context: vscode.ExtensionContext): Workbench {
   return workbench;
 }
 
-/** Stops processes the extension started (a tracking server) and waits for them before VS Code exits. */
+/** Stops processes the extension started (model servers, a tracking server) and waits for them before VS Code exits. */
 export async function deactivate(): Promise<void> {
   const current = workbench;
   workbench = undefined;
-  if (current && current.trackingServer.state !== 'stopped') await current.trackingServer.stop();
+  if (current) {
+    await current.serving.stopAll();
+    if (current.trackingServer.state !== 'stopped') await current.trackingServer.stop();
+  }
   current?.dispose();
 }

@@ -8,6 +8,7 @@ import { ChartCommands } from './explorer/chartCommands';
 import { ExplorerFeature } from './explorer/explorerFeature';
 import { RunCommands } from './explorer/runCommands';
 import { TrackingServerFeature } from './trackingServer/trackingServerFeature';
+import { ServingFeature } from './modelServing/servingFeature';
 import { ProjectsFeature } from './projects/projectsFeature';
 import { RegistryFeature } from './registry/registryFeature';
 import { Disposer } from './vscode/disposer';
@@ -28,6 +29,7 @@ export class Workbench implements vscode.Disposable {
   readonly charts: ChartsFeature;
   readonly registry: RegistryFeature;
   readonly projects: ProjectsFeature;
+  readonly serving: ServingFeature;
   /** Resolves when the first connection has been chosen (no network involved). */
   readonly ready: Promise<void>;
 
@@ -57,6 +59,7 @@ export class Workbench implements vscode.Disposable {
       log: this.log,
       workspaceState: context.workspaceState,
     }));
+    this.serving = track(new ServingFeature({ extensionUri: context.extensionUri, activeStore: this.connections, log: this.log }));
     const revealRun = async (runId: string): Promise<void> => void (await this.explorer.revealRun(runId));
     this.projects = track(new ProjectsFeature({
       activeStore: this.connections,

@@ -27,7 +27,7 @@ describe('activation and contributions (real extension host)', () => {
     const manifest = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as {
       contributes: { views: Record<string, { id: string; name: string }[]> };
     };
-    assert.deepStrictEqual(manifest.contributes.views.mlflow.map((v) => v.name), ['Runs', 'Models']);
+    assert.deepStrictEqual(manifest.contributes.views.mlflow.map((v) => v.name), ['Runs', 'Models', 'Model Servers']);
     // Focusing a view only works when the view is really registered in the workbench.
     await vscode.commands.executeCommand('mlflow.runs.focus');
     await vscode.commands.executeCommand('mlflow.models.focus');
