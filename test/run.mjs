@@ -5,14 +5,15 @@
 //   integration  mocha inside the real VS Code extension host (code-server), extension loaded from source
 //   e2e          Playwright in Debian's Chromium clicking through the real workbench, with the packaged
 //                .vsix installed into code-server the way a user installs it
-// Options: --only unit|webview|integration|e2e|checks (repeatable), --keep (leave the state folder for a look).
+// Options: --only unit|webview|integration|e2e|checks (repeatable), --keep (leave the run's state folder for a look).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ensureDependencies, ensureHarness } from '../scripts/setup.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const state = path.join(root, '.test-state');
+// One state folder per run, so two runs on one machine (CI beside a developer) never share files.
+const state = path.join(root, '.test-state', `run-${process.pid}`);
 const args = process.argv.slice(2);
 const only = args.flatMap((a, i) => (a === '--only' ? [args[i + 1]] : []));
 const wanted = (tier) => only.length === 0 || only.includes(tier);
@@ -139,6 +140,11 @@ async function main() {
     }
   }
 
+  // The e2e screenshots outlive the run (`npm run screenshots` copies them for the README).
+  const shots = path.join(state, 'e2e', 'shots');
+  if (fs.existsSync(shots)) fs.cpSync(shots, path.join(root, '.test-state', 'e2e-shots'), { recursive: true });
+  if (!args.includes('--keep') && failures.length === 0) fs.rmSync(state, { recursive: true, force: true });
+  else console.log(`\nState of this run: ${state}`);
   if (failures.length) console.log(`\nFailed: ${failures.join('; ')}`);
   console.log(`\n${totals.passed} passed, ${totals.failed} failed`);
   process.exitCode = totals.failed > 0 || totals.passed === 0 ? 1 : 0;
