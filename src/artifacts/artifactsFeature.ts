@@ -9,6 +9,7 @@ import type { DownloadItem } from './download';
 import { downloadWithProgress } from './downloadCommand';
 import type { ArtifactOwner } from './downloadPlan';
 import { RunSource, SourceCommand } from './sourceCode';
+import { showError, showInfo, showWarning } from '../vscode/notify';
 
 export const ArtifactCommand = {
   Open: 'mlflow.openArtifact',
@@ -68,12 +69,12 @@ export class ArtifactsFeature implements vscode.Disposable {
   async open(target: ArtifactNode | vscode.Uri | undefined): Promise<void> {
     const uri = target instanceof vscode.Uri ? target : isArtifactNode(target) ? artifactUri(target) : undefined;
     if (!uri || (isArtifactNode(target) && target.file.isDir)) {
-      if (!target) void vscode.window.showInformationMessage('Click an artifact file in the MLflow Runs view to open it.');
+      if (!target) void showInfo('Click an artifact file in the MLflow Runs view to open it.');
       return;
     }
     const size = isArtifactNode(target) ? target.file.fileSize : undefined;
     if (size !== undefined && size > LARGE_FILE_BYTES) {
-      const choice = await vscode.window.showWarningMessage(
+      const choice = await showWarning(
         `${baseName(uri.path)} is ${Math.round(size / 1024 / 1024)} MB. Opening it reads it all into the editor.`,
         'Open Anyway',
         'Download…',
@@ -86,7 +87,7 @@ export class ArtifactsFeature implements vscode.Disposable {
 
   selectForCompare(node: ArtifactNode | undefined): void {
     if (!isArtifactNode(node) || node.file.isDir) {
-      void vscode.window.showInformationMessage('Select an artifact file (not a folder) in the MLflow Runs view to compare.');
+      void showInfo('Select an artifact file (not a folder) in the MLflow Runs view to compare.');
       return;
     }
     this.selectedForCompare = { uri: artifactUri(node), label: compareLabel(node) };
@@ -94,12 +95,12 @@ export class ArtifactsFeature implements vscode.Disposable {
 
   async compareWithSelected(node: ArtifactNode | undefined): Promise<void> {
     if (!isArtifactNode(node) || node.file.isDir) {
-      void vscode.window.showInformationMessage('Compare works on artifact files, not folders.');
+      void showInfo('Compare works on artifact files, not folders.');
       return;
     }
     const selected = this.selectedForCompare;
     if (!selected) {
-      void vscode.window.showInformationMessage('First choose "Select for Compare" on the artifact to compare against (for example the same file in another run).');
+      void showInfo('First choose "Select for Compare" on the artifact to compare against (for example the same file in another run).');
       return;
     }
     await vscode.commands.executeCommand('vscode.diff', selected.uri, artifactUri(node), `${selected.label} ↔ ${compareLabel(node)}`);
@@ -109,12 +110,12 @@ export class ArtifactsFeature implements vscode.Disposable {
   async download(node: ArtifactNode | undefined, selection: readonly ArtifactNode[] | undefined): Promise<void> {
     const nodes = (selection && selection.length > 0 ? selection : node ? [node] : []).filter(isArtifactNode);
     if (nodes.length === 0) {
-      void vscode.window.showInformationMessage('Right-click an artifact file or folder in the MLflow Runs view to download it.');
+      void showInfo('Right-click an artifact file or folder in the MLflow Runs view to download it.');
       return;
     }
     const store = this.deps.activeStore.current?.store;
     if (!store) {
-      void vscode.window.showErrorMessage('Not connected to an MLflow tracking store. Connect in the MLflow view, then try again.');
+      void showError('Not connected to an MLflow tracking store. Connect in the MLflow view, then try again.');
       return;
     }
     const items: DownloadItem[] = nodes.map((n) => ({ owner: ownerOf(n), file: n.file }));

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { Log } from '../vscode/log';
 import { executeDownload, existingTargets, fetchPlannedFile, prepareDownload, type ArtifactReader, type DownloadItem, type DownloadOutcome } from './download';
 import { formatBytes } from './downloadPlan';
+import { showError, showInfo, showWarning } from '../vscode/notify';
 
 /**
  * "Download…": asks for a folder, lists and plans (see downloadPlan.ts), asks once before replacing
@@ -25,7 +26,7 @@ export async function downloadWithProgress(
   const folder = picked?.[0];
   if (!folder) return undefined;
   if (folder.scheme !== 'file') {
-    void vscode.window.showErrorMessage(`Choose a folder on this machine's disk (${folder.scheme}: folders are not supported).`);
+    void showError(`Choose a folder on this machine's disk (${folder.scheme}: folders are not supported).`);
     return undefined;
   }
 
@@ -47,7 +48,7 @@ export async function downloadWithProgress(
   } catch (error) {
     // Listing failed (server unreachable, run deleted, …): nothing was written.
     log.error(`Download of ${what} failed`, error);
-    void vscode.window.showErrorMessage(`Download of ${what} failed: ${error instanceof Error ? error.message : String(error)}`);
+    void showError(`Download of ${what} failed: ${error instanceof Error ? error.message : String(error)}`);
     return undefined;
   }
 }
@@ -70,7 +71,7 @@ async function downloadInto(
   const existing = await existingTargets(plan);
   if (existing.length > 0) {
     const names = existing.slice(0, 3).map((write) => vscode.workspace.asRelativePath(write.target)).join(', ');
-    const choice = await vscode.window.showWarningMessage(
+    const choice = await showWarning(
       `${existing.length} of the files already exist in the download folder (${names}${existing.length > 3 ? ', …' : ''}).`,
       { modal: true },
       'Replace',
@@ -103,10 +104,10 @@ function report(outcome: DownloadOutcome, folder: vscode.Uri, log: Log): void {
   }
   const message = parts.join(' ');
   if (notWritten.length === 0) {
-    void vscode.window.showInformationMessage(message);
+    void showInfo(message);
     return;
   }
-  void vscode.window.showWarningMessage(message, 'Show Details').then((choice) => {
+  void showWarning(message, 'Show Details').then((choice) => {
     if (choice) log.show();
   });
 }

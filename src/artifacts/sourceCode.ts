@@ -5,6 +5,7 @@ import type { Run } from '../mlflow/types';
 import type { Log } from '../vscode/log';
 import { gitApi, type GitApi, type GitRepository } from './gitApi';
 import { mapSourcePath, parseRecordedSource, type LocalSource } from './sourcePath';
+import { showInfo, showWarning } from '../vscode/notify';
 
 export const SourceCommand = {
   Open: 'mlflow.openRunSource',
@@ -49,7 +50,7 @@ export class RunSource {
 
   private async resolve(node: RunNode | undefined): Promise<ResolvedSource | undefined> {
     if (!node || node.kind !== 'run') {
-      void vscode.window.showInformationMessage('Right-click a run in the MLflow Runs view to open its source.');
+      void showInfo('Right-click a run in the MLflow Runs view to open its source.');
       return undefined;
     }
     const run = node.run;
@@ -57,18 +58,18 @@ export class RunSource {
     const recorded = run.data.tags['mlflow.source.name']?.trim();
     const commit = run.data.tags['mlflow.source.git.commit']?.trim();
     if (!recorded) {
-      void vscode.window.showInformationMessage(
+      void showInfo(
         `Run ${label} has no recorded source (tag mlflow.source.name). MLflow records it when a script starts the run; runs created from the UI or the REST API have none.`,
       );
       return undefined;
     }
     const source = parseRecordedSource(recorded);
     if (!source) {
-      void vscode.window.showInformationMessage(`Run ${label} recorded its source as "${recorded}", which is not a file path.`);
+      void showInfo(`Run ${label} recorded its source as "${recorded}", which is not a file path.`);
       return undefined;
     }
     if (source.kind === 'remote') {
-      void vscode.window.showInformationMessage(
+      void showInfo(
         `Run ${label} ran the remote project ${source.uri}${commit ? ` at commit ${shortCommit(commit)}` : ''}. Clone it into this workspace to open its code.`,
       );
       return undefined;
@@ -80,14 +81,14 @@ export class RunSource {
       ...(api?.repositories ?? []).map((repository) => repository.rootUri.fsPath),
     ];
     if (roots.length === 0) {
-      void vscode.window.showInformationMessage(`Open the folder that holds ${source.segments.join('/')} to see the source of run ${label}.`);
+      void showInfo(`Open the folder that holds ${source.segments.join('/')} to see the source of run ${label}.`);
       return undefined;
     }
     const file = await this.locate(source, roots, run, label);
     if (!file) return undefined;
 
     if (!commit) {
-      const choice = await vscode.window.showInformationMessage(
+      const choice = await showInfo(
         `Run ${label} recorded no git commit (mlflow.source.git.commit): its code was not in a git repository when it ran, or GitPython was not installed. The current ${path.basename(file.fsPath)} may differ from what ran.`,
         'Open Current File',
       );
@@ -95,14 +96,14 @@ export class RunSource {
       return undefined;
     }
     if (!api) {
-      void vscode.window.showWarningMessage(
+      void showWarning(
         `Git is not available in VS Code (the built-in Git extension is disabled or git is not installed), so the version of ${path.basename(file.fsPath)} at commit ${shortCommit(commit)} can't be shown.`,
       );
       return undefined;
     }
     const repository = api.getRepository(file) ?? (await this.openRepositoryFor(api, file));
     if (!repository) {
-      void vscode.window.showWarningMessage(
+      void showWarning(
         `${vscode.workspace.asRelativePath(file)} is not inside a git repository that VS Code knows, so the version at commit ${shortCommit(commit)} can't be shown.`,
       );
       return undefined;
@@ -111,7 +112,7 @@ export class RunSource {
     try {
       await repository.show(commit, file.fsPath);
     } catch {
-      void vscode.window.showWarningMessage(
+      void showWarning(
         `${vscode.workspace.asRelativePath(file)} did not exist at commit ${shortCommit(commit)} (it may have been added or moved since). Run ${label} recorded it as ${recorded}.`,
       );
       return undefined;
@@ -129,7 +130,7 @@ export class RunSource {
     const mapped = await mapSourcePath(source, roots, exists);
     let file = mapped ? vscode.Uri.file(mapped.path) : await this.findByName(source.segments[source.segments.length - 1], label);
     if (!file) {
-      void vscode.window.showInformationMessage(
+      void showInfo(
         `Couldn't find ${source.segments[source.segments.length - 1]} (recorded by run ${label} as ${source.original}) in this workspace. Open the folder or repository it came from.`,
       );
       return undefined;
@@ -139,7 +140,7 @@ export class RunSource {
     if ((await stat(file))?.type === vscode.FileType.Directory) {
       const project = vscode.Uri.joinPath(file, 'MLproject');
       if (!(await exists(project.fsPath))) {
-        void vscode.window.showInformationMessage(`Run ${label} ran the project folder ${vscode.workspace.asRelativePath(file)}, which has no MLproject file.`);
+        void showInfo(`Run ${label} ran the project folder ${vscode.workspace.asRelativePath(file)}, which has no MLproject file.`);
         return undefined;
       }
       file = project;
@@ -168,7 +169,7 @@ export class RunSource {
   private async ensureCommit(repository: GitRepository, commit: string, run: Run): Promise<boolean> {
     if (await hasCommit(repository, commit)) return true;
     const repoUrl = run.data.tags['mlflow.source.git.repoURL'];
-    const choice = await vscode.window.showWarningMessage(
+    const choice = await showWarning(
       `Commit ${shortCommit(commit)} (run ${runLabel(run)}) is not in the local repository ${path.basename(repository.rootUri.fsPath)}. ` +
         `Run \`git fetch\`${repoUrl ? ` (the run came from ${repoUrl})` : ''} to get it, then try again.`,
       'Fetch',
@@ -180,7 +181,7 @@ export class RunSource {
       this.deps.log.error('git fetch failed', error);
     }
     if (await hasCommit(repository, commit)) return true;
-    void vscode.window.showWarningMessage(
+    void showWarning(
       `Commit ${shortCommit(commit)} is still not in ${path.basename(repository.rootUri.fsPath)} after fetching. It may exist only in another clone or on an unpushed branch.`,
     );
     return false;

@@ -14,6 +14,7 @@ import type { Log } from '../vscode/log';
 import { settings, type ServerSetting } from '../vscode/settings';
 import type { ActiveConnection, ActiveStore, ConnectionSwitch } from './activeStore';
 import { CredentialStore, type StoredCredentials } from './credentials';
+import { showError } from '../vscode/notify';
 
 /** A place the user can connect to: the default one (setting, env, workspace store) or a named server. */
 export interface ConnectionProfile {
@@ -149,7 +150,7 @@ export class Connections implements ActiveStore, ConnectionSwitch, vscode.Dispos
       connection = await this.build(profile);
     } catch (error) {
       this.deps.log.error(`Cannot open ${profile.name}`, error);
-      void vscode.window.showErrorMessage(`MLflow: cannot open ${profile.name}: ${error instanceof Error ? error.message : String(error)}`);
+      void showError(`MLflow: cannot open ${profile.name}: ${error instanceof Error ? error.message : String(error)}`);
     }
     await this.setActive(connection);
   }

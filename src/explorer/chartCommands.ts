@@ -3,6 +3,7 @@ import type { ChartsFeature } from '../charts/chartsFeature';
 import { Disposer } from '../vscode/disposer';
 import type { ExplorerNode } from './nodes';
 import type { RunCommands } from './runCommands';
+import { showInfo } from '../vscode/notify';
 
 /** A target given by another feature rather than a tree node (e.g. "Open Charts" after Run MLproject). */
 interface RunIdsTarget {
@@ -25,7 +26,7 @@ export class ChartCommands implements vscode.Disposable {
 
     register('mlflow.openCharts', (node, selected) => {
       const ids = runIds(node, selected);
-      if (!ids.length) return void vscode.window.showInformationMessage('Select one or more runs in the Runs view to chart them.');
+      if (!ids.length) return void showInfo('Select one or more runs in the Runs view to chart them.');
       const metricKeys = node && 'kind' in node && node.kind === 'value' && node.section === 'metrics' ? [node.key] : undefined;
       charts.openCharts({ runIds: ids }, { metricKeys });
     });
@@ -35,12 +36,12 @@ export class ChartCommands implements vscode.Disposable {
     });
     register('mlflow.compareRuns', (node, selected) => {
       const ids = runIds(node, selected);
-      if (ids.length < 2) return void vscode.window.showInformationMessage('Select two or more runs (Ctrl/Cmd+click) to compare them.');
+      if (ids.length < 2) return void showInfo('Select two or more runs (Ctrl/Cmd+click) to compare them.');
       charts.compareRuns(ids);
     });
     register('mlflow.diffParams', async (node, selected) => {
       const ids = runIds(node, selected);
-      if (ids.length !== 2) return void vscode.window.showInformationMessage('Select exactly two runs to diff their parameters.');
+      if (ids.length !== 2) return void showInfo('Select exactly two runs to diff their parameters.');
       await charts.diffParams(ids[0]!, ids[1]!);
     });
   }

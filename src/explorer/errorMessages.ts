@@ -1,6 +1,9 @@
 import { isMlflowError } from '../mlflow/errors';
 
-/** One sentence for the tree (what happened) and the raw detail for the tooltip and the log. */
+/**
+ * One sentence for the tree (what happened) and the raw detail for the tooltip and the log. Notifications
+ * that quote it go through src/vscode/notify.ts, which keeps server text from becoming command links.
+ */
 export function describeError(error: unknown): { message: string; detail?: string } {
   if (isMlflowError(error)) {
     switch (error.errorCode) {

@@ -10,6 +10,7 @@ import { quoteSearchKey } from './format';
 import type { ExplorerNode, LoadMoreNode } from './nodes';
 import { RunsModel } from './runsModel';
 import { RunsTreeProvider } from './runsTreeProvider';
+import { showError } from '../vscode/notify';
 
 const FILTER_HISTORY_KEY = 'mlflow.runs.filterHistory';
 const PINNED_KEY = 'mlflow.experiments.pinned';
@@ -147,7 +148,7 @@ export class ExplorerFeature implements vscode.Disposable {
         const ids = experiments.slice(0, 1).map((e) => e.experiment.experimentId);
         if (ids.length) await store.searchRuns({ experimentIds: ids, filter, maxResults: 1 });
       } catch (error) {
-        void vscode.window.showErrorMessage(`Filter not applied: ${describeError(error).message}`);
+        void showError(`Filter not applied: ${describeError(error).message}`);
         return false;
       }
       const history = this.deps.workspaceState.get<string[]>(FILTER_HISTORY_KEY, []);

@@ -7,6 +7,7 @@ import type { Log } from '../vscode/log';
 import { describeError } from './errorMessages';
 import type { ExplorerNode } from './nodes';
 import type { RunsModel } from './runsModel';
+import { showError, showInfo, showWarning } from '../vscode/notify';
 
 /** What the context menu hands a command: the clicked node, and all selected nodes on multi-select. */
 type NodeArgs = [node?: ExplorerNode, selected?: readonly ExplorerNode[]];
@@ -82,13 +83,13 @@ export class RunCommands implements vscode.Disposable {
       this.deps.log.error(`${id} failed`, error);
       const text = describeError(error).message;
       if (isMlflowError(error, 'READ_ONLY_STORE')) {
-        const choice = await vscode.window.showWarningMessage(text, 'Start Tracking Server');
+        const choice = await showWarning(text, 'Start Tracking Server');
         if (choice) await vscode.commands.executeCommand('mlflow.startTrackingServer');
       } else if (isMlflowError(error, 'UNAUTHENTICATED') || isMlflowError(error, 'PERMISSION_DENIED')) {
-        const choice = await vscode.window.showErrorMessage(text, 'Sign in…');
+        const choice = await showError(text, 'Sign in…');
         if (choice) await vscode.commands.executeCommand('mlflow.signIn');
       } else {
-        void vscode.window.showErrorMessage(`MLflow: ${text}`);
+        void showError(`MLflow: ${text}`);
       }
     }
   }
@@ -102,7 +103,7 @@ export class RunCommands implements vscode.Disposable {
   private async openInBrowser(node?: ExplorerNode): Promise<void> {
     const base = this.deps.activeStore.current?.webUiUrl;
     if (!base) {
-      void vscode.window.showInformationMessage('This store has no MLflow web UI. Start a tracking server for it ("MLflow: Start Tracking Server") to open runs in a browser.');
+      void showInfo('This store has no MLflow web UI. Start a tracking server for it ("MLflow: Start Tracking Server") to open runs in a browser.');
       return;
     }
     const run = this.run(node);
@@ -125,7 +126,7 @@ export class RunCommands implements vscode.Disposable {
     const runs = this.runsOf(node, selected).filter((r) => r.info.lifecycleStage === 'active');
     if (!runs.length) return;
     const what = runs.length === 1 ? `run "${runs[0]!.info.runName}"` : `${runs.length} runs`;
-    const answer = await vscode.window.showWarningMessage(`Delete ${what}? It can be restored until the server's garbage collection removes it.`, { modal: true }, 'Delete');
+    const answer = await showWarning(`Delete ${what}? It can be restored until the server's garbage collection removes it.`, { modal: true }, 'Delete');
     if (answer !== 'Delete') return;
     for (const run of runs) await this.store.deleteRun(run.info.runId);
     for (const id of new Set(runs.map((r) => r.info.experimentId))) this.deps.model.reloadExperiment(id);
@@ -151,7 +152,7 @@ export class RunCommands implements vscode.Disposable {
 
   private async deleteTag(node?: ExplorerNode): Promise<void> {
     if (node?.kind !== 'value' || node.section !== 'tags') return;
-    const answer = await vscode.window.showWarningMessage(`Delete tag "${node.key}" from this run?`, { modal: true }, 'Delete');
+    const answer = await showWarning(`Delete tag "${node.key}" from this run?`, { modal: true }, 'Delete');
     if (answer !== 'Delete') return;
     await this.store.deleteRunTag(node.run.info.runId, node.key);
     this.deps.model.reloadExperiment(node.run.info.experimentId);
@@ -180,7 +181,7 @@ export class RunCommands implements vscode.Disposable {
 
   private async deleteExperiment(node?: ExplorerNode): Promise<void> {
     if (node?.kind !== 'experiment') return;
-    const answer = await vscode.window.showWarningMessage(`Delete experiment "${node.experiment.name}" and hide its runs?`, { modal: true }, 'Delete');
+    const answer = await showWarning(`Delete experiment "${node.experiment.name}" and hide its runs?`, { modal: true }, 'Delete');
     if (answer !== 'Delete') return;
     await this.store.deleteExperiment(node.experiment.experimentId);
     this.deps.model.reset();

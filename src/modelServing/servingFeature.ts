@@ -11,6 +11,7 @@ import { ModelServers } from './modelServers';
 import { SERVE_VIEW_TYPE, ServePanels, type ServePanel } from './servePanel';
 import { SERVERS_VIEW_ID, ServersTreeProvider } from './serversTree';
 import { describeState, isUnexpectedStop } from './serverState';
+import { showError, showWarning } from '../vscode/notify';
 
 export const ServingCommand = {
   Serve: 'mlflow.serveModel',
@@ -125,8 +126,7 @@ export class ServingFeature implements vscode.Disposable {
       if (before === undefined || before === 'stopped' || server.state.phase !== 'stopped' || !isUnexpectedStop(server.state)) continue;
       // A panel following the server already says so; otherwise the user would not notice.
       if (this.panels.panels.some((panel) => panel.session.server === server && panel.panel.visible)) continue;
-      void vscode.window
-        .showWarningMessage(`The model server for ${server.spec.modelUri} on port ${server.spec.port}: ${describeState(server.state, server.url)}`, 'Show Output')
+      void showWarning(`The model server for ${server.spec.modelUri} on port ${server.spec.port}: ${describeState(server.state, server.url)}`, 'Show Output')
         .then((choice) => choice && server.showTerminal());
     }
   }
@@ -136,7 +136,7 @@ export class ServingFeature implements vscode.Disposable {
       await action();
     } catch (error) {
       this.deps.log.error(`${id} failed`, error);
-      void vscode.window.showErrorMessage(`MLflow: ${error instanceof Error ? error.message : String(error)}`);
+      void showError(`MLflow: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 }

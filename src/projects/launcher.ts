@@ -11,6 +11,7 @@ import { childProcessEnv, displayCommand, terminalName, type LaunchSpec } from '
 import { readProjectDir, saveProjectFile } from './projectFiles';
 import type { RememberedRuns } from './rememberedRuns';
 import { MlflowRunTerminal } from './runTerminal';
+import { showError, showInfo, showWarning } from '../vscode/notify';
 
 export interface LauncherDeps {
   /** Only read at launch: where the run logs to, and the credentials for its environment. */
@@ -130,7 +131,7 @@ export class ProjectLauncher implements vscode.Disposable {
       return { ok: false, message: `Can't pass the credentials of ${connection?.name} to the run: ${errorText(error)}` };
     }
     if (!connection) {
-      void vscode.window.showWarningMessage(
+      void showWarning(
         `No MLflow tracking store is connected, so ${spec.projectLabel}/${spec.entryPoint} logs to MLflow's default ` +
           '(MLFLOW_TRACKING_URI if set, otherwise a local store in the project folder).',
       );
@@ -191,7 +192,7 @@ export class ProjectLauncher implements vscode.Disposable {
       // The store may not show the run yet (a server that is slow to commit, a store not connected).
       this.deps.log.info(`Could not show run ${runId} in the Runs view: ${errorText(error)}`);
     });
-    const choice = await vscode.window.showInformationMessage(`MLflow run ${runId} of ${label} started.`, 'Open Charts');
+    const choice = await showInfo(`MLflow run ${runId} of ${label} started.`, 'Open Charts');
     if (choice === 'Open Charts') await vscode.commands.executeCommand('mlflow.openCharts', { runIds: [runId] });
   }
 
@@ -211,7 +212,7 @@ export class ProjectLauncher implements vscode.Disposable {
   }
 
   private async explainUntrusted(): Promise<void> {
-    const choice = await vscode.window.showWarningMessage(
+    const choice = await showWarning(
       "Running an MLproject executes this workspace's code with its Python environment, which needs a trusted workspace.",
       'Manage Workspace Trust',
     );
@@ -226,7 +227,7 @@ export class ProjectLauncher implements vscode.Disposable {
         ? `MLflow is not installed in the selected Python environment (${lookup.selectedEnvironment}), and there is no \`mlflow\` on PATH.`
         : 'No `mlflow` executable was found on PATH.';
     const actions = [...(lookup.pythonExtension ? ['Select Python Interpreter'] : []), 'Set mlflow.executablePath'];
-    const choice = await vscode.window.showErrorMessage(
+    const choice = await showError(
       `Can't run the MLproject: ${where} Select a Python interpreter with MLflow installed (\`python -m pip install mlflow\`), or set mlflow.executablePath.`,
       ...actions,
     );
@@ -236,7 +237,7 @@ export class ProjectLauncher implements vscode.Disposable {
 
   private failed(message: string): void {
     this.deps.log.error(message);
-    void vscode.window.showErrorMessage(message, 'Show Log').then((choice) => {
+    void showError(message, 'Show Log').then((choice) => {
       if (choice) this.deps.log.show();
     });
   }

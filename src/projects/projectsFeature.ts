@@ -13,6 +13,7 @@ import { findProjects, readProjectFile, runnableScripts, type ProjectFile } from
 import { RememberedRuns } from './rememberedRuns';
 import { askRunSpec, type ExperimentChoice } from './runWizard';
 import { MLFLOW_TASK_TYPE } from './taskDefinition';
+import { showInfo } from '../vscode/notify';
 
 export const ProjectsCommand = {
   Run: RUN_PROJECT_COMMAND,
@@ -64,7 +65,7 @@ export class ProjectsFeature implements vscode.Disposable {
     const given = mlproject ? await readProjectFile(mlproject) : undefined;
     const projects = given ? [given] : await findProjects();
     if (projects.length === 0) {
-      void vscode.window.showInformationMessage(
+      void showInfo(
         'No MLproject file in this workspace. "Run MLproject…" runs the entry points of an MLproject file (see the MLflow Projects documentation).',
       );
       return undefined;
@@ -83,7 +84,7 @@ export class ProjectsFeature implements vscode.Disposable {
   async runAgain(): Promise<RunLaunch | undefined> {
     const spec = this.remembered.lastLaunch();
     if (!spec) {
-      void vscode.window.showInformationMessage('Nothing to run again yet: start a run with "MLflow: Run MLproject…" first.');
+      void showInfo('Nothing to run again yet: start a run with "MLflow: Run MLproject…" first.');
       return undefined;
     }
     return this.launcher.launch(spec);

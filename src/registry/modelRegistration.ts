@@ -6,6 +6,7 @@ import type { ModelVersion } from '../mlflow/types';
 import { registeredModelVersionUri } from '../serving/modelUri';
 import type { RegistryModel } from './registryModel';
 import { parseRegistrationSource, runArtifactSource, type RegistrationSource } from './registryRules';
+import { showInfo } from '../vscode/notify';
 
 /**
  * "Register Model…": a run's model (`runs:/<run>/<path>`) or an MLflow 3 logged model (`models:/m-…`)
@@ -52,7 +53,7 @@ export class ModelRegistration {
 
   private async announce(version: ModelVersion): Promise<void> {
     const pending = version.status === 'PENDING_REGISTRATION' ? ' (registration pending)' : '';
-    const choice = await vscode.window.showInformationMessage(`Registered ${version.name} version ${version.version}${pending}.`, 'Copy Model URI');
+    const choice = await showInfo(`Registered ${version.name} version ${version.version}${pending}.`, 'Copy Model URI');
     if (choice) await vscode.env.clipboard.writeText(registeredModelVersionUri(version.name, version.version));
   }
 }

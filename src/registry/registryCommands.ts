@@ -11,6 +11,7 @@ import { aliasesOf, versionBadges, versionLabel } from './registryLabels';
 import type { RegistryModel } from './registryModel';
 import type { RegistryNode } from './registryNodes';
 import { aliasNameProblem, tagKeyProblem } from './registryRules';
+import { showError, showInfo, showWarning } from '../vscode/notify';
 
 /** The command the serving feature registers; the Models view only hands it a model URI. */
 export const SERVE_MODEL_COMMAND = 'mlflow.serveModel';
@@ -111,7 +112,7 @@ export class RegistryCommands implements vscode.Disposable {
     const versions = await this.deps.model.getVersions(node.model.name);
     const others = versions.filter((v) => v.version !== node.version);
     if (!others.length) {
-      void vscode.window.showInformationMessage(`${node.model.name} has no other version to move @${node.alias} to.`);
+      void showInfo(`${node.model.name} has no other version to move @${node.alias} to.`);
       return;
     }
     const showStages = this.deps.model.state.stages;
@@ -135,7 +136,7 @@ export class RegistryCommands implements vscode.Disposable {
     const alias = await this.aliasOf(node);
     if (!alias) return;
     const store = await this.writableStore('Removing an alias');
-    const answer = await vscode.window.showWarningMessage(
+    const answer = await showWarning(
       `Remove alias @${alias.alias} from ${alias.name}? models:/${alias.name}@${alias.alias} will stop resolving for anyone who loads it.`,
       { modal: true },
       'Remove Alias',
@@ -150,7 +151,7 @@ export class RegistryCommands implements vscode.Disposable {
     if (node?.kind === 'alias') return { name: node.model.name, alias: node.alias };
     if (node?.kind !== 'version') return undefined;
     if (node.aliases.length === 0) {
-      void vscode.window.showInformationMessage(`Version ${node.version.version} of ${node.version.name} has no alias.`);
+      void showInfo(`Version ${node.version.version} of ${node.version.name} has no alias.`);
       return undefined;
     }
     const alias = node.aliases.length === 1
@@ -164,7 +165,7 @@ export class RegistryCommands implements vscode.Disposable {
     const { name, version, currentStage } = node.version;
     const store = this.store;
     if (!(await store.capabilities()).stages) {
-      void vscode.window.showInformationMessage('This registry has no stages; mark versions with aliases instead ("Set Alias…").');
+      void showInfo('This registry has no stages; mark versions with aliases instead ("Set Alias…").');
       return;
     }
     await this.writableStore('Transitioning a stage');
@@ -227,7 +228,7 @@ export class RegistryCommands implements vscode.Disposable {
     if (node?.kind !== 'tag') return;
     const store = await this.writableStore('Deleting a tag');
     const owner = node.version === undefined ? node.modelName : `${node.modelName} version ${node.version}`;
-    const answer = await vscode.window.showWarningMessage(`Delete tag "${node.key}" from ${owner}?`, { modal: true }, 'Delete Tag');
+    const answer = await showWarning(`Delete tag "${node.key}" from ${owner}?`, { modal: true }, 'Delete Tag');
     if (answer !== 'Delete Tag') return;
     if (node.version === undefined) await store.deleteRegisteredModelTag(node.modelName, node.key);
     else await store.deleteModelVersionTag(node.modelName, node.version, node.key);
@@ -239,7 +240,7 @@ export class RegistryCommands implements vscode.Disposable {
     const { name, version } = node.version;
     const store = await this.writableStore('Deleting a model version');
     const aliases = node.aliases.length ? ` and its aliases (${node.aliases.map((a) => `@${a}`).join(', ')})` : '';
-    const answer = await vscode.window.showWarningMessage(
+    const answer = await showWarning(
       `Delete version ${version} of ${name}? This cannot be undone: models:/${name}/${version}${aliases} will stop resolving.`,
       { modal: true },
       'Delete Version',
@@ -256,7 +257,7 @@ export class RegistryCommands implements vscode.Disposable {
       await this.deps.revealRun(runId);
       return;
     }
-    const choice = await vscode.window.showInformationMessage(`This version was produced by run ${runId}.`, 'Copy Run ID');
+    const choice = await showInfo(`This version was produced by run ${runId}.`, 'Copy Run ID');
     if (choice) await this.copy(runId);
   }
 
@@ -274,7 +275,7 @@ export class RegistryCommands implements vscode.Disposable {
     const target = targetOf(node);
     if (!target) return;
     if (!base) {
-      void vscode.window.showInformationMessage('This store has no MLflow web UI. Start a tracking server for it ("MLflow: Start Tracking Server") to open models in a browser.');
+      void showInfo('This store has no MLflow web UI. Start a tracking server for it ("MLflow: Start Tracking Server") to open models in a browser.');
       return;
     }
     const path = `#/models/${encodeURIComponent(target.name)}${target.kind === 'version' ? `/versions/${encodeURIComponent(target.version)}` : ''}`;
@@ -290,7 +291,7 @@ export class RegistryCommands implements vscode.Disposable {
 export async function serveModel(modelUri: string): Promise<void> {
   const commands = await vscode.commands.getCommands(true);
   if (!commands.includes(SERVE_MODEL_COMMAND)) {
-    void vscode.window.showWarningMessage(
+    void showWarning(
       `MLflow: serving is not available in this installation (no "${SERVE_MODEL_COMMAND}" command). ` +
         `To serve ${modelUri}, run mlflow models serve -m "${modelUri}" in a terminal.`,
     );
@@ -329,13 +330,13 @@ export async function runGuarded(id: string, log: Log, action: () => unknown): P
     log.error(`${id} failed`, error);
     const text = describeError(error).message;
     if (isMlflowError(error, 'READ_ONLY_STORE')) {
-      const choice = await vscode.window.showWarningMessage(text, 'Start Tracking Server');
+      const choice = await showWarning(text, 'Start Tracking Server');
       if (choice) await vscode.commands.executeCommand('mlflow.startTrackingServer');
     } else if (isMlflowError(error, 'UNAUTHENTICATED') || isMlflowError(error, 'PERMISSION_DENIED')) {
-      const choice = await vscode.window.showErrorMessage(text, 'Sign in…');
+      const choice = await showError(text, 'Sign in…');
       if (choice) await vscode.commands.executeCommand('mlflow.signIn');
     } else {
-      void vscode.window.showErrorMessage(`MLflow: ${text}`);
+      void showError(`MLflow: ${text}`);
     }
   }
 }

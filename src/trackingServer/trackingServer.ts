@@ -10,6 +10,7 @@ import { adoptServerProcess, isAlive, spawnServerProcess, type ServerProcess } f
 import { buildServeStartArgv } from '../serving/serveArgv';
 import { backendStoreUri, defaultArtifactRoot, localStoreFromTrackingUri, type LocalStore } from './localStore';
 import { mlflowVersion } from './mlflowVersion';
+import { showError, showInfo, showWarning } from '../vscode/notify';
 
 export interface TrackingServerDeps {
   /** Only the current connection is read: which local store to serve, and where to return on stop. */
@@ -79,12 +80,12 @@ export class TrackingServer implements vscode.Disposable {
 
   start(): Promise<RunningTrackingServer | undefined> {
     if (this.running) {
-      void vscode.window.showInformationMessage(`The MLflow tracking server is already running at ${this.running.url}.`);
+      void showInfo(`The MLflow tracking server is already running at ${this.running.url}.`);
       return Promise.resolve(this.running);
     }
     if (this.starting) return this.starting.promise;
     if (this.currentState === 'stopping') {
-      void vscode.window.showInformationMessage('The MLflow tracking server is still stopping; try again in a moment.');
+      void showInfo('The MLflow tracking server is still stopping; try again in a moment.');
       return Promise.resolve(undefined);
     }
     const cancel = new AbortController();
@@ -120,7 +121,7 @@ export class TrackingServer implements vscode.Disposable {
   private async startServer(signal: AbortSignal): Promise<RunningTrackingServer | undefined> {
     if (!vscode.workspace.isTrusted) {
       // The executable may come from the workspace's own virtual environment: running it needs trust.
-      const choice = await vscode.window.showWarningMessage(
+      const choice = await showWarning(
         'Starting a tracking server runs `mlflow` from this workspace\'s Python environment, which needs a trusted workspace.',
         'Manage Workspace Trust',
       );
@@ -249,7 +250,7 @@ export class TrackingServer implements vscode.Disposable {
       await this.deps.connections.connectTo(`Local server (port ${info.port})`, info.url);
     } catch (error) {
       this.deps.log.error(`Connecting to ${info.url} failed`, error);
-      void vscode.window.showWarningMessage(`The tracking server is running at ${info.url}, but connecting to it failed: ${errorText(error)}`);
+      void showWarning(`The tracking server is running at ${info.url}, but connecting to it failed: ${errorText(error)}`);
     }
   }
 
@@ -276,7 +277,7 @@ export class TrackingServer implements vscode.Disposable {
     if (this.server?.info !== info || this.currentState !== 'running') return;
     await this.afterExit(info);
     if (this.disposed) return;
-    const choice = await vscode.window.showWarningMessage(
+    const choice = await showWarning(
       `The MLflow tracking server on port ${info.port} exited (${signal ? `signal ${signal}` : `exit code ${code}`}).`,
       'Show Log',
       'Restart',
@@ -301,10 +302,10 @@ export class TrackingServer implements vscode.Disposable {
     }
     const folder = folders.find((f) => f.uri.scheme === 'file');
     if (!folder) {
-      void vscode.window.showInformationMessage('Open a folder first: the tracking server keeps its store (mlflow.db) in the workspace.');
+      void showInfo('Open a folder first: the tracking server keeps its store (mlflow.db) in the workspace.');
       return undefined;
     }
-    const choice = await vscode.window.showInformationMessage(
+    const choice = await showInfo(
       `No MLflow store (mlflow.db or mlruns) in ${folder.name}. Start a tracking server with a new store mlflow.db there?`,
       'Create and Start',
     );
@@ -316,7 +317,7 @@ export class TrackingServer implements vscode.Disposable {
       ? `MLflow is not installed in the selected Python environment (${lookup.selectedEnvironment}), and there is no \`mlflow\` on PATH.`
       : 'No `mlflow` executable was found on PATH.';
     const actions = lookup.pythonExtension ? ['Select Python Interpreter', 'Install MLflow'] : ['Install MLflow'];
-    const choice = await vscode.window.showErrorMessage(
+    const choice = await showError(
       `${where} Select a Python interpreter with MLflow installed, or install it there with \`python -m pip install mlflow\`.`,
       ...actions,
     );
@@ -326,7 +327,7 @@ export class TrackingServer implements vscode.Disposable {
 
   private failed(message: string): void {
     this.deps.log.error(message);
-    void vscode.window.showErrorMessage(message, 'Show Log').then((choice) => {
+    void showError(message, 'Show Log').then((choice) => {
       if (choice) this.deps.log.show();
     });
   }

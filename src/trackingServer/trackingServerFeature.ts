@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { ContextKey, setContext } from '../vscode/contextKeys';
 import { Disposer } from '../vscode/disposer';
 import { TrackingServer, type RunningTrackingServer, type TrackingServerDeps, type TrackingServerState } from './trackingServer';
+import { showInfo } from '../vscode/notify';
 
 export const TrackingServerCommand = {
   Start: 'mlflow.startTrackingServer',
@@ -43,7 +44,7 @@ export class TrackingServerFeature implements vscode.Disposable {
 
   async stop(): Promise<void> {
     if (this.server.state === 'stopped') {
-      void vscode.window.showInformationMessage('No MLflow tracking server is running in this window.');
+      void showInfo('No MLflow tracking server is running in this window.');
       return;
     }
     await this.server.stop();
