@@ -4,8 +4,10 @@ import * as path from 'path';
 import type { FrameLocator } from 'playwright-core';
 import { demoWorkspace, Workbench } from './workbench';
 
-const WINE_RUN = '3e56eb1ebbc048908c2e6c1176332f77';
-const MODEL_URI = `runs:/${WINE_RUN}/model`;
+/** logreg-C1.0-lbfgs of iris-classification: an sklearn model with serving_input_example.json (iris columns). */
+const IRIS_RUN = 'b6018b06ee1d4ca0b0b9c15450bf3092';
+const MODEL_URI = `runs:/${IRIS_RUN}/model`;
+const IRIS_COLUMNS = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
 /** The stand-in `mlflow` (test/support/fake-mlflow): binds the port, answers /ping and /invocations. */
 const FAKE_MLFLOW = path.resolve(process.cwd(), 'test', 'support', 'fake-mlflow', 'mlflow');
 
@@ -46,8 +48,8 @@ describe('Serve Model: from a run\'s model folder to predictions (packaged exten
   }
 
   it('opens the launcher from the context menu of the model folder, with the exact command and the MLmodel', async () => {
-    await expand(/^wine-regression/);
-    await expand(/^ridge-wine-model/);
+    await expand(/^iris-classification/);
+    await expand(/^logreg-C1\.0-lbfgs/);
     await expand(/^Artifacts/);
     const model = workbench.page.getByRole('treeitem', { name: 'model', exact: true }).first();
     await model.click({ button: 'right' });
@@ -71,7 +73,7 @@ describe('Serve Model: from a run\'s model folder to predictions (packaged exten
     await view.locator('#cli', { hasText: `MLflow 2.17.2 at ${FAKE_MLFLOW}` }).waitFor();
     await view.locator('#flavors .badge', { hasText: 'python_function' }).waitFor();
     await view.locator('#flavors .badge', { hasText: 'sklearn' }).waitFor();
-    assert.strictEqual(await view.locator('#signature-inputs tbody tr').count(), 13, 'the 13 wine columns of the signature');
+    assert.deepStrictEqual(await view.locator('#signature-inputs tbody tr td:first-child').allTextContents(), IRIS_COLUMNS, 'the iris columns of the signature');
     await view.locator('#example-source', { hasText: 'serving_input_example.json' }).waitFor();
     assert.strictEqual(await view.locator('#launch').getAttribute('disabled'), null, 'Launch is offered');
     await workbench.screenshot('serve-launcher');
@@ -85,20 +87,22 @@ describe('Serve Model: from a run\'s model folder to predictions (packaged exten
     await view.getByRole('tab', { name: 'Request', selected: true }).waitFor();
   });
 
-  it('sends the prefilled request from the extension host and shows the answer, then predictions for rows the model takes', async () => {
+  it('sends the prefilled request from the extension host and shows the predictions', async () => {
     const body = view.locator('#body textarea');
-    assert.match(await body.inputValue(), /"dataframe_split"[\s\S]*"alcohol"/, 'prefilled from serving_input_example.json');
-    await view.locator('#send').click();
-    // The stand-in serves every runs:/ URI with the iris schema of the captured model, so the wine columns
-    // get the server's schema-enforcement 400, shown with its message.
-    await view.locator('#response-status', { hasText: /^HTTP 400 · \d+ ms · INVALID_PARAMETER_VALUE$/ }).waitFor();
-    await view.locator('#response', { hasText: "Model is missing inputs ['sepal_length', 'sepal_width', 'petal_length', 'petal_width']" }).waitFor();
-
-    await body.fill(JSON.stringify({ dataframe_split: { columns: ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'], data: [[5.1, 3.5, 1.4, 0.2], [6.7, 3.3, 5.7, 2.5]] } }, null, 2));
+    const prefilled = JSON.parse(await body.inputValue()) as { dataframe_split?: { columns?: unknown } };
+    assert.deepStrictEqual(prefilled.dataframe_split?.columns, IRIS_COLUMNS, 'prefilled from serving_input_example.json');
     await view.locator('#send').click();
     await view.locator('#response-status', { hasText: /^HTTP 200 · \d+ ms · predictions$/ }).waitFor();
-    assert.deepStrictEqual(JSON.parse((await view.locator('#response').textContent()) ?? ''), [0, 2]);
+    // The example's three rows, classed by the stand-in's iris rule (it reproduces the real captures).
+    assert.deepStrictEqual(JSON.parse((await view.locator('#response').textContent()) ?? ''), [1, 2, 2]);
     await workbench.screenshot('serve-request');
+  });
+
+  it("shows the server's message for a body whose columns the model does not take", async () => {
+    await view.locator('#body textarea').fill(JSON.stringify({ dataframe_split: { columns: ['alcohol', 'malic_acid'], data: [[13.2, 1.78]] } }, null, 2));
+    await view.locator('#send').click();
+    await view.locator('#response-status', { hasText: /^HTTP 400 · \d+ ms · INVALID_PARAMETER_VALUE$/ }).waitFor();
+    await view.locator('#response', { hasText: "Model is missing inputs ['sepal_length', 'sepal_width', 'petal_length', 'petal_width']" }).waitFor();
   });
 
   it('stops the server with Stop', async () => {
