@@ -7,6 +7,6 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 const from = path.join(root, '.test-state/e2e-shots');
 const to = path.join(root, 'media/screenshots');
 fs.mkdirSync(to, { recursive: true });
-const shots = fs.existsSync(from) ? fs.readdirSync(from).filter((f) => f.endsWith('.png') && !f.startsWith('fail-')) : [];
+const shots = fs.existsSync(from) ? fs.readdirSync(from).filter((f) => f.endsWith('.png') && !/(^|-)fail(ed)?-/.test(f)) : [];
 for (const shot of shots) fs.copyFileSync(path.join(from, shot), path.join(to, shot));
 console.log(shots.length ? `copied ${shots.join(', ')}` : `no screenshots in ${from}: run \`npm test -- --only e2e\` first`);
