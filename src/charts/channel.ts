@@ -48,7 +48,7 @@ export class RenderedWaiters<S> {
     for (const waiter of [...this.waiters]) waiter(summary);
   }
 
-  wait(accept: (summary: S) => boolean = () => true, timeoutMs = 20_000): Promise<S> {
+  wait(accept: (summary: S) => boolean = () => true, timeoutMs = 60_000): Promise<S> {
     if (this.latest !== undefined && accept(this.latest)) return Promise.resolve(this.latest);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {

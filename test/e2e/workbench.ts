@@ -27,7 +27,8 @@ export class Workbench {
         '--disable-component-update', '--disable-sync'],
     });
     const page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(30_000);
+    // Generous bounds, not sleeps: a loaded CI machine can take long to open the first webview.
+    page.setDefaultTimeout(60_000);
     await page.goto(`${url}?folder=${encodeURIComponent(folder)}`);
     await page.locator('.monaco-workbench').waitFor();
     await page.locator('.statusbar').waitFor();

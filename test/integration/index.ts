@@ -7,7 +7,7 @@ import * as path from 'path';
  * the `N passed, N failed` line the runner reads.
  */
 export function run(): Promise<void> {
-  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 30_000, reporter: 'spec' });
+  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 120_000, reporter: 'spec' });
   for (const file of fs.readdirSync(__dirname).filter((f: string) => f.endsWith('.test.js')).sort()) {
     mocha.addFile(path.join(__dirname, file));
   }
