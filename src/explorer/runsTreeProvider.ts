@@ -212,10 +212,18 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<ExplorerNode> {
     }
   }
 
+  /**
+   * Run items are built once per loaded run: after each "Load more" VS Code asks for every loaded item
+   * again, and rebuilding them all made loading 10,000 runs cost seconds (see docs/PERFORMANCE.md).
+   * A refresh loads new Run objects, so the cache never serves stale data.
+   */
+  private readonly runItems = new WeakMap<Run, { item: vscode.TreeItem; childCount: number }>();
+
   private runItem(node: RunNode): vscode.TreeItem {
-    const { info, data } = node.run;
-    const hasChildren = true;
-    const item = new vscode.TreeItem(info.runName || info.runId.slice(0, 8), hasChildren ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const cached = this.runItems.get(node.run);
+    if (cached && cached.childCount === node.children.length) return cached.item;
+    const { info } = node.run;
+    const item = new vscode.TreeItem(info.runName || info.runId.slice(0, 8), vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `run:${info.runId}`;
     item.iconPath = info.lifecycleStage === 'deleted' ? new vscode.ThemeIcon('trash') : STATUS_ICONS[info.status] ?? STATUS_ICONS.FINISHED;
     const metric = keyMetricOf(node.run, this.keyMetric());
@@ -228,29 +236,13 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<ExplorerNode> {
       ? NodeContext.RunDeleted
       : info.status === 'RUNNING' ? NodeContext.RunRunning
       : node.modelPath || node.run.outputs.modelOutputs.length ? NodeContext.RunWithModel : NodeContext.Run;
-    item.tooltip = markdown((md) => {
-      md.appendMarkdown('**');
-      md.appendText(info.runName || info.runId);
-      md.appendMarkdown('**\n\n');
-      md.appendText(`${info.status} · run ${info.runId}\n`);
-      if (info.startTime) {
-        md.appendText(`Started ${new Date(info.startTime).toLocaleString()}`);
-        md.appendText(info.endTime ? ` · took ${formatDuration(info.endTime - info.startTime)}\n` : '\n');
-      }
-      if (info.userId) md.appendText(`User: ${info.userId}\n`);
-      const source = data.tags['mlflow.source.name'];
-      if (source) md.appendText(`Source: ${source}\n`);
-      const params = sortedEntries(data.params).slice(0, 12);
-      if (params.length) {
-        md.appendMarkdown('\n\n**Parameters**\n\n');
-        md.appendText(params.map(([k, v]) => `${k} = ${oneLine(v)}`).join('\n'));
-      }
-      const metrics = [...data.metrics].sort((a, b) => a.key.localeCompare(b.key)).slice(0, 12);
-      if (metrics.length) {
-        md.appendMarkdown('\n\n**Latest metrics**\n\n');
-        md.appendText(metrics.map((m) => `${m.key} = ${formatMetricValue(m.value)} (step ${m.step})`).join('\n'));
-      }
-    });
+    this.runItems.set(node.run, { item, childCount: node.children.length });
+    return item;
+  }
+
+  /** Run tooltips are built when hovered, not for every item listed. */
+  resolveTreeItem(item: vscode.TreeItem, node: ExplorerNode): vscode.TreeItem {
+    if (node.kind === 'run' && !item.tooltip) item.tooltip = runTooltip(node.run);
     return item;
   }
 
@@ -264,6 +256,33 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<ExplorerNode> {
 }
 
 const USER_VISIBLE_SYSTEM_TAGS = new Set(['mlflow.note.content', 'mlflow.source.name', 'mlflow.source.git.commit', 'mlflow.user', 'mlflow.parentRunId', 'mlflow.source.type']);
+
+function runTooltip(run: Run): vscode.MarkdownString {
+  const { info, data } = run;
+  return markdown((md) => {
+    md.appendMarkdown('**');
+    md.appendText(info.runName || info.runId);
+    md.appendMarkdown('**\n\n');
+    md.appendText(`${info.status} · run ${info.runId}\n`);
+    if (info.startTime) {
+      md.appendText(`Started ${new Date(info.startTime).toLocaleString()}`);
+      md.appendText(info.endTime ? ` · took ${formatDuration(info.endTime - info.startTime)}\n` : '\n');
+    }
+    if (info.userId) md.appendText(`User: ${info.userId}\n`);
+    const source = data.tags['mlflow.source.name'];
+    if (source) md.appendText(`Source: ${source}\n`);
+    const params = sortedEntries(data.params).slice(0, 12);
+    if (params.length) {
+      md.appendMarkdown('\n\n**Parameters**\n\n');
+      md.appendText(params.map(([k, v]) => `${k} = ${oneLine(v)}`).join('\n'));
+    }
+    const metrics = [...data.metrics].sort((a, b) => a.key.localeCompare(b.key)).slice(0, 12);
+    if (metrics.length) {
+      md.appendMarkdown('\n\n**Latest metrics**\n\n');
+      md.appendText(metrics.map((m) => `${m.key} = ${formatMetricValue(m.value)} (step ${m.step})`).join('\n'));
+    }
+  });
+}
 
 function runSections(node: RunNode): RunSectionNode[] {
   const { run } = node;

@@ -68,6 +68,31 @@ describe('Runs view over the demo SQLite store (real extension host)', () => {
     assert.strictEqual(await workbench.explorer.applyFilter(undefined), true);
   });
 
+  it('sorts runs by a metric, searches experiments by name, pins and shows deleted ones on request', async () => {
+    const model = workbench.explorer.model;
+    try {
+      model.setOptions({ orderBy: ['metrics.accuracy DESC'] });
+      const runs = (await children(await experimentNamed('iris-classification'))).filter((n): n is RunNode => n.kind === 'run');
+      const accuracy = runs.map((r) => r.run.data.metrics.find((m) => m.key === 'accuracy')?.value).filter((v): v is number => v !== undefined);
+      assert.ok(accuracy.length >= 3);
+      assert.deepStrictEqual(accuracy, [...accuracy].sort((a, b) => b - a), 'highest accuracy first');
+
+      model.setOptions({ orderBy: ['attributes.start_time DESC'], experimentNameFilter: 'wine' });
+      assert.deepStrictEqual((await children()).map(labelOf), ['wine-regression']);
+
+      model.setOptions({ experimentNameFilter: undefined, pinned: new Set(['3']) });
+      assert.strictEqual(labelOf((await children())[0]!), 'llm-finetune-sim', 'a pinned experiment comes first');
+
+      model.setOptions({ pinned: new Set(), showDeletedExperiments: true, showDeletedRuns: true });
+      const all = (await children()).map(labelOf);
+      assert.ok(all.includes('scratch-deleted'), 'deleted experiments on request');
+      const withDeleted = (await children(await experimentNamed('iris-classification'))).map(labelOf);
+      assert.ok(withDeleted.includes('deleted-run'), 'deleted runs on request');
+    } finally {
+      model.setOptions({ orderBy: ['attributes.start_time DESC'], experimentNameFilter: undefined, pinned: new Set(), showDeletedExperiments: false, showDeletedRuns: false });
+    }
+  });
+
   it('refuses writes on the read-only local store with the way out', async () => {
     const store = workbench.connections.current!.store;
     await assert.rejects(store.setRunTag('459191d6afe44e408cc618beff3a1e37', 'k', 'v'), /Start Tracking Server/);

@@ -105,18 +105,20 @@ describe('Load: paged and sampled views over enormous stores', function () {
     await browse('100,000 runs', manyRuns(100_000), async (s) => {
       const [experiment] = (await provider().getChildren()) as ExperimentNode[];
       assert.strictEqual(experiment?.kind, 'experiment');
-      s.clearRequests();
+      // The visible tree may expand the experiment itself (restored expansion state); the model shares
+      // one request between it and this call, so count runs/search requests, whoever asked first.
       const first = await provider().getChildren(experiment);
       const pageSize = workbench.explorer.model.viewOptions.pageSize;
       assert.strictEqual(first.filter((n) => n.kind === 'run').length, pageSize);
       const loadMore = first.at(-1);
       assert.strictEqual(loadMore?.kind, 'loadMore');
-      assert.deepStrictEqual(s.requests.map((r) => [r.path.split('/').slice(-2).join('/'), maxResultsOf(r.body)]), [['runs/search', pageSize]]);
+      const runSearches = () => s.requests.filter((r) => r.path.endsWith('/runs/search'));
+      assert.deepStrictEqual(runSearches().map((r) => maxResultsOf(r.body)), [pageSize]);
       await workbench.explorer.model.loadMore(experiment.experiment.experimentId);
       const second = await provider().getChildren(experiment);
       assert.strictEqual(second.filter((n) => n.kind === 'run').length, 2 * pageSize);
-      assert.strictEqual(s.count('runs/search'), 2);
-      assert.ok((s.requests[1].body as { page_token?: unknown }).page_token, 'the second page continues from the token');
+      assert.strictEqual(runSearches().length, 2);
+      assert.ok((runSearches()[1]!.body as { page_token?: unknown }).page_token, 'the second page continues from the token');
     });
   });
 

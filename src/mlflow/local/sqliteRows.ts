@@ -9,7 +9,15 @@ export function queryRows(db: Database, sql: string, params: BindParams = []): R
   try {
     statement.bind(params);
     const rows: Row[] = [];
-    while (statement.step()) rows.push(statement.getAsObject());
+    // getAsObject asks SQLite for every column name again on every row; ask once, read values as arrays.
+    let columns: string[] | undefined;
+    while (statement.step()) {
+      columns ??= statement.getColumnNames();
+      const values = statement.get();
+      const row: Row = {};
+      for (let i = 0; i < columns.length; i++) row[columns[i]!] = values[i]!;
+      rows.push(row);
+    }
     return rows;
   } finally {
     statement.free();

@@ -194,11 +194,15 @@ export function getRunOrThrow(db: Database, runId: string): Run {
   return hydrateRuns(db, [info])[0];
 }
 
-/** One metric's full history in step order (then timestamp, then value, as MLflow's SQL store sorts). */
+/**
+ * One metric's full history in step order (then timestamp, then value, as MLflow's SQL store sorts).
+ * `+key` keeps SQLite off the primary key (key first): MLflow's schema has no statistics, and with it the
+ * planner scans every point of that key across all runs instead of the run's own rows (≈12× slower).
+ */
 export function metricHistory(db: Database, runId: string, key: string): Metric[] {
   return queryRows(
     db,
-    'SELECT key, value, timestamp, step, is_nan FROM metrics WHERE run_uuid = ? AND key = ? ORDER BY step, timestamp, value',
+    'SELECT key, value, timestamp, step, is_nan FROM metrics WHERE run_uuid = ? AND +key = ? ORDER BY step, timestamp, value',
     [runId, key],
   ).map(metricOf);
 }
