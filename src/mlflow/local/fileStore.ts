@@ -13,9 +13,7 @@ import type {
   FileInfo,
   LoggedModel,
   Metric,
-  ModelVersion,
   Page,
-  RegisteredModel,
   RegistryQuery,
   Run,
   RunInfo,
@@ -31,14 +29,7 @@ import { mapLimit, readMetricFile } from './fileStoreFiles';
 import { type FileRegistry, readFileRegistry } from './fileStoreRegistry';
 import { type ExperimentDir, emptyRun, experimentDirs, readExperiment, readRun, readRunInfo, runIdsIn } from './fileStoreTracking';
 import { checkMaxResults, pageOf } from './paging';
-import { ReadOnlyWrites } from './readOnlyWrites';
-import {
-  modelVersionByAliasOrThrow,
-  modelVersionOrThrow,
-  registeredModelOrThrow,
-  searchModelVersionsIn,
-  searchRegisteredModelsIn,
-} from './registryQuery';
+import { LocalRegistryReads } from './localRegistryReads';
 
 /** How many run folders are read at once: enough to hide latency, few enough not to exhaust handles. */
 const PARALLEL_READS = 32;
@@ -53,7 +44,7 @@ function inView(stage: 'active' | 'deleted', viewType: ViewType | undefined): bo
  * same filter, order and paging semantics as the SQLite store and the server. Every read is
  * asynchronous; meta files caught mid-write are re-read (see fileStoreFiles.ts).
  */
-export class FileStore extends ReadOnlyWrites implements TrackingStore {
+export class FileStore extends LocalRegistryReads implements TrackingStore {
   readonly description: string;
   private readonly root: string;
 
@@ -240,35 +231,9 @@ export class FileStore extends ReadOnlyWrites implements TrackingStore {
 
   // ---- model registry ----
 
-  private registry(options?: CallOptions): Promise<FileRegistry> {
+  protected registry(options?: CallOptions): Promise<FileRegistry> {
     throwIfAborted(options);
     return readFileRegistry(this.root);
-  }
-
-  async searchRegisteredModels(query: RegistryQuery, options?: CallOptions): Promise<Page<RegisteredModel>> {
-    return searchRegisteredModelsIn((await this.registry(options)).models, query);
-  }
-
-  async getRegisteredModel(name: string, options?: CallOptions): Promise<RegisteredModel> {
-    return registeredModelOrThrow(await this.registry(options), name);
-  }
-
-  async searchModelVersions(query: RegistryQuery, options?: CallOptions): Promise<Page<ModelVersion>> {
-    return searchModelVersionsIn((await this.registry(options)).versions, query);
-  }
-
-  async getModelVersion(name: string, version: string, options?: CallOptions): Promise<ModelVersion> {
-    return modelVersionOrThrow(await this.registry(options), name, version);
-  }
-
-  async getModelVersionDownloadUri(name: string, version: string, options?: CallOptions): Promise<string> {
-    const registry = await this.registry(options);
-    const mv = modelVersionOrThrow(registry, name, version);
-    return registry.downloadUris.get(`${mv.name}\u0000${mv.version}`) ?? mv.source;
-  }
-
-  async getModelVersionByAlias(name: string, alias: string, options?: CallOptions): Promise<ModelVersion> {
-    return modelVersionByAliasOrThrow(await this.registry(options), name, alias);
   }
 
   dispose(): void {

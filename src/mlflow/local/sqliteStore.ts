@@ -11,9 +11,7 @@ import type {
   FileInfo,
   LoggedModel,
   Metric,
-  ModelVersion,
   Page,
-  RegisteredModel,
   RegistryQuery,
   Run,
   RunMetric,
@@ -24,14 +22,7 @@ import { copyArtifactFile, listArtifactDir, readArtifactFile, throwIfAborted } f
 import { type ArtifactLocationContext, originRootsOf, resolveArtifactUri } from './artifactLocations';
 import { searchExperimentsIn } from './experimentQuery';
 import { searchLoggedModelsIn } from './loggedModelQuery';
-import { ReadOnlyWrites } from './readOnlyWrites';
-import {
-  modelVersionByAliasOrThrow,
-  modelVersionOrThrow,
-  registeredModelOrThrow,
-  searchModelVersionsIn,
-  searchRegisteredModelsIn,
-} from './registryQuery';
+import { LocalRegistryReads } from './localRegistryReads';
 import { hasLoggedModels, readLoggedModels } from './sqliteLoggedModels';
 import { type Registry, hasRegistry, readRegistry } from './sqliteRegistry';
 import { searchRunsInSnapshot } from './sqliteRunSearch';
@@ -58,7 +49,7 @@ export interface SqliteStoreOptions {
  * works on a verified in-memory copy (see SqliteSnapshots), so a training script can keep logging to
  * it meanwhile. Writes reject with ReadOnlyStoreError.
  */
-export class SqliteStore extends ReadOnlyWrites implements TrackingStore {
+export class SqliteStore extends LocalRegistryReads implements TrackingStore {
   readonly description: string;
   private readonly snapshots: SqliteSnapshots;
   private readonly storeDir: string;
@@ -208,34 +199,8 @@ export class SqliteStore extends ReadOnlyWrites implements TrackingStore {
 
   // ---- model registry ----
 
-  private registry(options?: CallOptions): Promise<Registry> {
+  protected registry(options?: CallOptions): Promise<Registry> {
     return this.read(options, readRegistry);
-  }
-
-  async searchRegisteredModels(query: RegistryQuery, options?: CallOptions): Promise<Page<RegisteredModel>> {
-    return searchRegisteredModelsIn((await this.registry(options)).models, query);
-  }
-
-  async getRegisteredModel(name: string, options?: CallOptions): Promise<RegisteredModel> {
-    return registeredModelOrThrow(await this.registry(options), name);
-  }
-
-  async searchModelVersions(query: RegistryQuery, options?: CallOptions): Promise<Page<ModelVersion>> {
-    return searchModelVersionsIn((await this.registry(options)).versions, query);
-  }
-
-  async getModelVersion(name: string, version: string, options?: CallOptions): Promise<ModelVersion> {
-    return modelVersionOrThrow(await this.registry(options), name, version);
-  }
-
-  async getModelVersionDownloadUri(name: string, version: string, options?: CallOptions): Promise<string> {
-    const registry = await this.registry(options);
-    const mv = modelVersionOrThrow(registry, name, version);
-    return registry.downloadUris.get(`${mv.name}\u0000${mv.version}`) ?? mv.source;
-  }
-
-  async getModelVersionByAlias(name: string, alias: string, options?: CallOptions): Promise<ModelVersion> {
-    return modelVersionByAliasOrThrow(await this.registry(options), name, alias);
   }
 
   dispose(): void {
