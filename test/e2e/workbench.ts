@@ -40,13 +40,27 @@ export class Workbench {
     fs.rmSync(this.profile, { recursive: true, force: true });
   }
 
-  /** Runs a command from the palette by its full title, e.g. "MLflow: Refresh". */
+  /**
+   * Runs a command from the palette by its full title, e.g. "MLflow: Refresh". The palette is opened
+   * afresh up to three times: a palette that opened while the workbench was still moving focus (a view
+   * just revealed, a notification arriving) can come up without the typed filter applied.
+   */
   async runCommand(title: string): Promise<void> {
-    await this.page.keyboard.press('F1');
     const input = this.page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(`>${title}`);
-    await this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+    const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    for (let attempt = 1; ; attempt++) {
+      await this.page.keyboard.press('F1');
+      await input.waitFor({ state: 'visible' });
+      await input.fill(`>${title}`);
+      try {
+        await row.waitFor({ timeout: attempt < 3 ? 15_000 : 60_000 });
+        break;
+      } catch (error) {
+        if (attempt >= 3) throw error;
+        await this.page.keyboard.press('Escape');
+        await input.waitFor({ state: 'hidden' });
+      }
+    }
     await this.page.keyboard.press('Enter');
   }
 
