@@ -1,0 +1,114 @@
+import * as assert from 'assert';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { ExplorerNode, RunNode } from '../../src/explorer/nodes';
+import { SqliteStore } from '../../src/mlflow/local/sqliteStore';
+import type { Workbench } from '../../src/workbench';
+import { datasetFromStore } from '../support/mlflowServer/fromStore';
+import { startMlflowServer, type MlflowServer } from '../support/mlflowServer/server';
+import { EXTENSION_ID, activateExtension } from './support';
+
+type Answers = { inputs: (string | undefined)[]; warnings: (string | undefined)[] };
+
+/**
+ * Answers the extension's input boxes and modal warnings from queues (the extension and these tests
+ * share one `vscode` API object), and records the prompts, so a test drives a command as a user would.
+ */
+function answer(answers: Answers): { prompts: string[]; restore(): void } {
+  const window = vscode.window as unknown as Record<string, unknown>;
+  const originals = { showInputBox: window.showInputBox, showWarningMessage: window.showWarningMessage };
+  const prompts: string[] = [];
+  window.showInputBox = (options?: vscode.InputBoxOptions) => {
+    prompts.push(options?.title ?? '');
+    return Promise.resolve(answers.inputs.shift());
+  };
+  window.showWarningMessage = (message: string) => {
+    prompts.push(message);
+    return Promise.resolve(answers.warnings.shift());
+  };
+  return { prompts, restore: () => Object.assign(window, originals) };
+}
+
+/** Run actions from the Runs view's context menu, against a writable tracking server. */
+describe('Run actions against a tracking server (real extension host)', () => {
+  let workbench: Workbench;
+  let server: MlflowServer;
+  let original: string | undefined;
+
+  const runNamed = async (experiment: string, name: string): Promise<RunNode> => {
+    const experiments = await workbench.explorer.provider.getChildren();
+    const node = experiments.find((n) => n.kind === 'experiment' && n.experiment.name === experiment);
+    assert.ok(node, `experiment ${experiment}`);
+    const run = (await workbench.explorer.provider.getChildren(node)).find((n): n is RunNode => n.kind === 'run' && n.run.info.runName === name);
+    assert.ok(run, `run ${name}`);
+    return run;
+  };
+  const served = (runId: string) => server.data.runs.find((r) => r.info.runId === runId)!;
+  const run = async (command: string, node: ExplorerNode, answers: Answers) => {
+    const prompts = answer(answers);
+    try {
+      await vscode.commands.executeCommand(command, node);
+    } finally {
+      prompts.restore();
+    }
+    return prompts.prompts;
+  };
+
+  before(async () => {
+    workbench = await activateExtension();
+    await workbench.ready;
+    original = workbench.connections.current?.name;
+    const folder = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+    const wasm = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'dist', 'sql-wasm.wasm');
+    const store = new SqliteStore(path.join(folder, 'mlflow.db'), { wasm });
+    try {
+      server = await startMlflowServer({ dataset: await datasetFromStore(store, { histories: false, artifacts: false }) });
+    } finally {
+      store.dispose();
+    }
+    await workbench.connections.connectTo('run actions server', server.baseUrl);
+  });
+
+  after(async () => {
+    if (original) await workbench?.connections.select(original);
+    await server?.close();
+  });
+
+  it('renames a run, sets and deletes a tag, and edits its note', async () => {
+    const node = await runNamed('iris-classification', 'baseline-0');
+    const id = node.run.info.runId;
+    await run('mlflow.renameRun', node, { inputs: ['baseline-zero'], warnings: [] });
+    assert.strictEqual(served(id).info.runName, 'baseline-zero');
+    const renamed = await runNamed('iris-classification', 'baseline-zero');
+
+    await run('mlflow.setTag', renamed, { inputs: ['reviewed', 'yes'], warnings: [] });
+    assert.strictEqual(served(id).data.tags.reviewed, 'yes');
+
+    await run('mlflow.editNote', renamed, { inputs: ['**best** baseline'], warnings: [] });
+    assert.strictEqual(served(id).data.tags['mlflow.note.content'], '**best** baseline');
+
+    const tag: ExplorerNode = { kind: 'value', section: 'tags', run: renamed.run, key: 'reviewed', value: 'yes' };
+    const prompts = await run('mlflow.deleteTag', tag, { inputs: [], warnings: ['Delete'] });
+    assert.match(prompts[0]!, /Delete tag "reviewed"/);
+    assert.strictEqual(served(id).data.tags.reviewed, undefined);
+  });
+
+  it('deletes a run only after the confirmation, and restores it', async () => {
+    const node = await runNamed('iris-classification', 'baseline-1');
+    const id = node.run.info.runId;
+    await run('mlflow.deleteRun', node, { inputs: [], warnings: [undefined] });
+    assert.strictEqual(served(id).info.lifecycleStage, 'active', 'cancelled: nothing deleted');
+    await run('mlflow.deleteRun', node, { inputs: [], warnings: ['Delete'] });
+    assert.strictEqual(served(id).info.lifecycleStage, 'deleted');
+
+    workbench.explorer.model.setOptions({ showDeletedRuns: true, showDeletedExperiments: true });
+    try {
+      const deleted = await runNamed('iris-classification', 'baseline-1');
+      assert.strictEqual(workbench.explorer.provider.getTreeItem(deleted).contextValue, 'runDeleted');
+      await run('mlflow.restoreRun', deleted, { inputs: [], warnings: [] });
+      assert.strictEqual(served(id).info.lifecycleStage, 'active');
+    } finally {
+      workbench.explorer.model.setOptions({ showDeletedRuns: false, showDeletedExperiments: false });
+    }
+  });
+});
