@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { artifactUri } from '../artifacts/artifactsFeature';
+import { formatBytes } from '../artifacts/downloadPlan';
 import type { ActiveStore } from '../connection/activeStore';
 import { isMlflowError } from '../mlflow/errors';
 import type { FileInfo, Run } from '../mlflow/types';
@@ -16,6 +17,7 @@ import {
   type RunSectionNode,
 } from './nodes';
 import { RunsModel } from './runsModel';
+import { sortedEntries, untrustedMarkdown } from '../vscode/untrustedMarkdown';
 
 const STATUS_ICONS: Record<string, vscode.ThemeIcon> = {
   RUNNING: new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue')),
@@ -136,7 +138,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<ExplorerNode> {
         item.iconPath = new vscode.ThemeIcon(node.pinned ? 'pinned' : e.lifecycleStage === 'deleted' ? 'trash' : 'beaker');
         item.description = e.lifecycleStage === 'deleted' ? 'deleted' : `#${e.experimentId}`;
         item.contextValue = e.lifecycleStage === 'deleted' ? NodeContext.ExperimentDeleted : NodeContext.Experiment;
-        item.tooltip = markdown((md) => {
+        item.tooltip = untrustedMarkdown((md) => {
           md.appendMarkdown('**');
           md.appendText(e.name);
           md.appendMarkdown('**\n\n');
@@ -169,7 +171,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<ExplorerNode> {
         const item = new vscode.TreeItem(node.key, vscode.TreeItemCollapsibleState.None);
         item.id = `value:${node.run.info.runId}:${node.section}:${node.key}`;
         item.description = oneLine(node.value);
-        item.tooltip = markdown((md) => {
+        item.tooltip = untrustedMarkdown((md) => {
           md.appendText(`${node.key} = ${node.value}`);
         });
         item.contextValue = node.section === 'params' ? NodeContext.Param : node.section === 'metrics' ? NodeContext.Metric : NodeContext.Tag;
@@ -259,7 +261,7 @@ const USER_VISIBLE_SYSTEM_TAGS = new Set(['mlflow.note.content', 'mlflow.source.
 
 function runTooltip(run: Run): vscode.MarkdownString {
   const { info, data } = run;
-  return markdown((md) => {
+  return untrustedMarkdown((md) => {
     md.appendMarkdown('**');
     md.appendText(info.runName || info.runId);
     md.appendMarkdown('**\n\n');
@@ -331,26 +333,10 @@ function message(id: string, text: string, severity: MessageNode['severity'], co
   return { kind: 'message', id, text, severity, command, detail };
 }
 
-function sortedEntries(record: Record<string, string>): [string, string][] {
-  return Object.entries(record).sort(([a], [b]) => a.localeCompare(b));
-}
 
-/** Untrusted text in a tooltip: appendText escapes Markdown, and the string is never trusted. */
-function markdown(build: (md: vscode.MarkdownString) => void): vscode.MarkdownString {
-  const md = new vscode.MarkdownString(undefined, false);
-  md.isTrusted = false;
-  md.supportHtml = false;
-  build(md);
-  return md;
-}
 
 function oneLine(text: string): string {
   const flat = text.replace(/[\r\n\t]+/g, ' ');
   return flat.length > 120 ? `${flat.slice(0, 119)}…` : flat;
 }
 
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}

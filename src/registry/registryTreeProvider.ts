@@ -14,6 +14,7 @@ import {
   type RegistryNode,
   type TagNode,
 } from './registryNodes';
+import { sortedEntries, untrustedMarkdown } from '../vscode/untrustedMarkdown';
 
 const STATUS_ICONS: Record<ModelVersionStatus, vscode.ThemeIcon> = {
   READY: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
@@ -115,7 +116,7 @@ export class RegistryTreeProvider implements vscode.TreeDataProvider<RegistryNod
         const item = new vscode.TreeItem(aliasLabel(node.alias, node.version), vscode.TreeItemCollapsibleState.None);
         item.iconPath = new vscode.ThemeIcon('mention');
         item.contextValue = RegistryContext.Alias;
-        item.tooltip = markdown((md) => {
+        item.tooltip = untrustedMarkdown((md) => {
           md.appendText(`models:/${node.model.name}@${node.alias} resolves to version ${node.version}.`);
         });
         return item;
@@ -134,7 +135,7 @@ export class RegistryTreeProvider implements vscode.TreeDataProvider<RegistryNod
         item.iconPath = new vscode.ThemeIcon('beaker');
         item.description = node.runId;
         item.contextValue = RegistryContext.SourceRun;
-        item.tooltip = markdown((md) => md.appendText(`Run ${node.runId} produced this version. Click to open it in the Runs view.`));
+        item.tooltip = untrustedMarkdown((md) => md.appendText(`Run ${node.runId} produced this version. Click to open it in the Runs view.`));
         item.command = { command: 'mlflow.openModelVersionRun', title: 'Open Source Run', arguments: [node] };
         return item;
       }
@@ -143,7 +144,7 @@ export class RegistryTreeProvider implements vscode.TreeDataProvider<RegistryNod
         item.iconPath = new vscode.ThemeIcon('folder');
         item.description = oneLine(node.version.source);
         item.contextValue = RegistryContext.Source;
-        item.tooltip = markdown((md) => md.appendText(node.version.source));
+        item.tooltip = untrustedMarkdown((md) => md.appendText(node.version.source));
         return item;
       }
       case 'tag': {
@@ -151,7 +152,7 @@ export class RegistryTreeProvider implements vscode.TreeDataProvider<RegistryNod
         item.iconPath = new vscode.ThemeIcon('tag');
         item.description = oneLine(node.value);
         item.contextValue = node.version === undefined ? RegistryContext.ModelTag : RegistryContext.VersionTag;
-        item.tooltip = markdown((md) => md.appendText(`${node.key} = ${node.value}`));
+        item.tooltip = untrustedMarkdown((md) => md.appendText(`${node.key} = ${node.value}`));
         return item;
       }
       case 'loadMore': {
@@ -188,7 +189,7 @@ function versionItem(node: ModelVersionNode): vscode.TreeItem {
 }
 
 function modelTooltip(m: RegisteredModel): vscode.MarkdownString {
-  return markdown((md) => {
+  return untrustedMarkdown((md) => {
     md.appendMarkdown('**');
     md.appendText(m.name);
     md.appendMarkdown('**\n\n');
@@ -206,7 +207,7 @@ function modelTooltip(m: RegisteredModel): vscode.MarkdownString {
 
 function versionTooltip(node: ModelVersionNode): vscode.MarkdownString {
   const v: ModelVersion = node.version;
-  return markdown((md) => {
+  return untrustedMarkdown((md) => {
     md.appendMarkdown('**');
     md.appendText(`${v.name} version ${v.version}`);
     md.appendMarkdown('**\n\n');
@@ -248,15 +249,4 @@ function message(id: string, text: string, severity: RegistryMessageNode['severi
   return { kind: 'message', id, text, severity, command, detail };
 }
 
-function sortedEntries(record: Record<string, string>): [string, string][] {
-  return Object.entries(record).sort(([a], [b]) => a.localeCompare(b));
-}
 
-/** Untrusted text in a tooltip: appendText escapes Markdown, and the string is never trusted. */
-function markdown(build: (md: vscode.MarkdownString) => void): vscode.MarkdownString {
-  const md = new vscode.MarkdownString(undefined, false);
-  md.isTrusted = false;
-  md.supportHtml = false;
-  build(md);
-  return md;
-}
