@@ -1,9 +1,8 @@
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import type { ActiveStore } from '../connection/activeStore';
 import { freeLoopbackPort } from '../trackingServer/health';
-import { Disposer } from '../vscode/disposer';
 import type { Log } from '../vscode/log';
-import { webviewHtml, webviewOptions } from '../vscode/webviewHtml';
+import { createAppPanel, SessionPanel } from '../vscode/sessionPanel';
 import { lookUpMlflow } from './cliLookup';
 import type { ModelServer } from './modelServer';
 import type { ModelServers } from './modelServers';
@@ -20,78 +19,40 @@ export interface ServePanelDeps {
   readonly servers: ModelServers;
 }
 
-/** One Serve Model webview panel: VS Code wiring around a {@link ServeSession}. */
-export class ServePanel implements vscode.Disposable {
-  readonly session: ServeSession;
-  private readonly disposer = new Disposer();
-  private readonly disposed = new vscode.EventEmitter<void>();
-  readonly onDidDispose = this.disposed.event;
-  private isDisposed = false;
-
+/**
+ * One Serve Model webview panel: VS Code wiring around a {@link ServeSession}. Closing the panel leaves
+ * its server running: it is listed in Model Servers and stopped from there.
+ */
+export class ServePanel extends SessionPanel<ServeRenderSummary, ServeSession> {
   static create(deps: ServePanelDeps, modelUri: string, server?: ModelServer): ServePanel {
-    const panel = vscode.window.createWebviewPanel(SERVE_VIEW_TYPE, `Serve ${modelUri}`, vscode.ViewColumn.Active, {
-      // The typed request body and the last response live in the page; keep them across tab switches.
-      retainContextWhenHidden: true,
-      ...webviewOptions(deps.extensionUri),
-    });
-    return new ServePanel(panel, deps, modelUri, server);
+    return new ServePanel(createAppPanel(SERVE_VIEW_TYPE, `Serve ${modelUri}`, deps.extensionUri), deps, modelUri, server);
   }
 
-  constructor(
-    readonly panel: vscode.WebviewPanel,
-    deps: ServePanelDeps,
-    modelUri: string,
-    server?: ModelServer,
-  ) {
-    panel.webview.options = webviewOptions(deps.extensionUri);
-    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'mlflow.svg');
-    panel.webview.html = webviewHtml({ webview: panel.webview, extensionUri: deps.extensionUri, app: 'serve', title: 'Serve Model' });
-    this.session = new ServeSession(
-      {
-        post: (message) => void panel.webview.postMessage(message),
-        lookUpMlflow: (signal) => lookUpMlflow(signal),
-        proposePort: () => freeLoopbackPort(),
-        loadModel: (uri, signal) => loadModelDetails(deps.activeStore.current?.store, uri, signal),
-        launch: async (request) => {
-          const started = await deps.servers.start(request);
-          started.showTerminal();
-          return started;
+  constructor(panel: vscode.WebviewPanel, deps: ServePanelDeps, modelUri: string, server?: ModelServer) {
+    super(panel, deps.extensionUri, { app: 'serve', title: 'Serve Model' }, () =>
+      new ServeSession(
+        {
+          post: (message) => void panel.webview.postMessage(message),
+          lookUpMlflow: (signal) => lookUpMlflow(signal),
+          proposePort: () => freeLoopbackPort(),
+          loadModel: (uri, signal) => loadModelDetails(deps.activeStore.current?.store, uri, signal),
+          launch: async (request) => {
+            const started = await deps.servers.start(request);
+            started.showTerminal();
+            return started;
+          },
+          setTitle: (title) => (panel.title = title),
+          log: deps.log,
         },
-        setTitle: (title) => (panel.title = title),
-        log: deps.log,
-      },
-      modelUri,
-      server,
+        modelUri,
+        server,
+      ),
     );
-    this.disposer.track(this.disposed);
-    this.disposer.track(panel.webview.onDidReceiveMessage((message: unknown) => this.session.receive(message)));
-    this.disposer.track(panel.onDidChangeViewState(() => this.session.setVisible(panel.visible)));
-    this.disposer.track(panel.onDidDispose(() => this.dispose()));
-    this.session.setVisible(panel.visible);
-  }
-
-  /** What the webview last reported showing; for tests. */
-  get rendered(): ServeRenderSummary | undefined {
-    return this.session.rendered;
-  }
-
-  whenRendered(accept?: (summary: ServeRenderSummary) => boolean, timeoutMs?: number): Promise<ServeRenderSummary> {
-    return this.session.whenRendered(accept, timeoutMs);
   }
 
   reveal(tab?: ServeTab): void {
     this.panel.reveal();
     if (tab) this.session.showTab(tab);
-  }
-
-  /** Closing the panel leaves its server running: it is listed in Model Servers and stopped from there. */
-  dispose(): void {
-    if (this.isDisposed) return;
-    this.isDisposed = true;
-    this.session.dispose();
-    this.disposed.fire();
-    this.disposer.dispose();
-    this.panel.dispose();
   }
 }
 
