@@ -19,11 +19,22 @@ const only = args.flatMap((a, i) => (a === '--only' ? [args[i + 1]] : []));
 const wanted = (tier) => only.length === 0 || only.includes(tier);
 const totals = { passed: 0, failed: 0 };
 const failures = [];
+/** Mocha's failure reports per tier, repeated at the end so that the last lines of a log say what failed. */
+const reports = [];
 
-function record(name, passed, failed) {
+function record(name, passed, failed, output = '') {
   totals.passed += passed;
   totals.failed += failed;
   if (failed > 0) failures.push(`${name}: ${failed} failed`);
+  const report = failureReport(output);
+  if (failed > 0 && report) reports.push(`-- ${name}\n${report}`);
+}
+
+/** The part of a spec reporter's output from "N failing" on, at most 60 lines. */
+function failureReport(output) {
+  const start = output.search(/^\s*\d+ failing/m);
+  if (start < 0) return '';
+  return output.slice(start).split('\n').slice(0, 60).join('\n').trimEnd();
 }
 
 /** Runs a command, streaming its output, and resolves with its exit code and captured output. */
@@ -49,7 +60,7 @@ async function check(name, command, commandArgs) {
 function mochaCounts({ code, output }) {
   const passing = Number(/(\d+) passing/.exec(output)?.[1] ?? 0);
   const failing = Number(/(\d+) failing/.exec(output)?.[1] ?? 0);
-  return { passed: passing, failed: failing || (code === 0 ? 0 : 1) };
+  return { passed: passing, failed: failing || (code === 0 ? 0 : 1), output };
 }
 
 const mocha = path.join(root, 'node_modules/mocha/bin/mocha.js');
@@ -75,7 +86,7 @@ async function main() {
   if (wanted('unit')) {
     console.log('\n== unit (plain mocha)');
     const counts = mochaCounts(await run('node', [mocha]));
-    record('unit', counts.passed, counts.failed);
+    record('unit', counts.passed, counts.failed, counts.output);
   }
 
   if (wanted('webview')) {
@@ -85,7 +96,7 @@ async function main() {
       record('webview build', 0, 1);
     } else {
       const counts = mochaCounts(await run('node', [mocha, '--config', 'test/webview/.mocharc.json']));
-      record('webview', counts.passed, counts.failed);
+      record('webview', counts.passed, counts.failed, counts.output);
     }
   }
 
@@ -110,7 +121,7 @@ async function main() {
           const counts = await runExtensionHostTests({
             serverUrl: server.url, extensionPath: root, testsPath: path.join(root, 'out/test/integration/index.js'), folder,
           });
-          record('integration', counts.passed, counts.failed);
+          record('integration', counts.passed, counts.failed, counts.output);
         } finally {
           await server.stop();
         }
@@ -135,7 +146,7 @@ async function main() {
         } finally {
           await server.stop();
         }
-        record('e2e', counts.passed, counts.failed);
+        record('e2e', counts.passed, counts.failed, counts.output);
       }
     }
   }
@@ -145,6 +156,7 @@ async function main() {
   if (fs.existsSync(shots)) fs.cpSync(shots, path.join(root, '.test-state', 'e2e-shots'), { recursive: true });
   if (!args.includes('--keep') && failures.length === 0) fs.rmSync(state, { recursive: true, force: true });
   else console.log(`\nState of this run: ${state}`);
+  if (reports.length) console.log(`\nWhat failed, as mocha reported it:\n${reports.join('\n')}`);
   if (failures.length) console.log(`\nFailed: ${failures.join('; ')}`);
   console.log(`\n${totals.passed} passed, ${totals.failed} failed`);
   process.exitCode = totals.failed > 0 || totals.passed === 0 ? 1 : 0;

@@ -30,9 +30,10 @@ export async function runExtensionHostTests({ serverUrl, extensionPath, testsPat
     clearTimeout(timer);
     if (code === 'timeout') console.log(`integration tests did not finish within ${timeoutMs / 1000} s`);
     const summary = [...lines].reverse().map((l) => /^(\d+) passed, (\d+) failed/.exec(l.trim())).find(Boolean);
+    const output = lines.join('\n');
     return summary
-      ? { passed: Number(summary[1]), failed: Number(summary[2]) + (code === 0 || Number(summary[2]) > 0 ? 0 : 1) }
-      : { passed: 0, failed: 1 };
+      ? { passed: Number(summary[1]), failed: Number(summary[2]) + (code === 0 || Number(summary[2]) > 0 ? 0 : 1), output }
+      : { passed: 0, failed: 1, output };
   } finally {
     await browser.close();
     fs.rmSync(profile, { recursive: true, force: true });

@@ -11,6 +11,8 @@ import initSqlJs from 'sql.js';
  * - rewrite the store in place, in several chunks with pauses in between, with a hot rollback
  *   journal beside it for the duration, as SQLite itself does in its default journal mode.
  * After each write it prints `wrote <n> <steps>` so the test can wait on progress instead of time.
+ * With a fifth argument `<hold>`, it stops after write number `<hold>` until a line arrives on stdin,
+ * so the test can make sure it reads between two writes however the two processes are scheduled.
  */
 
 const JOURNAL_HEADER = Uint8Array.from([0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7]);
@@ -37,9 +39,14 @@ async function writeInPlace(file: string, bytes: Uint8Array): Promise<void> {
   unlinkSync(journal);
 }
 
+function lineOnStdin(): Promise<void> {
+  return new Promise((resolve) => process.stdin.once('data', () => resolve()));
+}
+
 async function main(): Promise<void> {
-  const [file, runId, key, writesArg] = process.argv.slice(2);
+  const [file, runId, key, writesArg, holdArg] = process.argv.slice(2);
   const writes = Number(writesArg);
+  const hold = holdArg === undefined ? undefined : Number(holdArg);
   const wasm = new Uint8Array(readFileSync(require.resolve('sql.js/dist/sql-wasm.wasm')));
   const SQL = await initSqlJs({ wasmBinary: wasm.buffer });
   for (let n = 1; n <= writes; n++) {
@@ -59,6 +66,10 @@ async function main(): Promise<void> {
       await writeInPlace(file, bytes);
     }
     process.stdout.write(`wrote ${n} ${step + 1}\n`);
+    if (n === hold) {
+      await lineOnStdin();
+      process.stdin.destroy();
+    }
     await pause();
   }
 }

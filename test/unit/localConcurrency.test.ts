@@ -42,9 +42,11 @@ describe('SqliteStore while another process writes the store', function () {
     const store = new SqliteStore(file, { wasm: WASM, snapshot: { attempts: 30, initialDelayMs: 2, maxDelayMs: 50 } });
     let writesDone = 0;
     let stderr = '';
-    const writer = spawn(process.execPath, ['--require', 'tsx/cjs', WRITER, file, RUN_ID, 'loss', String(WRITES)], {
+    // The writer holds after half its writes until this loop has read once in between.
+    const HOLD = WRITES / 2;
+    const writer = spawn(process.execPath, ['--require', 'tsx/cjs', WRITER, file, RUN_ID, 'loss', String(WRITES), String(HOLD)], {
       cwd: path.resolve(__dirname, '../..'),
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     child = writer;
     writer.stdout?.on('data', (chunk: Buffer) => {
@@ -67,6 +69,7 @@ describe('SqliteStore while another process writes the store', function () {
           const run = await store.getRun(RUN_ID);
           reads++;
           if (writesDone > 0 && writesDone < WRITES) readsWhileWriting++;
+          if (writesDone === HOLD && writer.stdin?.writable) writer.stdin.end('go\n');
           assert.ok(history.length >= lastLength, `history shrank from ${lastLength} to ${history.length}`);
           assert.deepEqual(history.map((m) => m.step), history.map((_, i) => i), 'steps are contiguous from 0');
           const latest = run.data.metrics.find((m) => m.key === 'loss');

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { MlflowError, ReadOnlyStoreError } from '../../src/mlflow/errors';
 import { FileStore } from '../../src/mlflow/local/fileStore';
+import { readMeta } from '../../src/mlflow/local/fileStoreFiles';
 import type { Run } from '../../src/mlflow/types';
 
 /**
@@ -216,9 +217,15 @@ describe('FileStore while MLflow is writing', () => {
     const file = path.join(root, EXP, id, 'meta.yaml');
     const content = readFileSync(file, 'utf8');
     writeFileSync(file, '');
-    const reading = store.getRun(id);
-    setTimeout(() => writeFileSync(file, content), 5);
-    assert.equal((await reading).info.runId, id);
+    // The writer finishes during the first pause: the read after it sees the whole file.
+    const pauses: number[] = [];
+    const finishWriting = async (ms: number): Promise<void> => {
+      pauses.push(ms);
+      writeFileSync(file, content);
+    };
+    assert.equal((await readMeta(file, finishWriting))?.run_id, id);
+    assert.equal(pauses.length, 1, 'one pause, then a good read');
+    assert.equal((await store.getRun(id)).info.runId, id);
     writeFileSync(file, 'run_id: [unclosed');
     await assert.rejects(store.getRun(id), (e: unknown) => e instanceof MlflowError && e.errorCode === 'STORE_BUSY');
   });

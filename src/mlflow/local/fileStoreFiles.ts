@@ -25,8 +25,11 @@ function isMissing(error: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
-/** A `meta.yaml` as a record; undefined when the file does not exist. */
-export async function readMeta(file: string): Promise<Yaml | undefined> {
+/**
+ * A `meta.yaml` as a record; undefined when the file does not exist. `pause` waits between reads
+ * (tests pass one that finishes the writer's work, so the race is decided, not timed).
+ */
+export async function readMeta(file: string, pause: (ms: number) => Promise<void> = sleep): Promise<Yaml | undefined> {
   let lastProblem = '';
   for (let attempt = 0; attempt < YAML_ATTEMPTS; attempt++) {
     let source: string;
@@ -43,7 +46,7 @@ export async function readMeta(file: string): Promise<Yaml | undefined> {
     } catch (error) {
       lastProblem = error instanceof Error ? error.message : String(error);
     }
-    await sleep(15 * 2 ** attempt);
+    await pause(15 * 2 ** attempt);
   }
   throw new MlflowError(`${file} could not be read (${lastProblem}); it may be being written.`, 'STORE_BUSY');
 }
