@@ -4,7 +4,6 @@
 //   npm run bench                       all benches (3–5 minutes on 2 cores; +30 s the first time,
 //                                       generating the 10,000-run store into .tmp/bench/)
 //   npm run bench -- --only tracking,explorer
-//   npm run bench -- --full             tracking: SQLite sampled histories for all 100 runs (+3–5 min)
 import { spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +17,7 @@ const tsx = ['--import', 'tsx'];
 
 /** @type {{ name: string, argv: string[], env?: Record<string, string>, figures?: (stdout: string) => object[] }[]} */
 const steps = [
-  { name: 'tracking', argv: ['--expose-gc', ...tsx, 'bench/tracking.ts', ...(args.includes('--full') ? ['--full'] : [])] },
+  { name: 'tracking', argv: ['--expose-gc', ...tsx, 'bench/tracking.ts'] },
   { name: 'explorer', argv: ['--expose-gc', ...tsx, 'bench/explorer.ts'] },
   { name: 'activation', argv: [...tsx, 'bench/activation.ts'] },
   { name: 'bundles', argv: [...tsx, 'bench/bundles.ts'] },

@@ -18,7 +18,6 @@ import { HttpClient } from '../src/mlflow/http';
 import { SqliteStore } from '../src/mlflow/local/sqliteStore';
 import { loadSqlJs } from '../src/mlflow/local/sqliteSnapshot';
 import { RestStore } from '../src/mlflow/rest/restStore';
-import { sampleHistories } from '../src/mlflow/sampling';
 import type { TrackingStore } from '../src/mlflow/store';
 import { page } from '../src/mlflow/rest/mlflowApi';
 import { toMetric, toRun, toRunMetric } from '../src/mlflow/rest/mapping';
@@ -32,13 +31,6 @@ import { type RecordedQuery, SqlRecorder, replay } from './support/sqlRecorder';
 
 const SAMPLED_POINTS = 1000;
 const ALL_RUNS_PAGE = 1000;
-/**
- * Runs in the SQLite sampled-history figure. Each history read takes ~0.5 s on this store (see the
- * query-plan note printed at the end), so 100 runs take about a minute per call: too long to repeat
- * within the bench budget. `--full` measures all 100 once instead.
- */
-const FULL = process.argv.includes('--full');
-const SQLITE_SAMPLED_RUNS = FULL ? 100 : 5;
 
 interface Scenario {
   name: string;
@@ -59,8 +51,8 @@ function scenarios(dataset: BenchDataset): Scenario[] {
   return [
     {
       name: 'first page (100 runs)',
-      warmup: 3,
-      reps: 15,
+      warmup: 5,
+      reps: 41,
       run: (store) => store.searchRuns({ experimentIds, maxResults: 100 }),
       size: runsOf,
       map: mapRuns,
@@ -86,12 +78,6 @@ function scenarios(dataset: BenchDataset): Scenario[] {
       name: `one full history (${dataset.historySteps.toLocaleString('en-US')} steps)`,
       warmup: 2,
       reps: 9,
-      sqlite: {
-        name: `one full history (${dataset.historySteps.toLocaleString('en-US')} steps)`,
-        warmup: 1,
-        reps: 5,
-        run: (store) => store.getMetricHistory(dataset.historyRunIds[0], dataset.historyKey),
-      },
       run: (store) => store.getMetricHistory(dataset.historyRunIds[0], dataset.historyKey),
       size: (result) => `${(result as Metric[]).length.toLocaleString('en-US')} points`,
       map: (answers) => answers.flatMap((a) => arrayField(a, 'metrics').map(toMetric)),
@@ -100,13 +86,6 @@ function scenarios(dataset: BenchDataset): Scenario[] {
       name: `sampled histories (${dataset.historyRunIds.length} runs × ${SAMPLED_POINTS.toLocaleString('en-US')} points)`,
       warmup: 1,
       reps: 5,
-      sqlite: {
-        name: `sampled histories (${SQLITE_SAMPLED_RUNS} runs × ${SAMPLED_POINTS.toLocaleString('en-US')} points${FULL ? '' : '; 100 runs ≈ 20×'})`,
-        warmup: 0,
-        reps: FULL ? 1 : 3,
-        run: (store) =>
-          store.getSampledHistories({ runIds: dataset.historyRunIds.slice(0, SQLITE_SAMPLED_RUNS), metricKey: dataset.historyKey, maxResults: SAMPLED_POINTS }),
-      },
       run: (store) => store.getSampledHistories({ runIds: dataset.historyRunIds, metricKey: dataset.historyKey, maxResults: SAMPLED_POINTS }),
       size: (result) => `${(result as Metric[]).length.toLocaleString('en-US')} points`,
       map: (answers) => answers.flatMap((a) => arrayField(a, 'metrics').map(toRunMetric)),
@@ -216,22 +195,18 @@ async function main(): Promise<void> {
       progress(`REST    ${scenario.name}`, restTimes.client, restTimes.fetch);
     }
 
-    // Where the SQLite history time goes. (1) MLflow's sampling rule in JS, over histories already
-    // read. (2) The query plan: without ANALYZE statistics SQLite answers `run_uuid = ? AND key = ?`
-    // from the covering primary-key index (key, timestamp, …), scanning every run's points of that key;
-    // the same statement with `+key` uses index_metrics_run_uuid instead.
-    const histories = new Map<string, Metric[]>();
-    for (const id of dataset.historyRunIds.slice(0, SQLITE_SAMPLED_RUNS)) histories.set(id, await sqlite.getMetricHistory(id, dataset.historyKey));
-    const samplingOnly = await repeat(3, () => sampleHistories(histories, { maxResults: SAMPLED_POINTS }));
-    histories.clear();
-    const plans = historyQueries.map((q) => ({ ...q, sql: q.sql.replace('AND key = ?', 'AND +key = ?') }));
-    const plan = await compare({ warmup: 1, reps: 5, variants: { asIs: () => replay(rawDb, historyQueries), byRunIndex: () => replay(rawDb, plans) } });
+    // Where the SQLite history time goes: the query plan. Without ANALYZE statistics SQLite answers
+    // `run_uuid = ? AND key = ?` from the covering primary-key index (key, timestamp, …), scanning every
+    // run's points of that key; the store's statement, with `+key`, uses index_metrics_run_uuid instead.
+    // Both are timed here.
+    const plans = historyQueries.map((q) => ({ ...q, sql: q.sql.replace('AND +key = ?', 'AND key = ?') }));
+    const plan = await compare({ warmup: 1, reps: 5, variants: { asIs: () => replay(rawDb, historyQueries), plainKey: () => replay(rawDb, plans) } });
     const planOf = (sql: string): string => rawDb.exec(`EXPLAIN QUERY PLAN ${sql}`, historyQueries[0]?.params ?? [])[0]?.values.map((v) => v[3]).join('; ') ?? '';
     const planNote = {
       asIs: plan.asIs,
-      byRunIndex: plan.byRunIndex,
+      plainKey: plan.plainKey,
       asIsPlan: planOf(historyQueries[0]?.sql ?? ''),
-      byRunIndexPlan: planOf(plans[0]?.sql ?? ''),
+      plainKeyPlan: planOf(plans[0]?.sql ?? ''),
     };
 
     // The first read after the store file changed: the store copies and verifies the whole file.
@@ -262,7 +237,7 @@ async function main(): Promise<void> {
       size: '100 runs',
     });
 
-    printReport(rows, samplingOnly, planNote);
+    printReport(rows, planNote);
     console.log(`(${loadNote()} at the end)`);
   } finally {
     nodeHttp.dispose();
@@ -280,12 +255,12 @@ function progress(label: string, client: Samples, baseline: Samples): void {
 
 interface PlanNote {
   asIs: Samples;
-  byRunIndex: Samples;
+  plainKey: Samples;
   asIsPlan: string;
-  byRunIndexPlan: string;
+  plainKeyPlan: string;
 }
 
-function printReport(rows: Row[], samplingOnly: Samples, plan: PlanNote): void {
+function printReport(rows: Row[], plan: PlanNote): void {
   console.log('');
   console.log(
     table(
@@ -309,17 +284,16 @@ function printReport(rows: Row[], samplingOnly: Samples, plan: PlanNote): void {
   console.log('');
   console.log('Medians (and minimum) of the timed rounds; overhead = client median ÷ baseline median − 1.');
   console.log(
-    'Where the overhead goes: SQLite "rows as objects" is the same SQL read with getAsObject, as the store\'s queryRows does; ' +
+    'For scale: SQLite "rows as objects" is the same SQL read with getAsObject (a record per row, which the store avoids); ' +
       'REST "node:http" is the same requests on the client\'s own transport, "mapping" the JSON → domain objects step alone.',
   );
   console.log(
     'Requests per operation are constant or grow with runs ÷ page size; none grows with runs × metrics ' +
       '(sampled histories: one get-history-bulk-interval request per 100 runs).',
   );
-  console.log(`SQLite sampled histories: MLflow's sampling rule in JS over the ${SQLITE_SAMPLED_RUNS} histories already read takes ${ms(samplingOnly.median)}.`);
   console.log(
-    `SQLite history query plan: as issued "${plan.asIsPlan}" ${ms(plan.asIs.median)}; ` +
-      `with \`+key\` "${plan.byRunIndexPlan}" ${ms(plan.byRunIndex.median)} (raw sql.js, one 20,000-step history).`,
+    `SQLite history query plan: as issued, with \`+key\`, "${plan.asIsPlan}" ${ms(plan.asIs.median)}; ` +
+      `with a plain \`key = ?\` "${plan.plainKeyPlan}" ${ms(plan.plainKey.median)} (raw sql.js, one 20,000-step history).`,
   );
   for (const r of rows) {
     reportFigure({

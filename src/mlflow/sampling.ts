@@ -6,7 +6,7 @@ export const MAX_SAMPLED_RESULTS_PER_RUN = 2500;
 /** MLflow's cap on run ids per get-history-bulk-interval request (MAX_RUNS_GET_METRIC_HISTORY_BULK). */
 export const MAX_SAMPLED_RUNS = 100;
 /** MLflow reads at most this many points per run for the chosen steps (MAX_RESULTS_GET_METRIC_HISTORY). */
-const MAX_POINTS_PER_RUN = 25000;
+export const MAX_POINTS_PER_RUN = 25000;
 
 export interface SampleWindow {
   maxResults: number;
@@ -68,31 +68,50 @@ export function validateSampleWindow(window: SampleWindow, runCount?: number): v
 
 /** The steps MLflow would return for these histories and window (exported for tests and charts). */
 export function selectSampledSteps(histories: readonly (readonly Metric[])[], window: SampleWindow): Set<number> {
-  const perRunSteps = histories.map((history) => history.map((m) => m.step));
-  const allSteps = [...new Set(perRunSteps.flat())].sort((a, b) => a - b);
-  const start = window.startStep ?? 0;
-  const end = window.endStep ?? allSteps.at(-1) ?? 0;
+  return sampledStepsOf(
+    histories.map((history) => history.map((m) => m.step)),
+    window,
+  );
+}
 
-  const ends = new Set<number>();
+/** selectSampledSteps over each run's logged steps (in any order, repeats allowed). */
+export function sampledStepsOf(perRunSteps: readonly (readonly number[])[], window: SampleWindow): Set<number> {
+  const distinct = new Set<number>();
+  const ranges: StepRange[] = [];
   for (const steps of perRunSteps) {
     if (steps.length === 0) continue;
     // A loop, not Math.min(...steps): a 1M-point history would overflow the argument stack.
     let min = steps[0];
     let max = steps[0];
     for (const step of steps) {
+      distinct.add(step);
       if (step < min) min = step;
       if (step > max) max = step;
     }
-    for (const step of [min, max]) {
-      if (step >= start && step <= end) ends.add(step);
-    }
+    ranges.push({ min, max });
   }
+  // A typed array sorts numbers natively, several times faster than sort() with a comparator.
+  return chooseSampledSteps(Float64Array.from(distinct).sort(), ranges, window);
+}
 
+/** The first and last step one run logged. */
+export interface StepRange {
+  min: number;
+  max: number;
+}
+
+/**
+ * The sampling rule itself, from the union of the runs' steps (sorted ascending, no repeats) and each
+ * run's first and last step: what a store that can ask for those directly (SQL) hands over.
+ */
+export function chooseSampledSteps(allSteps: ArrayLike<number>, ranges: readonly StepRange[], window: SampleWindow): Set<number> {
+  const start = window.startStep ?? 0;
+  const end = window.endStep ?? (allSteps.length > 0 ? allSteps[allSteps.length - 1] : 0);
   const startIdx = bisectLeft(allSteps, start);
   const endIdx = bisectRight(allSteps, end);
   const sampled = new Set<number>();
   if (endIdx - startIdx <= window.maxResults) {
-    for (const step of allSteps.slice(startIdx, endIdx)) sampled.add(step);
+    for (let idx = startIdx; idx < endIdx; idx++) sampled.add(allSteps[idx]);
   } else {
     const interval = (endIdx - startIdx) / window.maxResults;
     for (let i = 0; i < window.maxResults; i++) {
@@ -101,7 +120,11 @@ export function selectSampledSteps(histories: readonly (readonly Metric[])[], wi
     }
     sampled.add(allSteps[endIdx - 1]);
   }
-  for (const step of ends) sampled.add(step);
+  for (const { min, max } of ranges) {
+    for (const step of [min, max]) {
+      if (step >= start && step <= end) sampled.add(step);
+    }
+  }
   return sampled;
 }
 
@@ -119,7 +142,7 @@ function orderValue(value: number): number {
   return Math.max(-Number.MAX_VALUE, Math.min(Number.MAX_VALUE, value));
 }
 
-function bisectLeft(sorted: readonly number[], x: number): number {
+function bisectLeft(sorted: ArrayLike<number>, x: number): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
@@ -130,7 +153,7 @@ function bisectLeft(sorted: readonly number[], x: number): number {
   return lo;
 }
 
-function bisectRight(sorted: readonly number[], x: number): number {
+function bisectRight(sorted: ArrayLike<number>, x: number): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {

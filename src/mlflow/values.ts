@@ -80,9 +80,18 @@ export function keyValueList(v: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (!Array.isArray(v)) return out;
   for (const entry of v) {
-    if (isRecord(entry) && typeof entry.key === 'string') out[entry.key] = parseString(entry.value);
+    if (isRecord(entry) && typeof entry.key === 'string') setEntry(out, entry.key, parseString(entry.value));
   }
   return out;
+}
+
+/**
+ * `record[key] = value` for a key someone else chose: a param or tag may be named `__proto__`, which
+ * a plain assignment would send to the prototype setter (and lose) instead of storing.
+ */
+export function setEntry(record: Record<string, string>, key: string, value: string): void {
+  if (key === '__proto__') Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+  else record[key] = value;
 }
 
 /**

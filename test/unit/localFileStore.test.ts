@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -201,6 +201,24 @@ describe('FileStore while MLflow is writing', () => {
     const after = await store.getMetricHistory(id, 'loss');
     assert.deepEqual(after.at(-1), { key: 'loss', value: 0.65, timestamp: 1795694968200, step: 1 });
     assert.equal((await store.getRun(id)).data.metrics.find((m) => m.key === 'loss')?.value, 0.65);
+  });
+
+  it('reads param and tag files named like Object.prototype members as plain data', async () => {
+    const store = new FileStore(root);
+    const id = readdirSync(path.join(root, EXP)).find((d) => /^[0-9a-f]{32}$/.test(d)) ?? '';
+    mkdirSync(path.join(root, EXP, id, 'params'), { recursive: true });
+    mkdirSync(path.join(root, EXP, id, 'tags'), { recursive: true });
+    for (const key of ['__proto__', 'constructor']) {
+      writeFileSync(path.join(root, EXP, id, 'params', key), `param ${key}`);
+      writeFileSync(path.join(root, EXP, id, 'tags', key), `tag ${key}`);
+    }
+    const run = await store.getRun(id);
+    for (const record of [run.data.params, run.data.tags]) assert.equal(Object.getPrototypeOf(record), Object.prototype);
+    assert.ok(Object.hasOwn(run.data.params, '__proto__'));
+    assert.deepEqual(
+      [run.data.params.__proto__, run.data.params.constructor, run.data.tags.__proto__, run.data.tags.constructor],
+      ['param __proto__', 'param constructor', 'tag __proto__', 'tag constructor'],
+    );
   });
 
   it('reads no file outside a run for keys that climb out of it', async () => {

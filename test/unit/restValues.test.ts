@@ -51,6 +51,16 @@ describe('values', () => {
     assert.equal(parseString(12), '12');
   });
 
+  it('keyValueList keeps keys named like Object.prototype members as plain data', () => {
+    const record = keyValueList([
+      { key: '__proto__', value: 'p' },
+      { key: 'constructor', value: 'c' },
+      { key: 'toString', value: 't' },
+    ]);
+    assert.equal(Object.getPrototypeOf(record), Object.prototype);
+    assert.deepEqual(Object.entries(record), [['__proto__', 'p'], ['constructor', 'c'], ['toString', 't']]);
+  });
+
   it('modelIdFromSource: only models:/m-… names a logged model', () => {
     assert.equal(modelIdFromSource('models:/m-a9e42abd727441048486c5e3060d9f80'), 'm-a9e42abd727441048486c5e3060d9f80');
     assert.equal(modelIdFromSource('models:/m-a9e42abd727441048486c5e3060d9f80/'), 'm-a9e42abd727441048486c5e3060d9f80');

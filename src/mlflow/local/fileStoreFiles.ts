@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { MlflowError } from '../errors';
 import type { Metric } from '../types';
-import { parseMetricValue } from '../values';
+import { parseMetricValue, setEntry } from '../values';
 
 /**
  * Reading the files of MLflow's legacy FileStore (`mlruns/`) while MLflow may be writing them. MLflow
@@ -113,7 +113,7 @@ export async function readKeyValues(dir: string, keys?: ReadonlySet<string>): Pr
   const out: Record<string, string> = {};
   names.forEach((name, i) => {
     const value = values[i];
-    if (value !== undefined) out[name] = value;
+    if (value !== undefined) setEntry(out, name, value);
   });
   return out;
 }

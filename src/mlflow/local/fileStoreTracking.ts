@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import type { DatasetInput, Experiment, Run, RunInfo, RunStatus } from '../types';
+import { setEntry } from '../values';
 import {
   type Yaml,
   latestOf,
@@ -48,8 +49,8 @@ export async function readExperiment({ id, dir }: ExperimentDir): Promise<Experi
   if (!meta) return undefined;
   const inlineTags = meta.tags && typeof meta.tags === 'object' ? (meta.tags as Record<string, unknown>) : {};
   const tags: Record<string, string> = {};
-  for (const [k, v] of Object.entries(inlineTags)) tags[k] = str(v);
-  Object.assign(tags, await readKeyValues(path.join(dir, 'tags')));
+  for (const [k, v] of Object.entries(inlineTags)) setEntry(tags, k, str(v));
+  for (const [k, v] of Object.entries(await readKeyValues(path.join(dir, 'tags')))) setEntry(tags, k, v);
   return {
     // The folder name, not meta's experiment_id: 18-digit ids lose precision if YAML left them unquoted.
     experimentId: id,

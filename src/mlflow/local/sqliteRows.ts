@@ -24,6 +24,33 @@ export function queryRows(db: Database, sql: string, params: BindParams = []): R
   }
 }
 
+/**
+ * Each result row straight into `map` as an array of column values, in SELECT order: the hot paths
+ * (runs, params, tags, metrics) build their domain objects without an intermediate record per row.
+ */
+export function queryMap<T>(db: Database, sql: string, params: BindParams, map: (values: SqlValue[]) => T): T[] {
+  const statement = db.prepare(sql);
+  try {
+    statement.bind(params);
+    const out: T[] = [];
+    while (statement.step()) out.push(map(statement.get()));
+    return out;
+  } finally {
+    statement.free();
+  }
+}
+
+/** Each result row to `visit` as it is read (nothing is kept: the rows die young). */
+export function queryEach(db: Database, sql: string, params: BindParams, visit: (values: SqlValue[]) => void): void {
+  const statement = db.prepare(sql);
+  try {
+    statement.bind(params);
+    while (statement.step()) visit(statement.get());
+  } finally {
+    statement.free();
+  }
+}
+
 const schemaCache = new WeakMap<Database, Map<string, Set<string>>>();
 
 /** Column names per table of this snapshot (the 2.x and 3.x schemas differ; a snapshot never changes). */

@@ -3,7 +3,7 @@ import { parseRunFilter, referencedKeys, runMatchesFilter } from '../searchFilte
 import { type OrderKey, compareByKeys, parseRunOrderBy, runSortValue, withRunTieBreakers } from '../searchOrder';
 import type { Page, Run, RunQuery } from '../types';
 import { checkMaxResults, createPageToken, parsePageToken } from './paging';
-import { placeholders, queryRows, text } from './sqliteRows';
+import { placeholders, queryMap, text } from './sqliteRows';
 import { hydrateRuns, runInfos, runInfosByIds, viewTypeCondition } from './sqliteTracking';
 
 /** MLflow's default and largest `max_results` for runs/search. */
@@ -39,12 +39,13 @@ export function searchRunsInSnapshot(db: Database, query: RunQuery): Page<Run> {
     viewTypeCondition('runs.lifecycle_stage', query.runViewType);
   if (clauses.length === 0) {
     const { joins, orderBy, params } = sqlOrdering(keys);
-    const ids = queryRows(db, `SELECT runs.run_uuid FROM runs ${joins} WHERE ${scope} ${orderBy} LIMIT ? OFFSET ?`, [
-      ...params,
-      ...query.experimentIds,
-      maxResults + 1,
-      offset,
-    ]).map((row) => text(row.run_uuid));
+    // Only the ids are sorted and paged; sorting whole rows would carry every column through the sort.
+    const ids = queryMap(
+      db,
+      `SELECT runs.run_uuid FROM runs ${joins} WHERE ${scope} ${orderBy} LIMIT ? OFFSET ?`,
+      [...params, ...query.experimentIds, maxResults + 1, offset],
+      (v) => text(v[0]),
+    );
     return finish(db, ids.slice(0, maxResults), ids.length > maxResults, offset + maxResults);
   }
 

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { Database } from 'sql.js';
 import { MlflowError } from '../errors';
-import { sampleHistories, validateSampleWindow } from '../sampling';
+import { validateSampleWindow } from '../sampling';
 import type { TrackingStore } from '../store';
 import type {
   CallOptions,
@@ -33,6 +33,7 @@ import {
   experiments,
   getRunOrThrow,
   metricHistory,
+  sampledHistories,
   viewTypeCondition,
 } from './sqliteTracking';
 
@@ -141,8 +142,7 @@ export class SqliteStore extends LocalRegistryReads implements TrackingStore {
   async getSampledHistories(query: SampledHistoryQuery, options?: CallOptions): Promise<RunMetric[]> {
     const window = { maxResults: query.maxResults, startStep: query.startStep, endStep: query.endStep };
     validateSampleWindow(window, query.runIds.length);
-    const histories = await this.read(options, (db) => new Map(query.runIds.map((id) => [id, metricHistory(db, id, query.metricKey)])));
-    return sampleHistories(histories, window);
+    return this.read(options, (db) => sampledHistories(db, query.runIds, query.metricKey, window));
   }
 
   // ---- artifacts ----

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import initSqlJs from 'sql.js';
+import { SqliteStore } from '../../src/mlflow/local/sqliteStore';
+import type { Run } from '../../src/mlflow/types';
+
+/**
+ * Param and tag keys are whatever a logging script chose, including the names of Object.prototype's
+ * members: the SQLite store must read them as plain data, through every path that builds a run.
+ */
+
+const WASM = path.resolve(__dirname, '../../node_modules/sql.js/dist/sql-wasm.wasm');
+const SOURCE = path.resolve(__dirname, '../fixtures/mlflow-3.x/local-default/mlflow.db');
+const RUN_ID = '1fcb5775f910453aa9b46ebe7dcb8c42';
+const ODD_KEYS = ['__proto__', 'constructor', 'toString', 'hasOwnProperty'];
+
+describe('SqliteStore: param and tag keys named like Object.prototype members', () => {
+  let dir: string;
+  let store: SqliteStore;
+
+  before(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'mlflow-keys-'));
+    const file = path.join(dir, 'mlflow.db');
+    copyFileSync(SOURCE, file);
+    const SQL = await initSqlJs({ wasmBinary: new Uint8Array(readFileSync(WASM)).buffer });
+    const db = new SQL.Database(readFileSync(file));
+    for (const key of ODD_KEYS) {
+      db.run('INSERT INTO params (key, value, run_uuid) VALUES (?, ?, ?)', [key, `param ${key}`, RUN_ID]);
+      db.run('INSERT INTO tags (key, value, run_uuid) VALUES (?, ?, ?)', [key, `tag ${key}`, RUN_ID]);
+    }
+    db.run('INSERT INTO tags (key, value, run_uuid) VALUES (?, NULL, ?)', ['empty', RUN_ID]);
+    writeFileSync(file, db.export());
+    db.close();
+    store = new SqliteStore(file, { wasm: WASM });
+  });
+
+  after(() => {
+    store.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function assertPlainData(run: Run | undefined): void {
+    assert.ok(run, 'the run is found');
+    for (const record of [run.data.params, run.data.tags]) {
+      assert.equal(Object.getPrototypeOf(record), Object.prototype, 'the prototype is untouched');
+    }
+    for (const key of ODD_KEYS) {
+      assert.ok(Object.hasOwn(run.data.params, key), `param ${key} is an own property`);
+      assert.equal(run.data.params[key], `param ${key}`);
+      assert.equal(run.data.tags[key], `tag ${key}`);
+    }
+    assert.equal(run.data.tags.empty, '', 'a NULL tag value reads as empty');
+  }
+
+  it('getRun', async () => {
+    assertPlainData(await store.getRun(RUN_ID));
+  });
+
+  it('an unfiltered listing', async () => {
+    const run = await store.getRun(RUN_ID);
+    const page = await store.searchRuns({ experimentIds: [run.info.experimentId] });
+    assertPlainData(page.items.find((r) => r.info.runId === RUN_ID));
+  });
+
+  it('a filter on such a key', async () => {
+    const run = await store.getRun(RUN_ID);
+    const page = await store.searchRuns({ experimentIds: [run.info.experimentId], filter: "params.`__proto__` = 'param __proto__'" });
+    assert.deepEqual(
+      page.items.map((r) => r.info.runId),
+      [RUN_ID],
+    );
+    assertPlainData(page.items[0]);
+  });
+});
