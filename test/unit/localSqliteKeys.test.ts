@@ -8,7 +8,8 @@ import type { Run } from '../../src/mlflow/types';
 
 /**
  * Param and tag keys are whatever a logging script chose, including the names of Object.prototype's
- * members: the SQLite store must read them as plain data, through every path that builds a run.
+ * members: the SQLite store must read them as plain data, through every path that builds a run (whole
+ * runs as JSON built by SQLite, and row by row where the store has no run_uuid indexes).
  */
 
 const WASM = path.resolve(__dirname, '../../node_modules/sql.js/dist/sql-wasm.wasm');
@@ -62,6 +63,26 @@ describe('SqliteStore: param and tag keys named like Object.prototype members', 
     const run = await store.getRun(RUN_ID);
     const page = await store.searchRuns({ experimentIds: [run.info.experimentId] });
     assertPlainData(page.items.find((r) => r.info.runId === RUN_ID));
+  });
+
+  it('reads the same runs from a store without run_uuid indexes (old MLflow), row by row', async () => {
+    const file = path.join(dir, 'unindexed.db');
+    const SQL = await initSqlJs({ wasmBinary: new Uint8Array(readFileSync(WASM)).buffer });
+    const db = new SQL.Database(readFileSync(path.join(dir, 'mlflow.db')));
+    for (const table of ['tags', 'params', 'latest_metrics']) db.run(`DROP INDEX index_${table}_run_uuid`);
+    writeFileSync(file, db.export());
+    db.close();
+    const unindexed = new SqliteStore(file, { wasm: WASM });
+    try {
+      const experimentId = (await store.getRun(RUN_ID)).info.experimentId;
+      const sorted = (runs: Run[]) => runs.map((r) => ({ ...r, data: { ...r.data, metrics: [...r.data.metrics].sort((a, b) => a.key.localeCompare(b.key)) } }));
+      const [indexed, rowByRow] = await Promise.all([store, unindexed].map((s) => s.searchRuns({ experimentIds: [experimentId] })));
+      assert.ok(indexed.items.length > 0);
+      assert.deepEqual(sorted(rowByRow.items), sorted(indexed.items));
+      assertPlainData(await unindexed.getRun(RUN_ID));
+    } finally {
+      unindexed.dispose();
+    }
   });
 
   it('a filter on such a key', async () => {

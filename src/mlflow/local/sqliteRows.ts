@@ -68,6 +68,24 @@ function schemaOf(db: Database): Map<string, Set<string>> {
   return schema;
 }
 
+const indexCache = new WeakMap<Database, Map<string, boolean>>();
+
+/** Whether some index of `table` starts with `column` (MLflow ≥ 1.x indexes run_uuid; old stores may not). */
+export function hasIndexOn(db: Database, table: string, column: string): boolean {
+  let cache = indexCache.get(db);
+  if (!cache) indexCache.set(db, (cache = new Map()));
+  const key = `${table}.${column}`;
+  let found = cache.get(key);
+  if (found === undefined) {
+    const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+    found = queryRows(db, `PRAGMA index_list(${quote(table)})`).some(
+      (index) => queryRows(db, `PRAGMA index_info(${quote(String(index.name))})`).find((c) => Number(c.seqno) === 0)?.name === column,
+    );
+    cache.set(key, found);
+  }
+  return found;
+}
+
 export function hasTable(db: Database, table: string): boolean {
   return schemaOf(db).has(table);
 }

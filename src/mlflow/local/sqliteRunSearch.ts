@@ -4,7 +4,7 @@ import { type OrderKey, compareByKeys, parseRunOrderBy, runSortValue, withRunTie
 import type { Page, Run, RunQuery } from '../types';
 import { checkMaxResults, createPageToken, parsePageToken } from './paging';
 import { placeholders, queryMap, text } from './sqliteRows';
-import { hydrateRuns, runInfos, runInfosByIds, viewTypeCondition } from './sqliteTracking';
+import { hydrateRuns, runInfos, runsByIds, viewTypeCondition } from './sqliteTracking';
 
 /** MLflow's default and largest `max_results` for runs/search. */
 const DEFAULT_MAX_RESULTS = 1000;
@@ -63,7 +63,7 @@ export function searchRunsInSnapshot(db: Database, query: RunQuery): Page<Run> {
 }
 
 function finish(db: Database, pageIds: string[], more: boolean, nextOffset: number): Page<Run> {
-  const byId = new Map(hydrateRuns(db, runInfosByIds(db, pageIds)).map((r) => [r.info.runId, r]));
+  const byId = new Map(runsByIds(db, pageIds).map((r) => [r.info.runId, r]));
   const page: Page<Run> = { items: pageIds.flatMap((id) => byId.get(id) ?? []) };
   if (more) page.nextPageToken = createPageToken(nextOffset);
   return page;

@@ -3,7 +3,7 @@ import { MlflowError } from '../errors';
 import type { DatasetInput, Experiment, LifecycleStage, Metric, Run, RunInfo, RunMetric, RunStatus, ViewType } from '../types';
 import { MAX_POINTS_PER_RUN, type SampleWindow, chooseSampledSteps } from '../sampling';
 import { parseMetricValue, setEntry } from '../values';
-import { hasColumn, hasTable, inChunks, numberOr, optionalNumber, placeholders, queryEach, queryMap, queryRows, text } from './sqliteRows';
+import { hasColumn, hasIndexOn, hasTable, inChunks, numberOr, optionalNumber, placeholders, queryEach, queryMap, queryRows, text } from './sqliteRows';
 
 /**
  * Experiments, runs and metrics as MLflow's SQL store keeps them (`experiments`, `runs`, `params`,
@@ -116,9 +116,11 @@ export function hydrateRuns(db: Database, infos: readonly RunInfo[], selection?:
     const run = runOf(row[0]);
     if (run) run.data.params = mergeRecord(run.data.params, row[1]);
   });
-  eachKeyedRow(db, 'latest_metrics', METRIC_COLUMNS, ids, selection ? (selection.metrics ?? none) : undefined, (row) => {
+  eachKeyedRow(db, 'latest_metrics', METRICS_ARRAY, ids, selection ? (selection.metrics ?? none) : undefined, (row) => {
     const run = runOf(row[0]);
-    if (run) run.data.metrics.push(metricAt(row, 1));
+    if (!run) return;
+    // SQLite writes REALs to JSON with 17 significant digits and ±∞ as ±9e999: JSON.parse gets them back exactly.
+    for (const values of JSON.parse(text(row[1])) as SqlValue[][]) run.data.metrics.push(metricAt(values, 0));
   });
   if (!selection || selection.datasets) attachDatasets(db, runs, ids);
   if (!selection) attachModelIo(db, runs, ids);
@@ -142,6 +144,8 @@ function metricAt(v: SqlValue[], at: number): Metric {
 
 /** A `(run_uuid, key, value)` table's rows of one run as one JSON object (NULL values read as ''). */
 const KEY_VALUE_OBJECT = { aggregate: "json_group_object(key, ifnull(value, ''))" } as const;
+/** A run's latest_metrics rows as one JSON array of METRIC_COLUMNS arrays. */
+const METRICS_ARRAY = { aggregate: `json_group_array(json_array(${METRIC_COLUMNS}))` } as const;
 
 /** A run's tags or params with those of one more row of KEY_VALUE_OBJECT. */
 function mergeRecord(record: Record<string, string>, json: SqlValue): Record<string, string> {
@@ -248,10 +252,53 @@ function attachModelIo(db: Database, runs: Map<string, Run>, ids: string[]): voi
 }
 
 export function getRunOrThrow(db: Database, runId: string): Run {
-  const [info] = runInfos(db, 'run_uuid = ?', [runId]);
-  if (!info) throw new MlflowError(`Run with id=${runId} not found`, 'RESOURCE_DOES_NOT_EXIST', 404);
-  return hydrateRuns(db, [info])[0];
+  const [run] = runsByIds(db, [runId]);
+  if (!run) throw new MlflowError(`Run with id=${runId} not found`, 'RESOURCE_DOES_NOT_EXIST', 404);
+  return run;
 }
+
+/**
+ * Whole runs (info, tags, params, latest metrics, inputs) by id, in no particular order; unknown ids
+ * are left out. SQLite builds each chunk of runs as one JSON document, which one JSON.parse turns into
+ * objects: far less work than a row per value crossing from WebAssembly (see docs/PERFORMANCE.md).
+ * Stores without run_uuid indexes (MLflow < 1.x) take the row-by-row path, which scans once per chunk.
+ */
+export function runsByIds(db: Database, runIds: readonly string[]): Run[] {
+  if (!WHOLE_RUN_TABLES.every((table) => hasIndexOn(db, table, 'run_uuid'))) return hydrateRuns(db, runInfosByIds(db, runIds));
+  const runs = new Map<string, Run>();
+  for (let i = 0; i < runIds.length; i += CHUNK) {
+    const chunk = runIds.slice(i, i + CHUNK);
+    queryEach(db, `SELECT json_group_array(${WHOLE_RUN_JSON}) FROM runs r WHERE r.run_uuid IN ${placeholders(chunk.length)}`, chunk, (v) => {
+      for (const row of JSON.parse(text(v[0])) as unknown[][]) {
+        const info = runInfoOf(row as SqlValue[]);
+        const metrics = (row[11] as SqlValue[][]).map((m) => metricAt(m, 0));
+        runs.set(info.runId, {
+          info,
+          data: { metrics, params: row[10] as Record<string, string>, tags: row[9] as Record<string, string> },
+          inputs: { datasets: [], modelInputs: [] },
+          outputs: { modelOutputs: [] },
+        });
+      }
+    });
+  }
+  const ids = [...runs.keys()];
+  attachDatasets(db, runs, ids);
+  attachModelIo(db, runs, ids);
+  for (const run of runs.values()) {
+    if (!run.info.runName) run.info.runName = run.data.tags[RUN_NAME_TAG] ?? '';
+  }
+  return [...runs.values()];
+}
+
+const WHOLE_RUN_TABLES = ['tags', 'params', 'latest_metrics'];
+/** RUN_COLUMNS, then tags, params and latest metrics (SQLite writes REALs with 17 digits, ±∞ as ±9e999). */
+const WHOLE_RUN_JSON =
+  `json_array(${RUN_COLUMNS.split(', ')
+    .map((column) => `r.${column}`)
+    .join(', ')}, ` +
+  "json((SELECT json_group_object(key, ifnull(value, '')) FROM tags WHERE run_uuid = r.run_uuid)), " +
+  "json((SELECT json_group_object(key, ifnull(value, '')) FROM params WHERE run_uuid = r.run_uuid)), " +
+  `json((SELECT json_group_array(json_array(${METRIC_COLUMNS})) FROM latest_metrics WHERE run_uuid = r.run_uuid)))`;
 
 /**
  * One metric's full history in step order (then timestamp, then value, as MLflow's SQL store sorts).
