@@ -1,7 +1,7 @@
 import { MAX_SAMPLED_RESULTS_PER_RUN, MAX_SAMPLED_RUNS } from '../mlflow/sampling';
 import type { TrackingStore } from '../mlflow/store';
 import type { Run, RunStatus } from '../mlflow/types';
-import { RenderedWaiters, WebviewChannel } from './channel';
+import { RenderedWaiters, WebviewChannel } from '../vscode/webviewChannel';
 import { metricsCsv } from './csv';
 import { parseChartsMessage } from './messages';
 import type { ChartRun, ChartsHostMessage, ChartsRenderSummary, ChartsViewState, StepWindow, WireSeries } from './protocol';

@@ -1,6 +1,6 @@
 import type { TrackingStore } from '../mlflow/store';
 import type { Metric, Run } from '../mlflow/types';
-import { RenderedWaiters, WebviewChannel } from './channel';
+import { RenderedWaiters, WebviewChannel } from '../vscode/webviewChannel';
 import type { Logger } from './chartsSession';
 import { buildCompareModel } from './compareModel';
 import { parseCompareMessage } from './messages';

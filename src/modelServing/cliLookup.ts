@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { parseMlflowVersion, serveEnvManagers, type EnvManager } from '../mlproject/mlflowCli';
-import { mlflowVersion } from '../trackingServer/mlflowVersion';
+import { mlflowVersion } from '../vscode/mlflowVersion';
 import { findMlflow } from '../vscode/python';
 
 /** The installed `mlflow` as the launcher needs it: where it is, and what its version accepts. */

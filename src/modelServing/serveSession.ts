@@ -1,4 +1,4 @@
-import { RenderedWaiters, WebviewChannel } from '../charts/channel';
+import { RenderedWaiters, WebviewChannel } from '../vscode/webviewChannel';
 import { parseModelUri } from '../serving/modelUri';
 import { convertPayload, serializePayload, type PayloadFormat } from '../serving/payload';
 import type { Log } from '../vscode/log';

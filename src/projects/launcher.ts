@@ -4,7 +4,7 @@ import type { ActiveConnection } from '../connection/activeStore';
 import { resolveEntryPoint } from '../mlproject/entryPoints';
 import { validateRunValues } from '../mlproject/paramValues';
 import { buildMlflowRunArgv } from '../mlproject/runArgv';
-import { mlflowVersion } from '../trackingServer/mlflowVersion';
+import { mlflowVersion } from '../vscode/mlflowVersion';
 import type { Log } from '../vscode/log';
 import { findMlflow, type MlflowLookup } from '../vscode/python';
 import { childProcessEnv, displayCommand, terminalName, type LaunchSpec } from './launchSpec';

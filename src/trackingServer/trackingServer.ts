@@ -9,7 +9,7 @@ import { checkHealth, freeLoopbackPort, waitForHealth } from './health';
 import { adoptServerProcess, isAlive, spawnServerProcess, type ServerProcess } from './processGroup';
 import { buildServeStartArgv } from '../serving/serveArgv';
 import { backendStoreUri, defaultArtifactRoot, localStoreFromTrackingUri, type LocalStore } from './localStore';
-import { mlflowVersion } from './mlflowVersion';
+import { mlflowVersion } from '../vscode/mlflowVersion';
 import { showError, showInfo, showWarning } from '../vscode/notify';
 
 export interface TrackingServerDeps {
