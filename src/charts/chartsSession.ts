@@ -1,10 +1,10 @@
 import { MAX_SAMPLED_RESULTS_PER_RUN, MAX_SAMPLED_RUNS } from '../mlflow/sampling';
 import type { TrackingStore } from '../mlflow/store';
 import type { Run, RunStatus } from '../mlflow/types';
-import { RenderedWaiters, WebviewChannel } from '../vscode/webviewChannel';
+import { WebviewSession } from '../vscode/webviewSession';
 import { metricsCsv } from './csv';
 import { parseChartsMessage } from './messages';
-import type { ChartRun, ChartsHostMessage, ChartsRenderSummary, ChartsViewState, StepWindow, WireSeries } from './protocol';
+import type { ChartRun, ChartsHostMessage, ChartsWebviewMessage, ChartsRenderSummary, ChartsViewState, StepWindow, WireSeries } from './protocol';
 import { chartsTitle, metricKeysOf, resolveRuns, toChartRun } from './chartRuns';
 import { appendAfterLastStep, assignColorSlots, buildSeries, chunk, mapLimit, possiblyThinnedRuns } from './series';
 
@@ -50,9 +50,7 @@ const defaultSchedule: Schedule = (callback, ms) => {
   return { cancel: () => clearTimeout(timer) };
 };
 
-export class ChartsSession {
-  private readonly channel: WebviewChannel<ChartsHostMessage>;
-  private readonly renderedWaiters = new RenderedWaiters<ChartsRenderSummary>();
+export class ChartsSession extends WebviewSession<ChartsHostMessage, ChartsWebviewMessage, ChartsRenderSummary> {
   private viewState: ChartsViewState;
   private runs: ChartRun[] | undefined;
   private metricKeys: string[] = [];
@@ -72,8 +70,8 @@ export class ChartsSession {
     state: ChartsViewState,
     private readonly options: ChartsSessionOptions,
   ) {
+    super((m) => host.post(m), 'Charts', host.log);
     this.viewState = state;
-    this.channel = new WebviewChannel((m) => host.post(m));
     // Fetching starts now, while the webview boots; posting waits for its `ready`.
     void this.load();
   }
@@ -82,31 +80,17 @@ export class ChartsSession {
     return this.viewState;
   }
 
-  get rendered(): ChartsRenderSummary | undefined {
-    return this.renderedWaiters.current;
-  }
-
-  /** Resolves with the first rendered summary (the current one included) that `accept` takes. */
-  whenRendered(accept?: (summary: ChartsRenderSummary) => boolean, timeoutMs?: number): Promise<ChartsRenderSummary> {
-    return this.renderedWaiters.wait(accept, timeoutMs);
-  }
-
   /** Whether a poll is scheduled or running (tests assert polling pauses while hidden). */
   get isPolling(): boolean {
     return this.pollTimer !== undefined || this.polling;
   }
 
-  receive(raw: unknown): void {
-    const message = parseChartsMessage(raw);
-    if (!message) {
-      this.host.log.error(`Charts: ignored a webview message of unknown shape (${describe(raw)})`);
-      return;
-    }
+  protected parse(raw: unknown): ChartsWebviewMessage | undefined {
+    return parseChartsMessage(raw);
+  }
+
+  protected handle(message: Exclude<ChartsWebviewMessage, { type: 'ready' | 'rendered' }>): void {
     switch (message.type) {
-      case 'ready':
-        this.channel.markReady();
-        this.sendAll();
-        return;
       case 'viewState':
         this.updateViewState(message.state);
         return;
@@ -119,17 +103,14 @@ export class ChartsSession {
       case 'exportCsv':
         void this.exportCsv(message.metricKeys);
         return;
-      case 'rendered':
-        this.renderedWaiters.update(message.summary);
-        return;
       default:
         assertNever(message);
     }
   }
 
-  setVisible(visible: boolean): void {
+  override setVisible(visible: boolean): void {
     this.visible = visible;
-    this.channel.setVisible(visible);
+    super.setVisible(visible);
     if (!visible) {
       this.pollTimer?.cancel();
       this.pollTimer = undefined;
@@ -199,7 +180,7 @@ export class ChartsSession {
   }
 
   /** Init plus every cached series: after the first `ready` and after a webview reload alike. */
-  private sendAll(): void {
+  protected sendAll(): void {
     if (!this.channel.isReady || !this.runs) return;
     this.channel.post({ type: 'init', runs: this.runs, metricKeys: this.metricKeys, state: this.viewState, notice: this.notice });
     for (const key of this.viewState.metricKeys) {
@@ -363,11 +344,6 @@ function safeFileName(name: string): string {
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function describe(raw: unknown): string {
-  const type = typeof raw === 'object' && raw !== null && 'type' in raw ? String((raw as { type: unknown }).type) : typeof raw;
-  return `type ${type.slice(0, 40)}`;
 }
 
 function assertNever(value: never): never {

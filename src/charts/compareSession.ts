@@ -1,10 +1,10 @@
 import type { TrackingStore } from '../mlflow/store';
 import type { Metric, Run } from '../mlflow/types';
-import { RenderedWaiters, WebviewChannel } from '../vscode/webviewChannel';
+import { WebviewSession } from '../vscode/webviewSession';
 import type { Logger } from './chartsSession';
 import { buildCompareModel } from './compareModel';
 import { parseCompareMessage } from './messages';
-import type { CompareHostMessage, CompareModel, CompareRenderSummary, CompareViewState } from './protocol';
+import type { CompareHostMessage, CompareModel, CompareRenderSummary, CompareViewState, CompareWebviewMessage } from './protocol';
 import { mapLimit } from './series';
 
 export interface CompareSessionHost {
@@ -22,9 +22,7 @@ const CONCURRENT_REQUESTS = 8;
  * The compare panel without VS Code: loads the runs and their metric histories, builds the table model,
  * answers the webview. The panel wires it to a WebviewPanel; tests use a fake store.
  */
-export class CompareSession {
-  private readonly channel: WebviewChannel<CompareHostMessage>;
-  private readonly renderedWaiters = new RenderedWaiters<CompareRenderSummary>();
+export class CompareSession extends WebviewSession<CompareHostMessage, CompareWebviewMessage, CompareRenderSummary> {
   private viewState: CompareViewState;
   private model: CompareModel | undefined;
   private error: string | undefined;
@@ -36,8 +34,8 @@ export class CompareSession {
     state: CompareViewState,
     private readonly store: () => TrackingStore | undefined,
   ) {
+    super((m) => host.post(m), 'Compare', host.log);
     this.viewState = state;
-    this.channel = new WebviewChannel((m) => host.post(m));
     void this.load();
   }
 
@@ -45,25 +43,12 @@ export class CompareSession {
     return this.viewState;
   }
 
-  get rendered(): CompareRenderSummary | undefined {
-    return this.renderedWaiters.current;
+  protected parse(raw: unknown): CompareWebviewMessage | undefined {
+    return parseCompareMessage(raw);
   }
 
-  whenRendered(accept?: (summary: CompareRenderSummary) => boolean, timeoutMs?: number): Promise<CompareRenderSummary> {
-    return this.renderedWaiters.wait(accept, timeoutMs);
-  }
-
-  receive(raw: unknown): void {
-    const message = parseCompareMessage(raw);
-    if (!message) {
-      this.host.log.error('Compare: ignored a webview message of unknown shape');
-      return;
-    }
+  protected handle(message: Exclude<CompareWebviewMessage, { type: 'ready' | 'rendered' }>): void {
     switch (message.type) {
-      case 'ready':
-        this.channel.markReady();
-        this.sendAll();
-        return;
       case 'viewState':
         this.viewState = { ...message.state, runIds: this.viewState.runIds };
         return;
@@ -76,16 +61,9 @@ export class CompareSession {
       case 'openCharts':
         this.host.openCharts(message.runIds, message.metricKeys);
         return;
-      case 'rendered':
-        this.renderedWaiters.update(message.summary);
-        return;
       default:
         assertNever(message);
     }
-  }
-
-  setVisible(visible: boolean): void {
-    this.channel.setVisible(visible);
   }
 
   reload(): void {
@@ -122,7 +100,7 @@ export class CompareSession {
     this.sendAll();
   }
 
-  private sendAll(): void {
+  protected sendAll(): void {
     if (!this.channel.isReady) return;
     if (this.model) this.channel.post({ type: 'init', model: this.model, state: this.viewState });
     else if (this.error) this.channel.post({ type: 'error', message: this.error });

@@ -1,7 +1,7 @@
-import { RenderedWaiters, WebviewChannel } from '../vscode/webviewChannel';
 import { parseModelUri } from '../serving/modelUri';
 import { convertPayload, serializePayload, type PayloadFormat } from '../serving/payload';
 import type { Log } from '../vscode/log';
+import { WebviewSession } from '../vscode/webviewSession';
 import type { CliLookup, MlflowCli } from './cliLookup';
 import { checkForm, defaultForm, displayCommand } from './launchForm';
 import { parseServeMessage } from './messages';
@@ -19,6 +19,7 @@ import type {
   ServeRenderSummary,
   ServerView,
   ServeTab,
+  ServeWebviewMessage,
 } from './protocol';
 import type { ServerState } from './serverState';
 
@@ -52,9 +53,7 @@ const LOADING_MODEL: ModelView = {
  * One Serve Model panel without VS Code: the launcher form and its command, the model's details, the
  * server it launched, and the requests sent to it. ServePanel wires it to a WebviewPanel.
  */
-export class ServeSession {
-  private readonly channel: WebviewChannel<ServeHostMessage>;
-  private readonly renderedWaiters = new RenderedWaiters<ServeRenderSummary>();
+export class ServeSession extends WebviewSession<ServeHostMessage, ServeWebviewMessage, ServeRenderSummary> {
   private readonly lifetime = new AbortController();
   private form: LauncherForm;
   private cli: MlflowCli | undefined;
@@ -79,8 +78,8 @@ export class ServeSession {
     modelUri: string,
     server?: ServedModel,
   ) {
+    super((message) => host.post(message), 'Serve', host.log);
     this.form = defaultForm(modelUri, server?.view.port);
-    this.channel = new WebviewChannel((message) => host.post(message));
     host.setTitle(`Serve ${modelUri}`);
     if (server) {
       this.attach(server);
@@ -98,25 +97,12 @@ export class ServeSession {
     return this.form.modelUri;
   }
 
-  get rendered(): ServeRenderSummary | undefined {
-    return this.renderedWaiters.current;
+  protected parse(raw: unknown): ServeWebviewMessage | undefined {
+    return parseServeMessage(raw);
   }
 
-  whenRendered(accept?: (summary: ServeRenderSummary) => boolean, timeoutMs?: number): Promise<ServeRenderSummary> {
-    return this.renderedWaiters.wait(accept, timeoutMs);
-  }
-
-  receive(raw: unknown): void {
-    const message = parseServeMessage(raw);
-    if (!message) {
-      this.host.log.error('Serve: ignored a webview message of unknown shape');
-      return;
-    }
+  protected handle(message: Exclude<ServeWebviewMessage, { type: 'ready' | 'rendered' }>): void {
     switch (message.type) {
-      case 'ready':
-        this.channel.markReady();
-        this.sendAll();
-        return;
       case 'formChanged':
         this.formChanged(message.form);
         return;
@@ -131,9 +117,6 @@ export class ServeSession {
         return;
       case 'send':
         void this.send(message.body);
-        return;
-      case 'rendered':
-        this.renderedWaiters.update(message.summary);
         return;
       default:
         assertNever(message);
@@ -157,10 +140,6 @@ export class ServeSession {
   showTab(tab: ServeTab): void {
     this.tab = tab;
     this.channel.post({ type: 'showTab', tab });
-  }
-
-  setVisible(visible: boolean): void {
-    this.channel.setVisible(visible);
   }
 
   dispose(): void {
@@ -308,7 +287,7 @@ export class ServeSession {
     this.channel.post({ type: 'launcher', launcher: this.launcherView() });
   }
 
-  private sendAll(): void {
+  protected sendAll(): void {
     this.sendLauncher();
     this.channel.post({ type: 'model', model: this.model });
     if (this.payload) this.channel.post({ type: 'payload', payload: this.payload });
