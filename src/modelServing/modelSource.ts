@@ -10,7 +10,8 @@ import type { TrackingStore } from '../mlflow/store';
 import type { ModelVersion } from '../mlflow/types';
 import { isServable, parseMlmodel, signatureColumns, type MlModel, type SignatureItem } from '../serving/mlmodel';
 import { parseModelUri, type ModelUri } from '../serving/modelUri';
-import { payloadFromInputExample, payloadFromServingInputExample, payloadFromSignature, serializePayload } from '../serving/payload';
+import { payloadFromInputExample, payloadFromServingInputExample, payloadFromSignature } from '../serving/payload';
+import { serializePayload } from '../serving/payloadText';
 import type { ModelView, PayloadView, SignatureRow } from './protocol';
 
 /** Where a model's files can be read. */
@@ -22,6 +23,8 @@ export type ModelLocation =
 export interface ModelDetails {
   model: ModelView;
   payload: PayloadView;
+  /** The signature's inputs, so bodies written later (format changes) keep floats as floats. */
+  inputs?: SignatureItem[];
 }
 
 const EMPTY_PAYLOAD: PayloadView = { format: 'dataframe_split', body: serializePayload({ dataframe_split: { columns: [], data: [] } }), source: 'none' };
@@ -42,7 +45,8 @@ export async function loadModelDetails(store: TrackingStore | undefined, modelUr
   const { model, problems } = parseMlmodel(text);
   if (!model) return { model: unavailable(`The MLmodel (${describe(located.location)}) could not be read: ${problems.join(' ')}`), payload: EMPTY_PAYLOAD };
   const payload = await examplePayload(model, read, problems);
-  return { model: modelView(model, describe(located.location), payload.source, problems), payload };
+  const inputs = model.signature?.inputs ?? [];
+  return { model: modelView(model, describe(located.location), payload.source, problems), payload, inputs };
 }
 
 /** Resolves a model URI to where its files are, following registered versions to their source. */
@@ -128,31 +132,35 @@ function reader(store: TrackingStore | undefined, location: ModelLocation, signa
 /** Best first: a ready request body, the raw example converted, placeholders from the signature. */
 async function examplePayload(model: MlModel, read: (file: string) => Promise<string>, problems: string[]): Promise<PayloadView> {
   const info = model.inputExample;
+  const inputs = model.signature?.inputs ?? [];
   if (info?.servingInputPath) {
-    const result = await readAndBuild(() => read(info.servingInputPath as string), payloadFromServingInputExample, problems, info.servingInputPath);
+    // MLflow wrote this one as a request body: its own text is shown, floats and all.
+    const result = await readAndBuild(() => read(info.servingInputPath as string), payloadFromServingInputExample, problems, info.servingInputPath, 'asRead');
     if (result) return { ...result, source: 'serving_input_example.json' };
   }
   if (info) {
-    const result = await readAndBuild(() => read(info.artifactPath), (text) => payloadFromInputExample(text, info), problems, info.artifactPath);
+    const result = await readAndBuild(() => read(info.artifactPath), (text) => payloadFromInputExample(text, info), problems, info.artifactPath, inputs);
     if (result) return { ...result, source: 'input_example.json' };
   }
-  const inputs = model.signature?.inputs ?? [];
   if (inputs.length > 0) {
     const format = signatureColumns(model.signature) ? 'dataframe_split' : 'inputs';
-    return { format, body: serializePayload(payloadFromSignature(inputs, format)), source: 'signature' };
+    return { format, body: serializePayload(payloadFromSignature(inputs, format), inputs), source: 'signature' };
   }
   return EMPTY_PAYLOAD;
 }
 
+/** Reads an example and builds a body from it; `asRead` keeps the file's text as the body. */
 async function readAndBuild(
   read: () => Promise<string>,
   build: (text: string) => ReturnType<typeof payloadFromServingInputExample>,
   problems: string[],
   file: string,
+  write: 'asRead' | readonly SignatureItem[],
 ): Promise<Omit<PayloadView, 'source'> | undefined> {
   try {
-    const result = build(await read());
-    if (result.ok) return { format: result.format, body: serializePayload(result.body) };
+    const text = await read();
+    const result = build(text);
+    if (result.ok) return { format: result.format, body: write === 'asRead' ? text.trim() : serializePayload(result.body, write) };
     problems.push(`${file}: ${result.message}`);
   } catch (error) {
     problems.push(`${file} could not be read: ${errorText(error)}`);

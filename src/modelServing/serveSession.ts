@@ -1,5 +1,7 @@
 import { parseModelUri } from '../serving/modelUri';
-import { convertPayload, serializePayload, type PayloadFormat } from '../serving/payload';
+import type { SignatureItem } from '../serving/mlmodel';
+import { convertPayload, type PayloadFormat } from '../serving/payload';
+import { serializePayload } from '../serving/payloadText';
 import type { Log } from '../vscode/log';
 import { WebviewSession } from '../vscode/webviewSession';
 import type { CliLookup, MlflowCli } from './cliLookup';
@@ -64,6 +66,7 @@ export class ServeSession extends WebviewSession<ServeHostMessage, ServeWebviewM
   private launchError: string | undefined;
   private launching = false;
   private model: ModelView = LOADING_MODEL;
+  private signatureInputs: SignatureItem[] = [];
   private loadedUri: string | undefined;
   private modelGeneration = 0;
   private reloadTimer: ReturnType<typeof setTimeout> | undefined;
@@ -187,6 +190,7 @@ export class ServeSession extends WebviewSession<ServeHostMessage, ServeWebviewM
     if (generation !== this.modelGeneration || this.lifetime.signal.aborted) return;
     this.model = details.model;
     this.payload = details.payload;
+    this.signatureInputs = details.inputs ?? [];
     this.host.setTitle(`Serve ${modelUri}`);
     this.channel.post({ type: 'model', model: this.model });
     this.channel.post({ type: 'payload', payload: this.payload });
@@ -249,7 +253,7 @@ export class ServeSession extends WebviewSession<ServeHostMessage, ServeWebviewM
       this.notice(`This body is not a table of rows, so it cannot be converted to ${format}.`, body);
       return;
     }
-    this.payload = { format, body: serializePayload(converted), source };
+    this.payload = { format, body: serializePayload(converted, this.signatureInputs), source };
     this.channel.post({ type: 'payload', payload: this.payload });
   }
 

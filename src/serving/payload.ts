@@ -133,10 +133,6 @@ export function payloadFromSignature(inputs: readonly SignatureItem[], format: P
   return format === 'instances' ? { instances: data } : { inputs: data };
 }
 
-export function serializePayload(body: InvocationBody): string {
-  return JSON.stringify(body, null, 2);
-}
-
 /** MLflow's column types (mlflow.types.DataType). */
 function placeholder(type: string): unknown {
   switch (type) {

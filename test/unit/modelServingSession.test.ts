@@ -13,6 +13,11 @@ const BODY = JSON.stringify({ dataframe_split: { columns: ['a', 'b'], data: [[1,
 const DETAILS: ModelDetails = {
   model: { status: 'loaded', detail: 'run x', flavors: ['python_function'], servable: true, inputs: [], outputs: [], params: [], exampleSource: 'serving_input_example.json', problems: [] },
   payload: { format: 'dataframe_split', body: BODY, source: 'serving_input_example.json' },
+  // `b` is a double column: converted bodies write its whole numbers as floats.
+  inputs: [
+    { kind: 'column', name: 'a', type: 'long', required: true },
+    { kind: 'column', name: 'b', type: 'double', required: true },
+  ],
 };
 
 /** A served model driven by the test through the same state machine the real server uses. */
@@ -177,6 +182,7 @@ describe('Serve panel session (host side, fake host)', () => {
     session.receive({ type: 'convert', format: 'dataframe_records', body: BODY });
     const records = await h.next('payload', (m) => m.payload.format === 'dataframe_records');
     assert.deepEqual(JSON.parse(records.payload.body), { dataframe_records: [{ a: 1, b: 2 }, { a: 3, b: 4 }] });
+    assert.match(records.payload.body, /"a": 1,\s+"b": 2\.0\s/, 'the double column keeps its floats, the long one its ints');
 
     const since = h.posted.length;
     session.receive({ type: 'convert', format: 'inputs', body: '{"dataframe_split": ' });

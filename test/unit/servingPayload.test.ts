@@ -9,7 +9,6 @@ import {
   payloadFromSignature,
   payloadFromTable,
   PAYLOAD_FORMATS,
-  serializePayload,
   tableFromPayload,
   type PayloadResult,
 } from '../../src/serving/payload';
@@ -107,9 +106,5 @@ describe('payload templates from a signature', () => {
     const external = readModel(MODEL_DIRS.external3x).signature;
     assert.ok(external);
     assert.deepEqual(payloadFromSignature(external.inputs, 'instances', 2), { instances: [[false], [false]] });
-  });
-
-  it('serialises as indented JSON for the request editor', () => {
-    assert.equal(serializePayload({ inputs: [{ a: 1 }] }), '{\n  "inputs": [\n    {\n      "a": 1\n    }\n  ]\n}');
   });
 });
