@@ -77,7 +77,7 @@ export class ConnectionFeature implements vscode.Disposable {
   private async connect(): Promise<void> {
     const uri = await vscode.window.showInputBox({
       title: 'Connect to an MLflow tracking store',
-      prompt: 'http(s)://host:port, databricks, sqlite:///path/mlflow.db or file:///path/mlruns',
+      prompt: 'http(s)://host:port, databricks, databricks://<profile>, sqlite:///path/mlflow.db or file:///path/mlruns',
       value: LOCALHOST_UI,
       ignoreFocusOut: true,
       validateInput: (value) => (/^(https?:\/\/\S+|databricks(:\/\/\S*)?|sqlite:\/\/\/\S+|file:\/\/\S+)$/i.test(value.trim()) ? undefined : 'Not a tracking URI MLflow Workbench can open'),

@@ -2,11 +2,13 @@ import * as fs from 'fs';
 import * as vscode from 'vscode';
 import {
   credentialsFromEnv,
+  databricksCredentials,
   parseTrackingUri,
   resolveTrackingUri,
   type EnvCredentials,
   type TrackingTarget,
 } from '../mlflow/connection';
+import { readDatabricksProfiles } from '../mlflow/databricksConfig';
 import type { HttpAuth } from '../mlflow/http';
 import type { TrackingStore } from '../mlflow/store';
 import { ContextKey, setContext } from '../vscode/contextKeys';
@@ -158,13 +160,18 @@ export class Connections implements ActiveStore, ConnectionSwitch, vscode.Dispos
   private async build(profile: ConnectionProfile): Promise<ActiveConnection> {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const target = parseTrackingUri(profile.uri, { baseDir: folder });
-    const envCredentials = credentialsFromEnv(this.env);
+    const envCredentials: EnvCredentials = {
+      ...credentialsFromEnv(this.env),
+      // Read on each connect, like MLflow: `databricks auth login` may have just written it.
+      ...(target.kind === 'databricks' ? { databricksProfiles: await readDatabricksProfiles(this.env) } : {}),
+    };
     const trackingUri = displayUri(profile.uri, target);
     const stored = await this.credentials.get(trackingUri);
     const auth = stored ?? (target.kind === 'rest' ? target.auth : undefined) ?? envCredentials.auth;
     const insecureTls = profile.server?.insecureTls ?? envCredentials.insecureTls;
     const caCertPath = profile.server?.caCertPath ?? envCredentials.caCertPath;
     for (const secret of secretsOf(auth, envCredentials)) this.deps.log.addSecret(secret);
+    if (target.kind === 'databricks') this.deps.log.addSecret(databricksCredentials(target, envCredentials).token);
     const store = this.deps.createStore(target, { ...envCredentials, auth, insecureTls, caCertPath });
     this.deps.log.info(`Connected to ${profile.name}: ${store.description}`);
     return {

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MlflowError } from './errors';
 import type { HttpAuth, HttpClientOptions } from './http';
+import type { DatabricksProfiles } from './databricksConfig';
 
 /**
  * Which tracking store to open, decided the way MLflow's Python client decides it, so the extension
@@ -129,6 +130,8 @@ export interface EnvCredentials {
   caCertPath?: string;
   /** From DATABRICKS_HOST + DATABRICKS_TOKEN, for the `databricks` tracking URI. */
   databricks?: { host: string; token: string };
+  /** `~/.databrickscfg`, for `databricks://<profile>` and for `databricks` without the variables above. */
+  databricksProfiles?: DatabricksProfiles;
 }
 
 /**
@@ -157,6 +160,37 @@ export function credentialsFromEnv(env: Env): EnvCredentials {
   };
 }
 
+/**
+ * The workspace and token for a `databricks` target, as MLflow finds them: a named profile from the
+ * profiles file; else DATABRICKS_HOST + DATABRICKS_TOKEN; else the file's DEFAULT profile.
+ */
+export function databricksCredentials(target: { profile?: string }, credentials: EnvCredentials): { host: string; token: string } {
+  const file = credentials.databricksProfiles;
+  if (!target.profile && credentials.databricks) return credentials.databricks;
+  const name = target.profile ?? 'DEFAULT';
+  const profile = file?.profiles.get(name);
+  if (!profile) {
+    if (!target.profile) {
+      throw new MlflowError(
+        'The tracking URI "databricks" needs DATABRICKS_HOST and DATABRICKS_TOKEN in the environment, or a [DEFAULT] profile in ~/.databrickscfg',
+        'UNAUTHENTICATED',
+      );
+    }
+    const where = file ? file.file : '~/.databrickscfg (there is no such file)';
+    throw new MlflowError(`No Databricks profile [${name}] in ${where}`, 'UNAUTHENTICATED');
+  }
+  const source = `profile [${name}] of ${file?.file ?? '~/.databrickscfg'}`;
+  if (!profile.host) throw new MlflowError(`The Databricks ${source} has no host`, 'UNAUTHENTICATED');
+  if (!profile.token) {
+    const authType = profile.auth_type ? ` (its auth_type is ${profile.auth_type})` : '';
+    throw new MlflowError(
+      `The Databricks ${source} has no token${authType}; MLflow Workbench signs in with personal access tokens only`,
+      'UNAUTHENTICATED',
+    );
+  }
+  return { host: normaliseHost(profile.host), token: profile.token };
+}
+
 /** Databricks hosts are often given without a scheme (`adb-123.azuredatabricks.net`). */
 function normaliseHost(host: string): string {
   return (/^https?:\/\//i.test(host) ? host : `https://${host}`).replace(/\/+$/, '');
@@ -173,16 +207,8 @@ export function httpOptionsFor(target: TrackingTarget, credentials: EnvCredentia
     return { baseUrl: target.baseUrl, ...(auth ? { auth } : {}), ...tls };
   }
   if (target.kind === 'databricks') {
-    if (target.profile) {
-      throw new MlflowError(
-        `Databricks profiles (databricks://${target.profile}) are not read from ~/.databrickscfg; set DATABRICKS_HOST and DATABRICKS_TOKEN and use the tracking URI "databricks"`,
-        'NOT_SUPPORTED',
-      );
-    }
-    if (!credentials.databricks) {
-      throw new MlflowError('The tracking URI "databricks" needs DATABRICKS_HOST and DATABRICKS_TOKEN in the environment', 'UNAUTHENTICATED');
-    }
-    return { baseUrl: credentials.databricks.host, auth: { kind: 'bearer', token: credentials.databricks.token }, ...tls };
+    const { host, token } = databricksCredentials(target, credentials);
+    return { baseUrl: host, auth: { kind: 'bearer', token }, ...tls };
   }
   throw new MlflowError(`A ${target.kind} store is read from disk, not over HTTP`, 'INVALID_PARAMETER_VALUE');
 }

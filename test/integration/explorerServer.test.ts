@@ -1,4 +1,6 @@
 import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { ExplorerNode, MessageNode, RunNode } from '../../src/explorer/nodes';
@@ -158,6 +160,33 @@ describe('Runs view against a tracking server (test MLflow server over the demo 
     server.faults = undefined;
     await vscode.commands.executeCommand(error.command?.command ?? 'missing');
     assert.ok((await children()).some((n) => n.kind === 'experiment' && n.experiment.name === 'iris-classification'));
+  });
+
+  it('connects to databricks://<profile> with the host and token of that profile in the Databricks config file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'databrickscfg-'));
+    const file = path.join(dir, 'databrickscfg');
+    fs.writeFileSync(file, `[DEFAULT]\nhost = http://127.0.0.1:9\ntoken = not-this-one\n\n[staging]\nhost = ${server.baseUrl}\ntoken = dapi-staging-7f3a\n`);
+    const previous = process.env.DATABRICKS_CONFIG_FILE;
+    process.env.DATABRICKS_CONFIG_FILE = file;
+    try {
+      server.clearRequests();
+      await workbench.connections.connectTo('staging workspace', 'databricks://staging');
+      assert.strictEqual(workbench.connections.current?.trackingUri, 'databricks://staging');
+      await experimentNamed('iris-classification');
+      const searches = server.requests.filter((r) => r.path.endsWith('/experiments/search'));
+      assert.ok(searches.length > 0, 'the experiments came from the profile\'s host');
+      assert.ok(searches.every((r) => r.headers.authorization === 'Bearer dapi-staging-7f3a'), 'with the profile\'s token');
+      // The child processes get the URI; mlflow reads the same profile itself.
+      assert.deepStrictEqual(await workbench.connections.current?.processEnv(), { MLFLOW_TRACKING_URI: 'databricks://staging' });
+
+      await workbench.connections.connectTo('missing profile', 'databricks://prod');
+      assert.strictEqual(workbench.connections.current, undefined, 'nothing half-connected');
+    } finally {
+      if (previous === undefined) delete process.env.DATABRICKS_CONFIG_FILE;
+      else process.env.DATABRICKS_CONFIG_FILE = previous;
+      fs.rmSync(dir, { recursive: true, force: true });
+      await workbench.connections.connectTo('test server', server.baseUrl);
+    }
   });
 
   it('asks for credentials when the server answers 401: an error item and "Sign in…"', async () => {

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { credentialsFromEnv, httpOptionsFor, parseTrackingUri, resolveTrackingUri } from '../../src/mlflow/connection';
+import { credentialsFromEnv, databricksCredentials, httpOptionsFor, parseTrackingUri, resolveTrackingUri } from '../../src/mlflow/connection';
+import { parseDatabricksConfig, readDatabricksProfiles } from '../../src/mlflow/databricksConfig';
 
 /** Choosing and parsing the tracking URI the way MLflow's Python client does. */
 
@@ -120,7 +123,67 @@ describe('httpOptionsFor', () => {
     const env = credentialsFromEnv({ DATABRICKS_HOST: 'https://dbc.example', DATABRICKS_TOKEN: 'dapi' });
     assert.deepEqual(httpOptionsFor({ kind: 'databricks' }, env), { baseUrl: 'https://dbc.example', auth: { kind: 'bearer', token: 'dapi' }, insecureTls: false });
     assert.throws(() => httpOptionsFor({ kind: 'databricks' }, credentialsFromEnv({})), /DATABRICKS_HOST and DATABRICKS_TOKEN/);
-    assert.throws(() => httpOptionsFor({ kind: 'databricks', profile: 'p' }, env), { errorCode: 'NOT_SUPPORTED' });
+    assert.throws(() => httpOptionsFor({ kind: 'databricks', profile: 'p' }, env), /No Databricks profile \[p\] in ~\/.databrickscfg \(there is no such file\)/);
     assert.throws(() => httpOptionsFor({ kind: 'sqlite', path: '/x.db' }, env), { errorCode: 'INVALID_PARAMETER_VALUE' });
+  });
+
+  const CONFIG = [
+    '; written by `databricks configure`',
+    '[DEFAULT]',
+    'host = https://default.cloud.databricks.com/',
+    'token = dapi-default',
+    '',
+    '[staging]',
+    'HOST = adb-2.azuredatabricks.net',
+    'token=dapi-staging',
+    '# a comment',
+    '[oauth]',
+    'host = https://oauth.example',
+    'auth_type = databricks-cli',
+    '[hostless]',
+    'token = t',
+  ].join('\n');
+  const profiles = parseDatabricksConfig(CONFIG, '/home/me/.databrickscfg');
+
+  it('reads Databricks CLI profiles: sections, keys in any case, `=` with or without spaces, comments', () => {
+    assert.deepEqual([...profiles.profiles.keys()], ['DEFAULT', 'staging', 'oauth', 'hostless']);
+    assert.deepEqual(profiles.profiles.get('staging'), { host: 'adb-2.azuredatabricks.net', token: 'dapi-staging' });
+  });
+
+  it('builds Databricks options from a named profile, and from DEFAULT when the variables are not set', () => {
+    const fromFile = { insecureTls: false, databricksProfiles: profiles };
+    assert.deepEqual(httpOptionsFor({ kind: 'databricks', profile: 'staging' }, fromFile), {
+      baseUrl: 'https://adb-2.azuredatabricks.net',
+      auth: { kind: 'bearer', token: 'dapi-staging' },
+      insecureTls: false,
+    });
+    assert.deepEqual(databricksCredentials({}, fromFile), { host: 'https://default.cloud.databricks.com', token: 'dapi-default' });
+    // DATABRICKS_HOST/TOKEN win over DEFAULT for `databricks`; a named profile wins over them.
+    const both = { ...credentialsFromEnv({ DATABRICKS_HOST: 'https://env.example', DATABRICKS_TOKEN: 'dapi-env' }), databricksProfiles: profiles };
+    assert.deepEqual(databricksCredentials({}, both), { host: 'https://env.example', token: 'dapi-env' });
+    assert.deepEqual(databricksCredentials({ profile: 'staging' }, both).token, 'dapi-staging');
+  });
+
+  it('says which profile lacks what, and which file it read', () => {
+    const fromFile = { insecureTls: false, databricksProfiles: profiles };
+    assert.throws(() => databricksCredentials({ profile: 'prod' }, fromFile), { errorCode: 'UNAUTHENTICATED', message: 'No Databricks profile [prod] in /home/me/.databrickscfg' });
+    assert.throws(() => databricksCredentials({ profile: 'oauth' }, fromFile), /profile \[oauth\] of \/home\/me\/.databrickscfg has no token \(its auth_type is databricks-cli\); .*personal access tokens only/);
+    assert.throws(() => databricksCredentials({ profile: 'hostless' }, fromFile), /\[hostless\] .* has no host/);
+    const noDefault = { insecureTls: false, databricksProfiles: parseDatabricksConfig('[staging]\nhost = h\ntoken = t', '/f') };
+    assert.throws(() => databricksCredentials({}, noDefault), /DATABRICKS_HOST and DATABRICKS_TOKEN in the environment, or a \[DEFAULT\] profile/);
+  });
+
+  it('reads the file DATABRICKS_CONFIG_FILE names, else ~/.databrickscfg, and nothing when there is none', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'databrickscfg-'));
+    try {
+      writeFileSync(path.join(dir, '.databrickscfg'), CONFIG);
+      writeFileSync(path.join(dir, 'other.cfg'), '[DEFAULT]\nhost = h\ntoken = from-other');
+      assert.equal((await readDatabricksProfiles({}, dir))?.profiles.get('staging')?.token, 'dapi-staging');
+      const other = await readDatabricksProfiles({ DATABRICKS_CONFIG_FILE: path.join(dir, 'other.cfg') }, dir);
+      assert.deepEqual([other?.file, other?.profiles.get('DEFAULT')?.token], [path.join(dir, 'other.cfg'), 'from-other']);
+      assert.equal(await readDatabricksProfiles({}, path.join(dir, 'nowhere')), undefined);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
