@@ -5,6 +5,9 @@ import type { TrackingStore } from '../mlflow/store';
 import type { Experiment, Run, ViewType } from '../mlflow/types';
 import { runModelPath, type ExplorerNode, type ExperimentNode, type RunNode } from './nodes';
 
+/** Pages of 1,000 experiments the Runs view loads at most; the rest are said to exist, not listed. */
+export const MAX_EXPERIMENT_PAGES = 50;
+
 export interface RunsViewOptions {
   pageSize: number;
   filter?: string;
@@ -36,6 +39,7 @@ export class RunsModel implements vscode.Disposable {
   private experiments: Experiment[] | undefined;
   private experimentsLoading: Promise<void> | undefined;
   private experimentsError: unknown;
+  private experimentsCapped = false;
   private readonly runsByExperiment = new Map<string, ExperimentRuns>();
   private readonly experimentNodes = new Map<string, ExperimentNode>();
   private generation = 0;
@@ -64,6 +68,7 @@ export class RunsModel implements vscode.Disposable {
     this.experiments = undefined;
     this.experimentsLoading = undefined;
     this.experimentsError = undefined;
+    this.experimentsCapped = false;
     this.runsByExperiment.clear();
     this.experimentNodes.clear();
     this.changed.fire(undefined);
@@ -88,6 +93,11 @@ export class RunsModel implements vscode.Disposable {
       .sort((a, b) => Number(b.pinned) - Number(a.pinned));
   }
 
+  /** Whether the server had more experiments than the view loads (the most recently updated are listed). */
+  get experimentsTruncated(): boolean {
+    return this.experimentsCapped;
+  }
+
   private toExperimentNode(experiment: Experiment, pinned: boolean): ExperimentNode {
     const existing = this.experimentNodes.get(experiment.experimentId);
     if (existing && existing.experiment === experiment && existing.pinned === pinned) return existing;
@@ -105,7 +115,7 @@ export class RunsModel implements vscode.Disposable {
     try {
       let pageToken: string | undefined;
       // Experiments are few compared with runs; a handful of pages of 1,000 covers real servers.
-      for (let page = 0; page < 50; page++) {
+      for (let page = 0; page < MAX_EXPERIMENT_PAGES; page++) {
         const result = await store.searchExperiments(
           { viewType, maxResults: 1000, pageToken, orderBy: ['last_update_time DESC'] },
           { signal: this.abort.signal },
@@ -116,6 +126,7 @@ export class RunsModel implements vscode.Disposable {
       }
       if (generation !== this.generation) return;
       this.experiments = all;
+      this.experimentsCapped = pageToken !== undefined;
       this.experimentsError = undefined;
     } catch (error) {
       if (generation !== this.generation) return;

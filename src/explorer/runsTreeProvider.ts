@@ -16,7 +16,7 @@ import {
   type RunNode,
   type RunSectionNode,
 } from './nodes';
-import { RunsModel } from './runsModel';
+import { MAX_EXPERIMENT_PAGES, RunsModel } from './runsModel';
 import { sortedEntries, untrustedMarkdown } from '../vscode/untrustedMarkdown';
 
 const STATUS_ICONS: Record<string, vscode.ThemeIcon> = {
@@ -59,7 +59,13 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<ExplorerNode> {
         return [message('empty-experiments', filtered ? 'No experiment matches the name filter.' : 'No experiments yet: log a run with mlflow.start_run().', 'info',
           filtered ? { command: 'mlflow.clearExperimentSearch', title: 'Clear experiment search' } : undefined)];
       }
-      return experiments;
+      if (!this.model.experimentsTruncated) return experiments;
+      const listed = (MAX_EXPERIMENT_PAGES * 1000).toLocaleString('en-US');
+      return [
+        ...experiments,
+        message('experiments-capped', `The server has more than ${listed} experiments: the ${listed} most recently updated are listed.`, 'info', undefined,
+          'Experiments load newest first (last update), in pages of 1,000; the view stops after 50 pages so it stays responsive.'),
+      ];
     }
     switch (node.kind) {
       case 'experiment': {

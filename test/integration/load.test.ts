@@ -101,6 +101,23 @@ describe('Load: paged and sampled views over enormous stores', function () {
     });
   });
 
+  it('a server with more experiments than the view loads: 50 pages, then a message saying so', async () => {
+    // Every experiments/search page is full and has a next page, as on a server with millions of them.
+    const endless: FaultHook = (r) => {
+      if (!r.path.endsWith('/experiments/search')) return undefined;
+      const experiments = Array.from({ length: 2 }, (_, i) => ({ experiment_id: String(r.index * 10 + i), name: `exp-${r.index}-${i}`, lifecycle_stage: 'active' }));
+      return { status: 200, body: { experiments, next_page_token: `page-${r.index + 1}` } };
+    };
+    await browse('endless experiments', manyExperiments(1), async (s) => {
+      const nodes = await provider().getChildren();
+      assert.strictEqual(s.requests.filter((r) => r.path.endsWith('/experiments/search')).length, 50);
+      assert.strictEqual(nodes.filter((n) => n.kind === 'experiment').length, 100);
+      const last = nodes.at(-1);
+      assert.ok(last?.kind === 'message', 'the last item is the message');
+      assert.strictEqual(last.text, 'The server has more than 50,000 experiments: the 50,000 most recently updated are listed.');
+    }, endless);
+  });
+
   it('an experiment with 100,000 runs: expanding it is one request of the page size, "Load more" one more', async () => {
     await browse('100,000 runs', manyRuns(100_000), async (s) => {
       const [experiment] = (await provider().getChildren()) as ExperimentNode[];
