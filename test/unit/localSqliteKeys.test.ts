@@ -65,11 +65,11 @@ describe('SqliteStore: param and tag keys named like Object.prototype members', 
     assertPlainData(page.items.find((r) => r.info.runId === RUN_ID));
   });
 
-  it('reads the same runs from a store without run_uuid indexes (old MLflow), row by row', async () => {
+  it('reads the same runs and histories from a store without run_uuid indexes (old MLflow)', async () => {
     const file = path.join(dir, 'unindexed.db');
     const SQL = await initSqlJs({ wasmBinary: new Uint8Array(readFileSync(WASM)).buffer });
     const db = new SQL.Database(readFileSync(path.join(dir, 'mlflow.db')));
-    for (const table of ['tags', 'params', 'latest_metrics']) db.run(`DROP INDEX index_${table}_run_uuid`);
+    for (const table of ['tags', 'params', 'latest_metrics', 'metrics']) db.run(`DROP INDEX index_${table}_run_uuid`);
     writeFileSync(file, db.export());
     db.close();
     const unindexed = new SqliteStore(file, { wasm: WASM });
@@ -80,6 +80,11 @@ describe('SqliteStore: param and tag keys named like Object.prototype members', 
       assert.ok(indexed.items.length > 0);
       assert.deepEqual(sorted(rowByRow.items), sorted(indexed.items));
       assertPlainData(await unindexed.getRun(RUN_ID));
+      const [history, unindexedHistory] = await Promise.all([store, unindexed].map((s) => s.getMetricHistory(RUN_ID, 'loss')));
+      assert.ok(history.length > 0);
+      assert.deepEqual(unindexedHistory, history);
+      const sampled = (s: SqliteStore) => s.getSampledHistories({ runIds: [RUN_ID], metricKey: 'loss', maxResults: 2 });
+      assert.deepEqual(await sampled(unindexed), await sampled(store));
     } finally {
       unindexed.dispose();
     }

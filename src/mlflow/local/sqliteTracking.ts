@@ -304,12 +304,20 @@ const WHOLE_RUN_JSON =
  * One metric's full history in step order (then timestamp, then value, as MLflow's SQL store sorts).
  * `+key` keeps SQLite off the primary key (key first): MLflow's schema has no statistics, and with it the
  * planner scans every point of that key across all runs instead of the run's own rows (≈12× slower).
+ * A store without the run_uuid index (older than MLflow 1.x's migrations) keeps the plain `key`: there
+ * the primary key is the only index to use.
  */
 export function metricHistory(db: Database, runId: string, key: string): Metric[] {
-  return queryMap(db, HISTORY_SQL, [runId, key], (v) => metricAt(v, 0));
+  return queryMap(db, historySql(db), [runId, key], (v) => metricAt(v, 0));
 }
 
-const HISTORY_SQL = `SELECT ${METRIC_COLUMNS} FROM metrics WHERE run_uuid = ? AND +key = ? ORDER BY step, timestamp, value`;
+function keyTerm(db: Database): string {
+  return hasIndexOn(db, 'metrics', 'run_uuid') ? '+key' : 'key';
+}
+
+function historySql(db: Database, stepFilter = ''): string {
+  return `SELECT ${METRIC_COLUMNS} FROM metrics WHERE run_uuid = ? AND ${keyTerm(db)} = ?${stepFilter} ORDER BY step, timestamp, value`;
+}
 
 /**
  * Histories of one metric for several runs, sampled as get-history-bulk-interval samples them. SQL
@@ -319,24 +327,21 @@ const HISTORY_SQL = `SELECT ${METRIC_COLUMNS} FROM metrics WHERE run_uuid = ? AN
 export function sampledHistories(db: Database, requested: readonly string[], key: string, window: SampleWindow): RunMetric[] {
   const runIds = [...new Set(requested)];
   if (runIds.length === 0) return [];
-  const inRuns = `run_uuid IN ${placeholders(runIds.length)} AND +key = ?`;
+  const inRuns = `run_uuid IN ${placeholders(runIds.length)} AND ${keyTerm(db)} = ?`;
   const allSteps = queryMap(db, `SELECT DISTINCT step FROM metrics WHERE ${inRuns} ORDER BY step`, [...runIds, key], (v) => numberOr(v[0], 0));
   const ranges = queryMap(db, `SELECT min(step), max(step) FROM metrics WHERE ${inRuns} GROUP BY run_uuid`, [...runIds, key], (v) => ({
     min: numberOr(v[0], 0),
     max: numberOr(v[1], 0),
   }));
   const steps = JSON.stringify([...chooseSampledSteps(allSteps, ranges, window)]);
+  const pointsSql = `${historySql(db, ' AND step IN (SELECT value FROM json_each(?))')} LIMIT ?`;
   return runIds.flatMap((runId) =>
-    queryMap(db, SAMPLED_POINTS_SQL, [runId, key, steps, MAX_POINTS_PER_RUN], (v) => {
+    queryMap(db, pointsSql, [runId, key, steps, MAX_POINTS_PER_RUN], (v) => {
       const metric = metricAt(v, 0);
       return { runId, key: metric.key, value: metric.value, timestamp: metric.timestamp, step: metric.step };
     }),
   );
 }
-
-const SAMPLED_POINTS_SQL =
-  `SELECT ${METRIC_COLUMNS} FROM metrics WHERE run_uuid = ? AND +key = ? ` +
-  'AND step IN (SELECT value FROM json_each(?)) ORDER BY step, timestamp, value LIMIT ?';
 
 export function artifactUriOfRun(db: Database, runId: string): { artifactUri: string; experimentId: string } {
   const [row] = queryRows(db, 'SELECT artifact_uri, experiment_id FROM runs WHERE run_uuid = ?', [runId]);
