@@ -136,7 +136,7 @@ export function hydrateRuns(db: Database, infos: readonly RunInfo[], selection?:
 function metricAt(v: SqlValue[], at: number): Metric {
   return {
     key: text(v[at]),
-    value: v[at + 4] === 1 ? Number.NaN : parseMetricValue(v[at + 1]),
+    value: Number(v[at + 4]) === 1 ? Number.NaN : parseMetricValue(v[at + 1]),
     timestamp: numberOr(v[at + 2], 0),
     step: numberOr(v[at + 3], 0),
   };
