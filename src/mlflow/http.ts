@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { type WriteStream, createWriteStream, readFileSync } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -136,12 +136,17 @@ export class HttpClient {
   async download(request: HttpRequest, destinationFile: string): Promise<void> {
     await this.withRetries(request, async () => {
       const partFile = `${destinationFile}.${randomBytes(4).toString('hex')}.part`;
+      let out: WriteStream | undefined;
       try {
         await this.attempt(request, 'idle', async (res) => {
-          await pipeline(res, createWriteStream(partFile));
+          out = createWriteStream(partFile);
+          await pipeline(res, out);
         });
         await rename(partFile, destinationFile);
       } catch (error) {
+        // The attempt can fail (a dropped connection) while the file is still being opened: close it
+        // first, or it would appear after the unlink below.
+        if (out) await closeStream(out);
         await unlink(partFile).catch(() => undefined);
         throw error;
       }
@@ -418,4 +423,13 @@ function formatSeconds(ms: number): string {
 /** A URL as text with anything that may be `user:password@` masked, for messages about malformed input. */
 function redactUrlText(text: string): string {
   return text.replace(/[^\s/@]+@/g, '***@');
+}
+
+/** Resolves once the stream's file is closed (or was never opened), destroying the stream if needed. */
+function closeStream(stream: WriteStream): Promise<void> {
+  if (stream.closed) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.once('close', () => resolve());
+    stream.destroy();
+  });
 }
