@@ -3,7 +3,8 @@
  * positions, what would make `mlflow run` fail or misbehave. MLflow validates almost nothing up front
  * (a bad placeholder surfaces as a KeyError after the environment was built), which is why this exists.
  */
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import type { Document, Node, Pair, Scalar, YAMLMap } from 'yaml';
+import { yaml } from '../mlflow/yaml';
 import { scanCommand } from './command';
 import { checkParamValue } from './paramValues';
 import { resolvePlainScalar, type PythonScalar } from './pythonValues';
@@ -44,7 +45,7 @@ export function parseMlproject(text: string, options: ParseOptions = {}): ParseR
 type NodeRange = [number, number, number];
 
 class MlprojectReader {
-  private readonly lineCounter = new LineCounter();
+  private readonly lineCounter = new (yaml().LineCounter)();
   private readonly diagnostics: Diagnostic[] = [];
   private document!: Document.Parsed;
 
@@ -55,7 +56,7 @@ class MlprojectReader {
 
   read(): ParseResult {
     // YAML 1.1 because MLflow reads the file with PyYAML: `yes` is a boolean, `010` is octal.
-    this.document = parseDocument(this.text, { lineCounter: this.lineCounter, version: '1.1', prettyErrors: false });
+    this.document = yaml().parseDocument(this.text, { lineCounter: this.lineCounter, version: '1.1', prettyErrors: false });
     const empty: MlProject = { entryPoints: [], environment: { kind: 'none' } };
     let fatal = false;
     for (const error of this.document.errors) {
@@ -78,7 +79,7 @@ class MlprojectReader {
       this.report('error', 'not-a-mapping', 'The MLproject is empty: MLflow expects a mapping with entry_points.', [0, 0]);
       return this.result(empty);
     }
-    if (!isMap(root)) {
+    if (!yaml().isMap(root)) {
       this.report('error', 'not-a-mapping', 'An MLproject must be a mapping (name, entry_points, python_env, …).', this.rangeOf(root));
       return this.result(empty);
     }
@@ -92,7 +93,7 @@ class MlprojectReader {
   private errorRange(code: string, pos: readonly [number, number]): readonly [number, number] {
     if (code !== 'MISSING_CHAR') return pos;
     let open: readonly [number, number] | undefined;
-    visit(this.document, {
+    yaml().visit(this.document, {
       Scalar: (_key, node) => {
         const range = node.range;
         if (range && node.type?.startsWith('QUOTE') && range[1] >= pos[0]) open = [range[0], range[1]];
@@ -161,7 +162,7 @@ class MlprojectReader {
   }
 
   private readDockerEnvironment(pair: Pair, node: Node | null): ProjectEnvironment {
-    if (!isMap(node)) {
+    if (!yaml().isMap(node)) {
       this.report('error', 'bad-environment', 'docker_env must be a mapping with an image.', this.keyRange(pair));
       return { kind: 'docker_env', volumes: [] };
     }
@@ -173,8 +174,8 @@ class MlprojectReader {
     const volumesNode = this.deref(node.get('volumes', true) as Node | undefined);
     const volumes: string[] = [];
     if (volumesNode) {
-      const items = isSeq(volumesNode) ? volumesNode.items.map((item) => this.scalarOf(this.deref(item as Node))) : [];
-      if (!isSeq(volumesNode) || items.some((item) => item?.kind !== 'str')) {
+      const items = yaml().isSeq(volumesNode) ? volumesNode.items.map((item) => this.scalarOf(this.deref(item as Node))) : [];
+      if (!yaml().isSeq(volumesNode) || items.some((item) => item?.kind !== 'str')) {
         this.report('error', 'bad-environment', 'docker_env volumes must be a list of strings ("/host/path:/container/path").', this.rangeOf(volumesNode));
       }
       for (const item of items) if (item && item.kind !== 'null') volumes.push(item.text);
@@ -184,8 +185,8 @@ class MlprojectReader {
 
   private readEntryPoints(pair: Pair): EntryPoint[] {
     const node = this.deref(pair.value);
-    if (node === null || (isScalar(node) && node.value === null)) return [];
-    if (!isMap(node)) {
+    if (node === null || (yaml().isScalar(node) && node.value === null)) return [];
+    if (!yaml().isMap(node)) {
       this.report('error', 'entry-points-not-mapping', 'entry_points must be a mapping from entry point names to {command, parameters}.', this.rangeOf(node));
       return [];
     }
@@ -196,7 +197,7 @@ class MlprojectReader {
     const name = this.keyText(pair);
     const range = this.keyRange(pair);
     const node = this.deref(pair.value);
-    if (!isMap(node)) {
+    if (!yaml().isMap(node)) {
       this.report('error', 'bad-entry-point', `Entry point '${name}' must be a mapping with a command (and optional parameters).`, range);
       return undefined;
     }
@@ -217,7 +218,7 @@ class MlprojectReader {
       this.report('error', 'missing-command', `Entry point '${name}' has no command.`, range);
       return entryPoint;
     }
-    if (command.kind !== 'str' || !isScalar(commandNode)) {
+    if (command.kind !== 'str' || !yaml().isScalar(commandNode)) {
       this.report('error', 'missing-command', `The command of entry point '${name}' must be a string.`, this.rangeOf(commandNode));
       return entryPoint;
     }
@@ -229,8 +230,8 @@ class MlprojectReader {
 
   private readParameters(entryName: string, pair: Pair, malformed: Set<string>): ParameterSpec[] {
     const node = this.deref(pair.value);
-    if (node === null || (isScalar(node) && node.value === null)) return [];
-    if (!isMap(node)) {
+    if (node === null || (yaml().isScalar(node) && node.value === null)) return [];
+    if (!yaml().isMap(node)) {
       this.report('error', 'bad-parameter', `parameters of entry point '${entryName}' must be a mapping from names to types.`, this.rangeOf(node));
       return [];
     }
@@ -250,7 +251,7 @@ class MlprojectReader {
       this.checkType(shorthand.text, node);
       return { name, type: shorthand.text, range };
     }
-    if (!isMap(node)) {
+    if (!yaml().isMap(node)) {
       const written = shorthand && shorthand.kind !== 'null' ? shorthand.text : 'empty';
       this.report(
         'error',
@@ -372,7 +373,7 @@ class MlprojectReader {
   /** Python's `str()` of a scalar as PyYAML loads it; undefined for collections. */
   private scalarOf(node: Node | null | undefined): PythonScalar | undefined {
     if (node === null || node === undefined) return { kind: 'null' };
-    if (!isScalar(node)) return undefined;
+    if (!yaml().isScalar(node)) return undefined;
     if (node.type === 'PLAIN') {
       const [start, end] = node.range as NodeRange;
       const raw = this.text.slice(start, end);
@@ -390,7 +391,7 @@ class MlprojectReader {
 
   private deref(node: unknown): Node | null {
     if (node === null || node === undefined) return null;
-    if (isAlias(node)) return (node.resolve(this.document) as Node | undefined) ?? null;
+    if (yaml().isAlias(node)) return (node.resolve(this.document) as Node | undefined) ?? null;
     return node as Node;
   }
 

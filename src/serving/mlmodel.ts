@@ -3,7 +3,7 @@
  * a request must carry), and where its input examples are. The signature's `inputs`/`outputs`/`params`
  * are JSON strings inside the YAML, as MLflow writes them.
  */
-import { isMap, parseDocument } from 'yaml';
+import { yaml } from '../mlflow/yaml';
 
 export type SignatureItem =
   | { kind: 'column'; name?: string; type: string; required: boolean }
@@ -51,9 +51,9 @@ export interface MlModelParse {
 }
 
 export function parseMlmodel(text: string): MlModelParse {
-  const document = parseDocument(text);
+  const document = yaml().parseDocument(text);
   if (document.errors.length > 0) return { problems: document.errors.map((error) => `Invalid YAML: ${error.message}`) };
-  if (!isMap(document.contents)) return { problems: ['An MLmodel file must be a YAML mapping.'] };
+  if (!yaml().isMap(document.contents)) return { problems: ['An MLmodel file must be a YAML mapping.'] };
   const raw = document.toJS() as Record<string, unknown>;
   const problems: string[] = [];
   const model: MlModel = {

@@ -1,9 +1,9 @@
 import { readFile, readdir } from 'node:fs/promises';
 import * as path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { MlflowError } from '../errors';
 import type { Metric } from '../types';
 import { parseMetricValue, setEntry } from '../values';
+import { yaml } from '../yaml';
 
 /**
  * Reading the files of MLflow's legacy FileStore (`mlruns/`) while MLflow may be writing them. MLflow
@@ -40,7 +40,7 @@ export async function readMeta(file: string, pause: (ms: number) => Promise<void
       throw error;
     }
     try {
-      const parsed: unknown = parseYaml(source);
+      const parsed: unknown = yaml().parse(source);
       if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Yaml;
       lastProblem = 'it is empty';
     } catch (error) {
