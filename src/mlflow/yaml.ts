@@ -1,5 +1,8 @@
 import type * as Yaml from 'yaml';
 
+// Declared here rather than taken from @types/node: webview type checks reach this file through shared types.
+declare const require: (id: string) => unknown;
+
 let loaded: typeof Yaml | undefined;
 
 /**
@@ -8,7 +11,6 @@ let loaded: typeof Yaml | undefined;
  * code only when an MLproject, MLmodel or `meta.yaml` is first parsed.
  */
 export function yaml(): typeof Yaml {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazily, see above
   loaded ??= require('yaml') as typeof Yaml;
   return loaded;
 }
