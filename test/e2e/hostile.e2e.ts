@@ -142,9 +142,19 @@ describe('Hostile data in the real workbench: shown as text, never run (packaged
 
   /** Hovers a row until its tooltip shows, checks the tooltip holds `literal` as text, then moves away. */
   async function hover(item: Locator, literal: string): Promise<void> {
-    await item.hover();
     const tooltip = page().locator('.monaco-hover, .workbench-hover').filter({ visible: true }).first();
-    await tooltip.waitFor();
+    // A tree that re-renders under a resting pointer (a refresh) drops the hover and shows none until
+    // the pointer enters again: move away and back, waiting on the tooltip each time.
+    for (let attempt = 1; ; attempt++) {
+      await item.hover();
+      try {
+        await tooltip.waitFor({ timeout: attempt < 3 ? 15_000 : 60_000 });
+        break;
+      } catch (error) {
+        if (attempt >= 3) throw error;
+        await page().mouse.move(1300, 840);
+      }
+    }
     // Markdown tooltips keep runs of spaces as no-break spaces.
     const text = ((await tooltip.textContent()) ?? '').replace(/\u00a0/g, ' ');
     assert.ok(text.includes(literal), `the tooltip shows ${JSON.stringify(literal)} as text: ${JSON.stringify(text.slice(0, 300))}`);
