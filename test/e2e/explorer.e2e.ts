@@ -24,11 +24,11 @@ describe('Runs view: browsing the demo store by clicking (packaged extension)', 
     const run = workbench.treeItem(/^logreg-C1\.0-lbfgs/);
     await run.waitFor();
     await workbench.treeItem(/^hyperparam-sweep/).waitFor();
-    await run.click();
+    await workbench.clickWithoutHover(run);
     await workbench.treeItem(/^Parameters/).waitFor();
     await workbench.treeItem(/^Metrics/).waitFor();
     await workbench.treeItem(/^Artifacts/).waitFor();
-    await workbench.treeItem(/^Parameters/).click();
+    await workbench.clickWithoutHover(workbench.treeItem(/^Parameters/));
     await workbench.treeItem(/^solver/).waitFor();
     await workbench.screenshot('runs-view');
   });

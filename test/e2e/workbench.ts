@@ -64,6 +64,17 @@ export class Workbench {
     await this.page.keyboard.press('Enter');
   }
 
+  /**
+   * Clicks `item` once no tooltip is showing. A tree row's tooltip comes from the extension a moment
+   * after the pointer rests on it, so the one of a row clicked just before can open late and cover
+   * the rows under it, taking the click.
+   */
+  async clickWithoutHover(item: Locator): Promise<void> {
+    await this.page.mouse.move(1300, 840);
+    await this.page.locator('.monaco-hover, .workbench-hover').filter({ visible: true }).first().waitFor({ state: 'detached' });
+    await item.click();
+  }
+
   async openMlflowContainer(): Promise<void> {
     await this.page.getByRole('tab', { name: /^MLflow/ }).click();
     await this.viewPane('Runs').waitFor();
