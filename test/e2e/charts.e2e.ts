@@ -62,7 +62,7 @@ describe('Charts and compare from the Runs view (packaged extension)', () => {
   async function setExpanded(name: string, expanded: boolean): Promise<void> {
     const item = workbench.treeItem(name);
     await item.waitFor();
-    if ((await item.getAttribute('aria-expanded')) !== String(expanded)) await item.click();
+    if ((await item.getAttribute('aria-expanded')) !== String(expanded)) await workbench.clickWithoutHover(item);
     await workbench.page.locator(`[role="treeitem"][aria-expanded="${expanded}"]`, { hasText: name }).first().waitFor();
   }
 

@@ -26,7 +26,7 @@ describe('Runs view against a tracking server that needs a password (packaged ex
   const expandedRow = (row: Locator) => row.and(workbench.page.locator('[aria-expanded="true"]'));
   /** Clicks a collapsible row and waits until the tree shows it open (or closed). */
   const toggle = async (row: Locator, open: boolean) => {
-    await row.click();
+    await workbench.clickWithoutHover(row);
     await (open ? expandedRow(row).waitFor() : row.and(workbench.page.locator('[aria-expanded="false"]')).waitFor());
   };
 

@@ -82,7 +82,7 @@ describe('Promote: set and move aliases in the Models view, then serve the alias
 
   it('lists the registered models of the tracking server and expands iris-classifier into aliases and versions', async () => {
     const model = item(/^iris-classifier latest v3/);
-    await model.click();
+    await workbench.clickWithoutHover(model);
     await modelsPane().locator('[role="treeitem"][aria-expanded="true"]', { hasText: MODEL }).waitFor();
     await item(/^@champion → v2/).waitFor();
     await item(/^@challenger → v3/).waitFor();

@@ -26,7 +26,7 @@ describe('Models view: the demo registry by clicking (packaged extension)', () =
   });
 
   it('expands a model into its aliases and versions, badged with aliases and stages', async () => {
-    await item(/^iris-classifier/).click();
+    await workbench.clickWithoutHover(item(/^iris-classifier/));
     await item(/^@champion → v2/).waitFor();
     await item(/^@challenger → v3/).waitFor();
     const v2 = item(/^Version 2/);

@@ -43,7 +43,7 @@ describe('Serve Model: from a run\'s model folder to predictions (packaged exten
   async function expand(name: RegExp): Promise<void> {
     const item = workbench.treeItem(name);
     await item.waitFor();
-    if ((await item.getAttribute('aria-expanded')) !== 'true') await item.click();
+    if ((await item.getAttribute('aria-expanded')) !== 'true') await workbench.clickWithoutHover(item);
     await workbench.page.locator('[role="treeitem"][aria-expanded="true"]', { hasText: name }).first().waitFor();
   }
 
