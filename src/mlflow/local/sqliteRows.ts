@@ -40,17 +40,6 @@ export function queryMap<T>(db: Database, sql: string, params: BindParams, map: 
   }
 }
 
-/** Each result row to `visit` as it is read (nothing is kept: the rows die young). */
-export function queryEach(db: Database, sql: string, params: BindParams, visit: (values: SqlValue[]) => void): void {
-  const statement = db.prepare(sql);
-  try {
-    statement.bind(params);
-    while (statement.step()) visit(statement.get());
-  } finally {
-    statement.free();
-  }
-}
-
 const schemaCache = new WeakMap<Database, Map<string, Set<string>>>();
 
 /** Column names per table of this snapshot (the 2.x and 3.x schemas differ; a snapshot never changes). */

@@ -3,7 +3,7 @@ import { MlflowError } from '../errors';
 import type { DatasetInput, Experiment, LifecycleStage, Metric, Run, RunInfo, RunMetric, RunStatus, ViewType } from '../types';
 import { MAX_POINTS_PER_RUN, type SampleWindow, chooseSampledSteps } from '../sampling';
 import { parseMetricValue, setEntry } from '../values';
-import { hasColumn, hasIndexOn, hasTable, inChunks, numberOr, optionalNumber, placeholders, queryEach, queryMap, queryRows, text } from './sqliteRows';
+import { hasColumn, hasIndexOn, hasTable, inChunks, numberOr, optionalNumber, placeholders, queryMap, queryRows, text } from './sqliteRows';
 
 /**
  * Experiments, runs and metrics as MLflow's SQL store keeps them (`experiments`, `runs`, `params`,
@@ -104,24 +104,21 @@ export function hydrateRuns(db: Database, infos: readonly RunInfo[], selection?:
   // The run-name tag is always read: runs from MLflow ≤ 1.29 only have their name there.
   const tagKeys = selection ? new Set([...(selection.tags ?? []), RUN_NAME_TAG]) : undefined;
   const none = new Set<string>();
-  // Rows are [run_uuid, …]; unknown run ids (a query by key) are skipped. Tags and params come as one
-  // JSON object per run, built by SQLite: ~3× faster than a row per value, and JSON.parse makes plain
-  // own properties, so a key such as `__proto__` stays data.
-  const runOf = runLookup(runs);
-  eachKeyedRow(db, 'tags', KEY_VALUE_OBJECT, ids, tagKeys, (row) => {
-    const run = runOf(row[0]);
-    if (run) run.data.tags = mergeRecord(run.data.tags, row[1]);
-  });
-  eachKeyedRow(db, 'params', KEY_VALUE_OBJECT, ids, selection ? (selection.params ?? none) : undefined, (row) => {
-    const run = runOf(row[0]);
-    if (run) run.data.params = mergeRecord(run.data.params, row[1]);
-  });
-  eachKeyedRow(db, 'latest_metrics', METRICS_ARRAY, ids, selection ? (selection.metrics ?? none) : undefined, (row) => {
-    const run = runOf(row[0]);
-    if (!run) return;
+  // One row per run: [run_uuid, its rows as JSON built by SQLite]; ~3× faster than a row per value, and
+  // JSON.parse makes plain own properties, so a key such as `__proto__` stays data. Unknown run ids (a
+  // query by key) are skipped.
+  for (const [id, json] of keyedJson(db, 'tags', KEY_VALUE_OBJECT, ids, tagKeys)) {
+    const run = runs.get(text(id));
+    if (run) run.data.tags = mergeRecord(run.data.tags, json);
+  }
+  for (const [id, json] of keyedJson(db, 'params', KEY_VALUE_OBJECT, ids, selection ? (selection.params ?? none) : undefined)) {
+    const run = runs.get(text(id));
+    if (run) run.data.params = mergeRecord(run.data.params, json);
+  }
+  for (const [id, json] of keyedJson(db, 'latest_metrics', METRICS_ARRAY, ids, selection ? (selection.metrics ?? none) : undefined)) {
     // SQLite writes REALs to JSON with 17 significant digits and ±∞ as ±9e999: JSON.parse gets them back exactly.
-    for (const values of JSON.parse(text(row[1])) as SqlValue[][]) run.data.metrics.push(metricAt(values, 0));
-  });
+    for (const values of JSON.parse(text(json)) as SqlValue[][]) runs.get(text(id))?.data.metrics.push(metricAt(values, 0));
+  }
   if (!selection || selection.datasets) attachDatasets(db, runs, ids);
   if (!selection) attachModelIo(db, runs, ids);
   for (const run of runs.values()) {
@@ -143,9 +140,9 @@ function metricAt(v: SqlValue[], at: number): Metric {
 }
 
 /** A `(run_uuid, key, value)` table's rows of one run as one JSON object (NULL values read as ''). */
-const KEY_VALUE_OBJECT = { aggregate: "json_group_object(key, ifnull(value, ''))" } as const;
+const KEY_VALUE_OBJECT = "json_group_object(key, ifnull(value, ''))";
 /** A run's latest_metrics rows as one JSON array of METRIC_COLUMNS arrays. */
-const METRICS_ARRAY = { aggregate: `json_group_array(json_array(${METRIC_COLUMNS}))` } as const;
+const METRICS_ARRAY = `json_group_array(json_array(${METRIC_COLUMNS}))`;
 
 /** A run's tags or params with those of one more row of KEY_VALUE_OBJECT. */
 function mergeRecord(record: Record<string, string>, json: SqlValue): Record<string, string> {
@@ -157,56 +154,25 @@ function mergeRecord(record: Record<string, string>, json: SqlValue): Record<str
 }
 
 /**
- * Rows of a `(run_uuid, key, …)` table, each to `visit`: by run id when the runs are few, by key when
- * only some keys are wanted (then one query covers thousands of runs; unknown run ids are skipped by
- * the caller). `columns` are read in insertion order, a row each; an `aggregate` is one row per run.
+ * `[run_uuid, aggregate]` rows of a `(run_uuid, key, …)` table, one per run and chunk: by run id when
+ * the runs are few, by key when only some keys are wanted (then one query covers thousands of runs;
+ * unknown run ids are skipped by the caller). Key order within a run's JSON follows SQLite's scan.
  */
-function eachKeyedRow(
-  db: Database,
-  table: string,
-  columns: string | { aggregate: string },
-  runIds: string[],
-  keys: ReadonlySet<string> | undefined,
-  visit: (row: SqlValue[]) => void,
-): void {
-  if (keys && keys.size === 0) return;
-  const grouped = typeof columns !== 'string';
-  const base = `SELECT run_uuid, ${grouped ? columns.aggregate : columns} FROM ${table}`;
-  // Key order within a run's object follows SQLite's scan; nothing relies on it.
-  const tail = grouped ? ' GROUP BY run_uuid' : ' ORDER BY rowid';
+function keyedJson(db: Database, table: string, aggregate: string, runIds: string[], keys?: ReadonlySet<string>): SqlValue[][] {
+  if (keys && keys.size === 0) return [];
+  const base = `SELECT run_uuid, ${aggregate} FROM ${table}`;
   if (keys && runIds.length > 200) {
-    const keyList = [...keys];
-    for (let i = 0; i < keyList.length; i += CHUNK) {
-      const chunk = keyList.slice(i, i + CHUNK);
-      queryEach(db, `${base} WHERE key IN ${placeholders(chunk.length)}${grouped ? tail : ''}`, chunk, visit);
-    }
-    return;
+    return inChunks([...keys], (chunk) => queryMap(db, `${base} WHERE key IN ${placeholders(chunk.length)} GROUP BY run_uuid`, chunk, asIs));
   }
   const keyList = keys ? [...keys] : [];
   const keyFilter = keys ? ` AND key IN ${placeholders(keyList.length)}` : '';
-  for (let i = 0; i < runIds.length; i += CHUNK) {
-    const chunk = runIds.slice(i, i + CHUNK);
-    queryEach(db, `${base} WHERE run_uuid IN ${placeholders(chunk.length)}${keyFilter}${tail}`, keys ? [...chunk, ...keyList] : chunk, visit);
-  }
+  return inChunks(runIds, (chunk) =>
+    queryMap(db, `${base} WHERE run_uuid IN ${placeholders(chunk.length)}${keyFilter} GROUP BY run_uuid`, [...chunk, ...keyList], asIs),
+  );
 }
 
-/** Bound values per statement, well within SQLite's limit (as inChunks). */
-const CHUNK = 500;
-
-/**
- * The run a row belongs to. A run's rows mostly come one after another (logged together), so the
- * last run found is checked first, saving a map lookup per row.
- */
-function runLookup(runs: ReadonlyMap<string, Run>): (id: SqlValue) => Run | undefined {
-  let lastId: SqlValue = null;
-  let last: Run | undefined;
-  return (id) => {
-    if (id !== lastId) {
-      lastId = id;
-      last = runs.get(text(id));
-    }
-    return last;
-  };
+function asIs(values: SqlValue[]): SqlValue[] {
+  return values;
 }
 
 function attachDatasets(db: Database, runs: Map<string, Run>, ids: string[]): void {
@@ -266,19 +232,16 @@ export function getRunOrThrow(db: Database, runId: string): Run {
 export function runsByIds(db: Database, runIds: readonly string[]): Run[] {
   if (!WHOLE_RUN_TABLES.every((table) => hasIndexOn(db, table, 'run_uuid'))) return hydrateRuns(db, runInfosByIds(db, runIds));
   const runs = new Map<string, Run>();
-  for (let i = 0; i < runIds.length; i += CHUNK) {
-    const chunk = runIds.slice(i, i + CHUNK);
-    queryEach(db, `SELECT json_group_array(${WHOLE_RUN_JSON}) FROM runs r WHERE r.run_uuid IN ${placeholders(chunk.length)}`, chunk, (v) => {
-      for (const row of JSON.parse(text(v[0])) as unknown[][]) {
-        const info = runInfoOf(row as SqlValue[]);
-        const metrics = (row[11] as SqlValue[][]).map((m) => metricAt(m, 0));
-        runs.set(info.runId, {
-          info,
-          data: { metrics, params: row[10] as Record<string, string>, tags: row[9] as Record<string, string> },
-          inputs: { datasets: [], modelInputs: [] },
-          outputs: { modelOutputs: [] },
-        });
-      }
+  const sql = (count: number): string => `SELECT json_group_array(${WHOLE_RUN_JSON}) FROM runs r WHERE r.run_uuid IN ${placeholders(count)}`;
+  const rows = inChunks(runIds, (chunk) => queryMap(db, sql(chunk.length), chunk, (v) => JSON.parse(text(v[0])) as unknown[][]).flat());
+  for (const row of rows) {
+    const info = runInfoOf(row as SqlValue[]);
+    const metrics = (row[11] as SqlValue[][]).map((m) => metricAt(m, 0));
+    runs.set(info.runId, {
+      info,
+      data: { metrics, params: row[10] as Record<string, string>, tags: row[9] as Record<string, string> },
+      inputs: { datasets: [], modelInputs: [] },
+      outputs: { modelOutputs: [] },
     });
   }
   const ids = [...runs.keys()];
