@@ -68,22 +68,14 @@ export function validateSampleWindow(window: SampleWindow, runCount?: number): v
 
 /** The steps MLflow would return for these histories and window (exported for tests and charts). */
 export function selectSampledSteps(histories: readonly (readonly Metric[])[], window: SampleWindow): Set<number> {
-  return sampledStepsOf(
-    histories.map((history) => history.map((m) => m.step)),
-    window,
-  );
-}
-
-/** selectSampledSteps over each run's logged steps (in any order, repeats allowed). */
-export function sampledStepsOf(perRunSteps: readonly (readonly number[])[], window: SampleWindow): Set<number> {
   const distinct = new Set<number>();
   const ranges: StepRange[] = [];
-  for (const steps of perRunSteps) {
-    if (steps.length === 0) continue;
+  for (const history of histories) {
+    if (history.length === 0) continue;
     // A loop, not Math.min(...steps): a 1M-point history would overflow the argument stack.
-    let min = steps[0];
-    let max = steps[0];
-    for (const step of steps) {
+    let min = history[0].step;
+    let max = min;
+    for (const { step } of history) {
       distinct.add(step);
       if (step < min) min = step;
       if (step > max) max = step;

@@ -1,4 +1,4 @@
-import { type Stats, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import initSqlJs from 'sql.js';
 import type { Database, SqlJsStatic } from 'sql.js';
@@ -68,9 +68,7 @@ export class SqliteSnapshots {
   /** The current snapshot; reopened only when the file changed since the last one. */
   async current(options?: CallOptions): Promise<Database> {
     if (this.disposed) throw new MlflowError(`${this.file} is closed`, 'CANCELLED');
-    // Synchronous: one stat is microseconds, while a trip through libuv's thread pool costs a
-    // millisecond or so on every read (a first page of runs is ~15 ms).
-    const now = this.statFileNow();
+    const now = this.statFile();
     if (this.cached && sameSignature(this.cached.signature, now)) return this.cached.db;
     this.loading ??= this.reload(options).finally(() => {
       this.loading = undefined;
@@ -127,12 +125,12 @@ export class SqliteSnapshots {
   /** A byte copy taken while nothing changed, or the reason it could not be trusted. */
   private async takeCopy(): Promise<{ bytes: Uint8Array; signature: Signature } | string> {
     try {
-      const before = await this.statFile();
+      const before = this.statFile();
       if (await this.hasHotSidecar()) return 'a write transaction is in progress';
       // The Buffer itself, not a Uint8Array copy or view: sql.js hands the bytes to its in-memory file
       // system with slice(), which copies a Uint8Array (the whole file again) but not a Buffer.
       const bytes: Uint8Array = await readFile(this.file);
-      const after = await this.statFile();
+      const after = this.statFile();
       if (!sameSignature(before, after) || bytes.length !== after.size) return 'it changed while being read';
       if (await this.hasHotSidecar()) return 'a write transaction started while it was being read';
       const problem = headerProblem(bytes);
@@ -147,27 +145,20 @@ export class SqliteSnapshots {
     }
   }
 
-  private async statFile(): Promise<Signature> {
+  /**
+   * Synchronous: one stat is microseconds, while a trip through libuv's thread pool costs a millisecond
+   * or so on every read (a first page of runs is ~15 ms).
+   */
+  private statFile(): Signature {
     try {
-      return signatureOf(await stat(this.file));
+      const s = statSync(this.file);
+      return { size: s.size, mtimeMs: s.mtimeMs, ino: s.ino };
     } catch (error) {
-      throw this.statError(error);
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new MlflowError(`No MLflow store at ${this.file}`, 'RESOURCE_DOES_NOT_EXIST', 404, { cause: error });
+      }
+      throw error;
     }
-  }
-
-  private statFileNow(): Signature {
-    try {
-      return signatureOf(statSync(this.file));
-    } catch (error) {
-      throw this.statError(error);
-    }
-  }
-
-  private statError(error: unknown): unknown {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      return new MlflowError(`No MLflow store at ${this.file}`, 'RESOURCE_DOES_NOT_EXIST', 404, { cause: error });
-    }
-    return error;
   }
 
   private async readHeader(): Promise<Uint8Array | undefined> {
@@ -207,10 +198,6 @@ async function readPrefix(file: string, length: number): Promise<Uint8Array | un
   } finally {
     await handle.close();
   }
-}
-
-function signatureOf(s: Stats): Signature {
-  return { size: s.size, mtimeMs: s.mtimeMs, ino: s.ino };
 }
 
 function sameSignature(a: Signature, b: Signature): boolean {
