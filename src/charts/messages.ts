@@ -12,6 +12,7 @@ import type {
   XAxisKind,
   YScaleKind,
 } from './protocol';
+import { isRecord } from '../mlflow/values';
 
 /**
  * Validation of everything that reaches the host from a webview or from persisted webview state.
@@ -189,9 +190,6 @@ function parseCompareSummary(raw: unknown): CompareRenderSummary | undefined {
   };
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function isRange(v: unknown): v is { min: number; max: number } {
   return isRecord(v) && isNumber(v.min) && isNumber(v.max);

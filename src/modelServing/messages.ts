@@ -1,5 +1,6 @@
 import { PAYLOAD_FORMATS, type PayloadFormat } from '../serving/payload';
 import type { ExampleSource, LauncherForm, ResponseKind, ServeRenderSummary, ServeTab, ServeWebviewMessage, ServerPhase } from './protocol';
+import { isRecord } from '../mlflow/values';
 
 /**
  * Validation of everything the Serve webview posts. A webview is a web page: its messages are checked
@@ -77,9 +78,6 @@ function parseSummary(raw: unknown): ServeRenderSummary | undefined {
   return summary;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function isText(value: unknown): value is string {
   return typeof value === 'string' && value.length <= MAX_FIELD;

@@ -4,6 +4,7 @@
  * server. Schema-enforcement errors are common when a user edits a request, so their missing and extra
  * columns are pulled out for the panel to show next to the request.
  */
+import { isRecord } from '../mlflow/values';
 
 export type InvocationResult =
   | { kind: 'predictions'; predictions: unknown; metadata: Record<string, unknown> }
@@ -75,6 +76,3 @@ function excerpt(text: string): string {
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -4,6 +4,7 @@
  * are JSON strings inside the YAML, as MLflow writes them.
  */
 import { yaml } from '../mlflow/yaml';
+import { isRecord } from '../mlflow/values';
 
 export type SignatureItem =
   | { kind: 'column'; name?: string; type: string; required: boolean }
@@ -149,6 +150,3 @@ function optionalString<K extends string>(key: K, value: unknown): Partial<Recor
   return typeof value === 'string' ? ({ [key]: value } as Partial<Record<K, string>>) : {};
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

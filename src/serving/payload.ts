@@ -5,6 +5,7 @@
  * a request body), its `input_example.json`, or placeholder values from the signature.
  */
 import type { InputExampleInfo, SignatureItem } from './mlmodel';
+import { isRecord } from '../mlflow/values';
 
 export const PAYLOAD_FORMATS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
 export type PayloadFormat = (typeof PAYLOAD_FORMATS)[number];
@@ -171,6 +172,3 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false; me
   }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -7,6 +7,7 @@
  */
 import type { SignatureItem } from './mlmodel';
 import type { InvocationBody } from './payload';
+import { isRecord } from '../mlflow/values';
 
 /** Pretty-printed like `JSON.stringify(body, null, 2)`, with floats written as floats. */
 export function serializePayload(body: InvocationBody | Record<string, unknown>, inputs: readonly SignatureItem[] = []): string {
@@ -97,6 +98,3 @@ function write(value: unknown, indent: string): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof FloatValue);
-}
