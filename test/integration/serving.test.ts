@@ -232,6 +232,14 @@ describe('Serve model (real extension host, the fake mlflow)', () => {
     assert.strictEqual(shown.model.exampleSource, 'serving_input_example.json');
     assert.deepStrictEqual([shown.tab, shown.phase, shown.launchEnabled, shown.request.sendEnabled], ['launch', 'idle', true, false]);
 
+    // What the format selector posts: the double columns' whole numbers stay floats (`5.0`), which
+    // MLflow's schema enforcement needs (a bare `5` is read as int64 and refused for a double column).
+    assert.match(shown.request.body, /^\s+\d+\.0,?$/m, 'the example, as MLflow wrote it, has whole-number floats');
+    panel.session.receive({ type: 'convert', format: 'dataframe_records', body: shown.request.body });
+    const records = await panel.whenRendered((s) => s.request.format === 'dataframe_records');
+    assert.match(records.request.body, /"sepal_\w+": \d+\.0,?$/m);
+    assert.strictEqual((JSON.parse(records.request.body) as { dataframe_records: unknown[] }).dataframe_records.length, 3);
+
     // What the page's Launch button posts.
     const form: LauncherForm = { modelUri, host: '127.0.0.1', port: String(port), envManager: 'local', workers: '', timeout: '' };
     panel.session.receive({ type: 'launch', form });
