@@ -11,6 +11,7 @@ import {
 } from 'chart.js';
 import zoomPlugin from 'chartjs-plugin-zoom';
 import type { ChartRun, ChartSummary, StepWindow, XAxisKind, YScaleKind } from '../../src/charts/protocol';
+import { applyChartTheme } from '../shared/chartTheme';
 import { element } from '../shared/dom';
 import { formatClock, formatDuration, formatTime, formatValue } from '../shared/format';
 import { css, runColor } from '../shared/palette';
@@ -257,22 +258,7 @@ export class MetricChart {
 
   private applyTheme({ theme }: ChartInputs): void {
     const options = this.chart.options;
-    options.color = theme.foreground;
-    options.font = { family: theme.fontFamily, size: theme.fontSize };
-    for (const scale of [options.scales?.x, options.scales?.y]) {
-      if (!scale) continue;
-      if (scale.ticks) scale.ticks.color = theme.foreground;
-      if (scale.grid) scale.grid.color = theme.grid;
-      if ('title' in scale && scale.title) scale.title.color = theme.foreground;
-    }
-    const tooltip = options.plugins?.tooltip;
-    if (tooltip) {
-      tooltip.backgroundColor = theme.hoverBackground;
-      tooltip.titleColor = theme.hoverForeground;
-      tooltip.bodyColor = theme.hoverForeground;
-      tooltip.borderColor = theme.hoverBorder;
-      tooltip.borderWidth = 1;
-    }
+    applyChartTheme(options, theme);
     const drag = options.plugins?.zoom?.zoom?.drag;
     if (drag) {
       drag.backgroundColor = theme.grid;

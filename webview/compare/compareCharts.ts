@@ -7,10 +7,10 @@ import {
   PointElement,
   ScatterController,
   Tooltip,
-  type ChartOptions,
   type Plugin,
 } from 'chart.js';
 import type { CompareModel } from '../../src/charts/protocol';
+import { applyChartTheme } from '../shared/chartTheme';
 import { element } from '../shared/dom';
 import { formatValue } from '../shared/format';
 import { css, runColor } from '../shared/palette';
@@ -67,7 +67,7 @@ export class ParallelChart {
       const color = css(runColor(model.runs[line.runIndex].colorSlot, theme.kind));
       return { label: this.runName(line.runIndex), data: line.positions, borderColor: color, backgroundColor: color, pointRadius: 3, borderWidth: 1.5, spanGaps: false };
     });
-    applyTheme(this.chart.options, theme);
+    applyChartTheme(this.chart.options, theme);
     this.chart.update('none');
   }
 
@@ -155,7 +155,7 @@ export class ScatterChart {
     if (xScale && xScale.ticks && 'stepSize' in xScale.ticks) xScale.ticks.stepSize = data.x?.kind === 'categorical' ? 1 : undefined;
     const yScale = scales?.y;
     if (yScale && 'title' in yScale && yScale.title) yScale.title.text = metricKey ? `${metricKey} (last)` : '';
-    applyTheme(this.chart.options, theme);
+    applyChartTheme(this.chart.options, theme);
     this.chart.update('none');
   }
 
@@ -166,24 +166,5 @@ export class ScatterChart {
   private xLabel(value: number): string {
     if (this.x?.kind !== 'categorical') return formatValue(value);
     return Number.isInteger(value) ? (this.x.categories[value] ?? '') : '';
-  }
-}
-
-function applyTheme(options: ChartOptions<'line'> | ChartOptions<'scatter'>, theme: Theme): void {
-  options.color = theme.foreground;
-  options.font = { family: theme.fontFamily, size: theme.fontSize };
-  for (const scale of [options.scales?.x, options.scales?.y]) {
-    if (!scale) continue;
-    if (scale.ticks) scale.ticks.color = theme.foreground;
-    if (scale.grid) scale.grid.color = theme.grid;
-    if ('title' in scale && scale.title) scale.title.color = theme.foreground;
-  }
-  const tooltip = options.plugins?.tooltip;
-  if (tooltip) {
-    tooltip.backgroundColor = theme.hoverBackground;
-    tooltip.titleColor = theme.hoverForeground;
-    tooltip.bodyColor = theme.hoverForeground;
-    tooltip.borderColor = theme.hoverBorder;
-    tooltip.borderWidth = 1;
   }
 }
