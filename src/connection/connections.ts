@@ -170,8 +170,7 @@ export class Connections implements ActiveStore, ConnectionSwitch, vscode.Dispos
     const auth = stored ?? (target.kind === 'rest' ? target.auth : undefined) ?? envCredentials.auth;
     const insecureTls = profile.server?.insecureTls ?? envCredentials.insecureTls;
     const caCertPath = profile.server?.caCertPath ?? envCredentials.caCertPath;
-    for (const secret of secretsOf(auth, envCredentials)) this.deps.log.addSecret(secret);
-    if (target.kind === 'databricks') this.deps.log.addSecret(databricksCredentials(target, envCredentials).token);
+    for (const secret of secretsOf(target, auth, envCredentials)) this.deps.log.addSecret(secret);
     const store = this.deps.createStore(target, { ...envCredentials, auth, insecureTls, caCertPath });
     this.deps.log.info(`Connected to ${profile.name}: ${store.description}`);
     return {
@@ -238,10 +237,12 @@ function displayUri(uri: string, target: TrackingTarget): string {
   }
 }
 
-function secretsOf(auth: HttpAuth | undefined, env: EnvCredentials): string[] {
+/** What the log must never show; for Databricks, the token of the profile or variables in use. */
+function secretsOf(target: TrackingTarget, auth: HttpAuth | undefined, env: EnvCredentials): string[] {
   const out: string[] = [];
   if (auth?.kind === 'basic') out.push(auth.password);
   if (auth?.kind === 'bearer') out.push(auth.token);
   if (env.databricks) out.push(env.databricks.token);
+  if (target.kind === 'databricks') out.push(databricksCredentials(target, env).token);
   return out;
 }
