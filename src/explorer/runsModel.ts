@@ -5,8 +5,9 @@ import type { TrackingStore } from '../mlflow/store';
 import type { Experiment, Run, ViewType } from '../mlflow/types';
 import { runModelPath, type ExplorerNode, type ExperimentNode, type RunNode } from './nodes';
 
-/** Pages of 1,000 experiments the Runs view loads at most; the rest are said to exist, not listed. */
-export const MAX_EXPERIMENT_PAGES = 50;
+/** Experiments per request, and the most the Runs view loads; the rest are said to exist, not listed. */
+const EXPERIMENT_PAGE_SIZE = 1000;
+export const MAX_LISTED_EXPERIMENTS = 50 * EXPERIMENT_PAGE_SIZE;
 
 export interface RunsViewOptions {
   pageSize: number;
@@ -115,9 +116,9 @@ export class RunsModel implements vscode.Disposable {
     try {
       let pageToken: string | undefined;
       // Experiments are few compared with runs; a handful of pages of 1,000 covers real servers.
-      for (let page = 0; page < MAX_EXPERIMENT_PAGES; page++) {
+      for (let page = 0; page * EXPERIMENT_PAGE_SIZE < MAX_LISTED_EXPERIMENTS; page++) {
         const result = await store.searchExperiments(
-          { viewType, maxResults: 1000, pageToken, orderBy: ['last_update_time DESC'] },
+          { viewType, maxResults: EXPERIMENT_PAGE_SIZE, pageToken, orderBy: ['last_update_time DESC'] },
           { signal: this.abort.signal },
         );
         all.push(...result.items);

@@ -16,7 +16,7 @@ import {
   type RunNode,
   type RunSectionNode,
 } from './nodes';
-import { MAX_EXPERIMENT_PAGES, RunsModel } from './runsModel';
+import { MAX_LISTED_EXPERIMENTS, RunsModel } from './runsModel';
 import { sortedEntries, untrustedMarkdown } from '../vscode/untrustedMarkdown';
 
 const STATUS_ICONS: Record<string, vscode.ThemeIcon> = {
@@ -60,7 +60,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<ExplorerNode> {
           filtered ? { command: 'mlflow.clearExperimentSearch', title: 'Clear experiment search' } : undefined)];
       }
       if (!this.model.experimentsTruncated) return experiments;
-      const listed = (MAX_EXPERIMENT_PAGES * 1000).toLocaleString('en-US');
+      const listed = MAX_LISTED_EXPERIMENTS.toLocaleString('en-US');
       return [
         ...experiments,
         message('experiments-capped', `The server has more than ${listed} experiments: the ${listed} most recently updated are listed.`, 'info', undefined,
