@@ -64,7 +64,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<ExplorerNode> {
       return [
         ...experiments,
         message('experiments-capped', `The server has more than ${listed} experiments: the ${listed} most recently updated are listed.`, 'info', undefined,
-          'Experiments load newest first (last update), in pages of 1,000; the view stops after 50 pages so it stays responsive.'),
+          `Experiments load newest first (last update); the view stops after ${listed} so it stays responsive.`),
       ];
     }
     switch (node.kind) {
