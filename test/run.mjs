@@ -5,7 +5,8 @@
 //   integration  mocha inside the real VS Code extension host (code-server), extension loaded from source
 //   e2e          Playwright in Debian's Chromium clicking through the real workbench, with the packaged
 //                .vsix installed into code-server the way a user installs it
-// Options: --only unit|webview|integration|e2e|checks (repeatable), --keep (leave the run's state folder for a look).
+// Options: --only unit|webview|integration|e2e|checks (repeatable), --keep (leave the run's state folder for a look),
+//          --grep PATTERN (only the unit, webview, integration and e2e tests whose titles match).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,6 +17,8 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 const state = path.join(root, '.test-state', `run-${process.pid}`);
 const args = process.argv.slice(2);
 const only = args.flatMap((a, i) => (a === '--only' ? [args[i + 1]] : []));
+const grep = args.flatMap((a, i) => (a === '--grep' ? [args[i + 1]] : []))[0];
+const grepArgs = grep ? ['--grep', grep] : [];
 const wanted = (tier) => only.length === 0 || only.includes(tier);
 const totals = { passed: 0, failed: 0 };
 const failures = [];
@@ -85,7 +88,7 @@ async function main() {
 
   if (wanted('unit')) {
     console.log('\n== unit (plain mocha)');
-    const counts = mochaCounts(await run('node', [mocha]));
+    const counts = mochaCounts(await run('node', [mocha, ...grepArgs]));
     record('unit', counts.passed, counts.failed, counts.output);
   }
 
@@ -95,7 +98,7 @@ async function main() {
     if (built.code !== 0) {
       record('webview build', 0, 1);
     } else {
-      const counts = mochaCounts(await run('node', [mocha, '--config', 'test/webview/.mocharc.json']));
+      const counts = mochaCounts(await run('node', [mocha, '--config', 'test/webview/.mocharc.json', ...grepArgs]));
       record('webview', counts.passed, counts.failed, counts.output);
     }
   }
@@ -116,7 +119,7 @@ async function main() {
         const dir = path.join(state, 'integration');
         fs.rmSync(dir, { recursive: true, force: true });
         const folder = copyWorkspace(path.join(root, 'demo'), path.join(dir, 'workspace'));
-        const server = await startCodeServer({ stateDir: dir, env: { ...env, MLFLOW_WORKBENCH_TEST_STATE: dir } });
+        const server = await startCodeServer({ stateDir: dir, env: { ...env, MLFLOW_WORKBENCH_TEST_STATE: dir, ...(grep ? { TEST_GREP: grep } : {}) } });
         try {
           const counts = await runExtensionHostTests({
             serverUrl: server.url, extensionPath: root, testsPath: path.join(root, 'out/test/integration/index.js'), folder,
@@ -140,7 +143,7 @@ async function main() {
         const server = await startCodeServer({ stateDir: dir, env });
         let counts;
         try {
-          counts = mochaCounts(await run('node', [mocha, '--config', 'test/e2e/.mocharc.json'], {
+          counts = mochaCounts(await run('node', [mocha, '--config', 'test/e2e/.mocharc.json', ...grepArgs], {
             env: { ...env, VSC_URL: server.url, E2E_STATE_DIR: dir, E2E_DEMO_DIR: path.join(root, 'demo') },
           }));
         } finally {

@@ -7,7 +7,9 @@ import * as path from 'path';
  * the `N passed, N failed` line the runner reads.
  */
 export function run(): Promise<void> {
-  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 120_000, reporter: 'spec' });
+  // TEST_GREP (passed through by test/run.mjs) narrows a developer's run to the matching tests.
+  const grep = process.env.TEST_GREP;
+  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 120_000, reporter: 'spec', ...(grep ? { grep } : {}) });
   for (const file of fs.readdirSync(__dirname).filter((f: string) => f.endsWith('.test.js')).sort()) {
     mocha.addFile(path.join(__dirname, file));
   }
