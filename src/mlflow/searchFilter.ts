@@ -1,5 +1,6 @@
 import { MlflowError } from './errors';
 import type { Run } from './types';
+import { sqlStoredMetricValue } from './values';
 
 /**
  * MLflow's search filter language, parsed and evaluated the way the tracking server does it, so a
@@ -36,6 +37,15 @@ export interface FilterDialect {
   value(type: string, key: string, token: FilterToken): ClauseValue;
   /** Runs quote each invalid clause in the error; the other APIs print them bare. */
   quoteInvalidClauses: boolean;
+  /** Throws when `IS NULL` / `IS NOT NULL` is not allowed on this key (MLflow 3 allows it on tags and params). */
+  checkNullTest?(type: string, key: string): void;
+}
+
+/** MLflow 3's `IS NULL` / `IS NOT NULL`: only tags and params have them. */
+export function tagsAndParamsOnly(type: string, key: string): void {
+  if (type !== 'tag' && type !== 'parameter') {
+    throw invalidParameter(`IS NULL / IS NOT NULL is only supported for tags and params, not for '${type}' '${key}'`);
+  }
 }
 
 const KEYWORDS = new Set(['AND', 'OR', 'NOT', 'IN', 'LIKE', 'ILIKE', 'IS', 'NULL', 'BETWEEN']);
@@ -64,9 +74,13 @@ function lexUntil(s: string, start: number, inList: boolean): { tokens: FilterTo
       tokens.push({ kind: 'list', text: s.slice(i, inner.end), items: inner.tokens });
       i = inner.end;
     } else if (c === "'") {
+      // An unclosed quote is one error token, and lexing goes on after it, as sqlparse does.
       const end = closingQuote(s, i, "'");
-      tokens.push({ kind: end < 0 ? 'other' : 'string', text: s.slice(i, end < 0 ? s.length : end + 1) });
-      i = end < 0 ? s.length : end + 1;
+      tokens.push(end < 0 ? { kind: 'other', text: c } : { kind: 'string', text: s.slice(i, end + 1) });
+      i = end < 0 ? i + 1 : end + 1;
+    } else if (c === ';') {
+      tokens.push({ kind: 'other', text: c });
+      i++;
     } else if (c === ',') {
       tokens.push({ kind: 'comma', text: c });
       i++;
@@ -79,8 +93,13 @@ function lexUntil(s: string, start: number, inList: boolean): { tokens: FilterTo
       const text = (NUMBER.exec(s.slice(i)) ?? [c])[0];
       tokens.push({ kind: 'number', text });
       i += text.length;
+    } else if ((c === '`' || c === '"') && s.indexOf(c, i + 1) < 0) {
+      tokens.push({ kind: 'other', text: c });
+      i++;
     } else if (/[A-Za-z_`"]/.test(c)) {
-      const end = identifierEnd(s, i);
+      let end = identifierEnd(s, i);
+      // `metrics.train/loss` is arithmetic to sqlparse, not an identifier: keep it whole to say so.
+      while (s[end] === '/' && /[A-Za-z_]/.test(s[end + 1] ?? '')) end = identifierEnd(s, end + 1);
       const text = s.slice(i, end);
       const isKeyword = /^[A-Za-z]+$/.test(text) && KEYWORDS.has(text.toUpperCase());
       tokens.push({ kind: isKeyword ? 'keyword' : 'identifier', text });
@@ -116,7 +135,8 @@ function identifierEnd(s: string, start: number): number {
     const c = s[i];
     if (c === '`' || c === '"') {
       const close = s.indexOf(c, i + 1);
-      if (close < 0) return s.length;
+      // An unclosed quote ends the identifier; it becomes an error token of its own.
+      if (close < 0) return i;
       i = close + 1;
     } else if (/[\w$.]/.test(c)) {
       i++;
@@ -127,53 +147,70 @@ function identifierEnd(s: string, start: number): number {
   return i;
 }
 
-/** Parses `filter` into AND-ed clauses; an empty filter matches everything. */
+/**
+ * Parses `filter` into AND-ed clauses; an empty filter matches everything. As in MLflow, every token
+ * that is neither a comparison nor `AND` is an invalid clause (so `a = 'x' OR b = 'y'` lists only
+ * `OR`), and a leading or trailing `AND` is tolerated.
+ */
 export function parseFilter(filter: string | undefined, dialect: FilterDialect): FilterClause[] {
-  if (!filter || filter.trim() === '') return [];
+  if (!filter) return [];
+  if (filter.trim() === '') throw invalidParameter(`Invalid filter '${filter}'. Could not be parsed.`);
   const tokens = tokenize(filter);
-  const clauses: FilterClause[] = [];
+  if (tokens.some((t) => t.kind === 'other' && t.text === ';')) {
+    throw invalidParameter(`Search filter contained multiple expression "${filter}". Provide AND-ed expression list.`);
+  }
+  const comparisons: { identifier: string; comparator: string; value?: FilterToken }[] = [];
   const invalid: FilterToken[] = [];
-  let expectClause = true;
   let i = 0;
   while (i < tokens.length) {
     const t = tokens[i];
-    if (t.kind === 'keyword' && t.text.toUpperCase() === 'AND' && !expectClause) {
-      expectClause = true;
+    if (t.kind === 'keyword' && t.text.toUpperCase() === 'AND') {
       i++;
       continue;
     }
-    const comparison = expectClause && t.kind === 'identifier' ? readComparison(tokens, i) : undefined;
+    const comparison = t.kind === 'identifier' ? readComparison(tokens, i) : undefined;
     if (!comparison) {
       invalid.push(t);
       i++;
       continue;
     }
-    const { type, key } = dialect.identify(t.text);
-    clauses.push({ type, key, comparator: comparison.comparator, value: dialect.value(type, key, comparison.value) });
-    expectClause = false;
+    comparisons.push({ identifier: t.text, comparator: comparison.comparator, value: comparison.value });
     i = comparison.next;
   }
-  if (expectClause && clauses.length > 0) invalid.push(tokens[tokens.length - 1]);
+  // Invalid clauses are reported before any comparison is looked at, as MLflow does.
   if (invalid.length > 0) {
     const listed = invalid.map((t) => (dialect.quoteInvalidClauses ? `'${t.text}'` : t.text)).join(', ');
     throw invalidParameter(`Invalid clause(s) in filter string: ${listed}`);
   }
-  return clauses;
+  return comparisons.map(({ identifier, comparator, value }) => {
+    if (/^[^`"]*\//.test(identifier)) throw invalidParameter(`Invalid comparison clause. Expected 'Identifier' found '${identifier}'`);
+    const { type, key } = dialect.identify(identifier);
+    if (value === undefined) dialect.checkNullTest?.(type, key);
+    return { type, key, comparator, value: value === undefined ? '' : dialect.value(type, key, value) };
+  });
 }
 
+/** A token that can stand right of a comparator (an unclosed quote or `;` cannot). */
+function isOperand(token: FilterToken | undefined): token is FilterToken {
+  return token !== undefined && token.kind !== 'other' && token.kind !== 'comma' && token.kind !== 'operator';
+}
+
+/** `IS NULL` / `IS NOT NULL` (MLflow 3) have no value token. */
 function readComparison(
   tokens: readonly FilterToken[],
   i: number,
-): { comparator: string; value: FilterToken; next: number } | undefined {
+): { comparator: string; value?: FilterToken; next: number } | undefined {
   const op = tokens[i + 1];
-  const word = op?.kind === 'keyword' ? op.text.toUpperCase() : undefined;
-  if (op?.kind === 'operator' && tokens[i + 2]) return { comparator: op.text, value: tokens[i + 2], next: i + 3 };
-  if ((word === 'LIKE' || word === 'ILIKE') && tokens[i + 2]) return { comparator: word, value: tokens[i + 2], next: i + 3 };
-  if (word === 'IN' && tokens[i + 2]?.kind === 'list') return { comparator: 'IN', value: tokens[i + 2], next: i + 3 };
-  const second = tokens[i + 2];
-  if (word === 'NOT' && second?.kind === 'keyword' && second.text.toUpperCase() === 'IN' && tokens[i + 3]?.kind === 'list') {
+  const word = (k: number) => (tokens[k]?.kind === 'keyword' ? tokens[k].text.toUpperCase() : undefined);
+  const value = tokens[i + 2];
+  if (op?.kind === 'operator' && isOperand(value)) return { comparator: op.text, value, next: i + 3 };
+  if ((word(i + 1) === 'LIKE' || word(i + 1) === 'ILIKE') && isOperand(value)) return { comparator: word(i + 1) as string, value, next: i + 3 };
+  if (word(i + 1) === 'IN' && value?.kind === 'list') return { comparator: 'IN', value, next: i + 3 };
+  if (word(i + 1) === 'NOT' && word(i + 2) === 'IN' && tokens[i + 3]?.kind === 'list') {
     return { comparator: 'NOT IN', value: tokens[i + 3], next: i + 4 };
   }
+  if (word(i + 1) === 'IS' && word(i + 2) === 'NULL') return { comparator: 'IS NULL', next: i + 3 };
+  if (word(i + 1) === 'IS' && word(i + 2) === 'NOT' && word(i + 3) === 'NULL') return { comparator: 'IS NOT NULL', next: i + 4 };
   return undefined;
 }
 
@@ -204,8 +241,11 @@ export function quotedValue(token: FilterToken): string | undefined {
   return token.kind === 'string' || token.kind === 'identifier' ? stripQuotes(token.text, true) : undefined;
 }
 
-/** `('a', 'b')`: a non-empty list of single-quoted strings; MLflow keeps only all-lowercase values. */
-export function stringList(token: FilterToken): string[] {
+/**
+ * `('a', 'b')`: a non-empty list of quoted strings. For run ids MLflow keeps only all-lowercase
+ * values (`lowercaseOnly`); logged-model searches keep every value.
+ */
+export function stringList(token: FilterToken, lowercaseOnly = true): string[] {
   const items = token.items ?? [];
   if (items.length === 0) {
     throw invalidParameter('While parsing a list in the query, expected a non-empty list of string values, but got empty list');
@@ -213,18 +253,20 @@ export function stringList(token: FilterToken): string[] {
   const values: string[] = [];
   items.forEach((item, index) => {
     const expected = index % 2 === 0 ? 'string' : 'comma';
-    if (item.kind !== expected) {
-      if (item.kind === 'string' || item.kind === 'comma') {
+    // MLflow 3 also takes double-quoted items: ("a", "b").
+    const kind = item.kind === 'identifier' && isQuoted(item.text, '"') ? 'string' : item.kind;
+    if (kind !== expected) {
+      if (kind === 'string' || kind === 'comma') {
         throw invalidParameter('While parsing a list in the query, expected a non-empty list of string values, but got ill-formed list.');
       }
       throw invalidParameter(
         `While parsing a list in the query, expected string value, punctuation, or whitespace, but got different type in list: ${token.text}`,
       );
     }
-    if (item.kind === 'string') values.push(item.text.slice(1, -1));
+    if (kind === 'string') values.push(item.text.slice(1, -1));
   });
   // Python's str.islower(): some cased character and no uppercase one (MLflow's MySQL workaround).
-  return values.filter((v) => v !== v.toUpperCase() && v === v.toLowerCase());
+  return lowercaseOnly ? values.filter((v) => v !== v.toUpperCase() && v === v.toLowerCase()) : values;
 }
 
 /** SQL LIKE as MLflow runs it on SQLite (case_sensitive_like on): `%` any run, `_` one character. */
@@ -240,6 +282,8 @@ export function likeToRegExp(pattern: string, ignoreCase: boolean): RegExp {
 
 /** Applies a comparator MLflow's way: a missing left-hand side never matches. */
 export function compareValue(lhs: string | number | undefined, comparator: string, rhs: ClauseValue | number): boolean {
+  if (comparator === 'IS NULL') return lhs === undefined;
+  if (comparator === 'IS NOT NULL') return lhs !== undefined;
   if (lhs === undefined) return false;
   switch (comparator) {
     case '=':
@@ -269,8 +313,9 @@ export function compareValue(lhs: string | number | undefined, comparator: strin
 // ---- runs (SearchUtils) ----
 
 export const METRIC_COMPARATORS = ['>', '!=', '<=', '>=', '<', '='] as const;
-const STRING_COMPARATORS = ['!=', '=', 'LIKE', 'ILIKE'] as const;
-const LIST_COMPARATORS = ['!=', '=', 'LIKE', 'ILIKE', 'IN', 'NOT IN'] as const;
+/** MLflow 3's param and tag comparators (2.17 had no IS NULL: local stores follow MLflow 3). */
+const STRING_COMPARATORS = ['!=', '=', 'LIKE', 'ILIKE', 'IS NULL', 'IS NOT NULL'] as const;
+export const LIST_COMPARATORS = ['!=', '=', 'LIKE', 'ILIKE', 'IN', 'NOT IN'] as const;
 
 export const RUN_ENTITY_TYPES = ['metric', 'parameter', 'tag', 'attribute', 'dataset'] as const;
 const RUN_ENTITY_ALIASES: Record<string, string> = {
@@ -281,9 +326,9 @@ const RUN_ENTITY_ALIASES: Record<string, string> = {
   dataset: 'dataset', datasets: 'dataset',
 };
 export const RUN_NUMERIC_ATTRIBUTES = new Set(['start_time', 'end_time', 'created', 'Created']);
-/** RunInfo's searchable attributes plus MLflow's aliases; lifecycle_stage is an extension (view type covers it on servers). */
+/** RunInfo's searchable attributes plus MLflow's aliases (lifecycle_stage is not one: the view type covers it). */
 export const RUN_SEARCH_ATTRIBUTES = [
-  'artifact_uri', 'end_time', 'lifecycle_stage', 'run_id', 'run_name', 'start_time', 'status', 'user_id',
+  'artifact_uri', 'end_time', 'run_id', 'run_name', 'start_time', 'status', 'user_id',
   'created', 'Created', 'run name', 'Run name', 'Run Name',
 ];
 const DATASET_ATTRIBUTES = ['name', 'digest', 'context'];
@@ -318,6 +363,7 @@ export function runIdentifier(identifier: string, validAttributes: readonly stri
 
 const runDialect: FilterDialect = {
   quoteInvalidClauses: true,
+  checkNullTest: tagsAndParamsOnly,
   identify: (identifier) => runIdentifier(identifier, RUN_SEARCH_ATTRIBUTES),
   value(type, key, token) {
     if (type === 'metric') {
@@ -408,17 +454,26 @@ export function latestMetric(run: Run, key: string): number | undefined {
   return run.data.metrics.find((m) => m.key === key)?.value;
 }
 
+/**
+ * How a backend compares metric values, as MLflow's own store for it does:
+ * - `sql`: MLflow's SQL store keeps NaN as 0 (with an is_nan flag its filters ignore) and ±∞ as
+ *   ±1.7976931348623157e308, so a NaN latest value matches `= 0`, and `= 1e309` (∞) matches nothing;
+ * - `ieee`: the FileStore compares Python floats: NaN satisfies only `!=`, ∞ is ∞.
+ */
+export type MetricSemantics = 'sql' | 'ieee';
+
 /** Whether `run` satisfies every clause (MLflow's `_does_run_match_clause`). */
-export function runMatchesFilter(run: Run, clauses: readonly FilterClause[]): boolean {
-  return clauses.every((clause) => runMatchesClause(run, clause));
+export function runMatchesFilter(run: Run, clauses: readonly FilterClause[], semantics: MetricSemantics = 'ieee'): boolean {
+  return clauses.every((clause) => runMatchesClause(run, clause, semantics));
 }
 
-function runMatchesClause(run: Run, { type, key, comparator, value }: FilterClause): boolean {
+function runMatchesClause(run: Run, { type, key, comparator, value }: FilterClause, semantics: MetricSemantics): boolean {
   switch (type) {
-    case 'metric':
-      // A NaN latest value only satisfies `!=`, as in MLflow's file store (its SQL store compares
-      // the 0 it stores in place of NaN, which no user means).
-      return compareValue(latestMetric(run, key), comparator, Number(value));
+    case 'metric': {
+      const latest = latestMetric(run, key);
+      const lhs = latest === undefined || semantics === 'ieee' ? latest : sqlStoredMetricValue(latest);
+      return compareValue(lhs, comparator, Number(value));
+    }
     case 'parameter':
       return compareValue(run.data.params[key], comparator, value);
     case 'tag':

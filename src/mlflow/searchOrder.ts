@@ -100,9 +100,9 @@ function duplicateCheck(orderBy: readonly string[], seen: Set<string>, id: strin
 
 // ---- runs ----
 
-/** RunInfo's orderable attributes plus MLflow's `created` alias; lifecycle_stage as in searchFilter. */
+/** RunInfo's orderable attributes plus MLflow's `created` alias. */
 export const RUN_ORDER_ATTRIBUTES = [
-  'artifact_uri', 'end_time', 'lifecycle_stage', 'run_id', 'run_name', 'start_time', 'status', 'user_id', 'created', 'Created',
+  'artifact_uri', 'end_time', 'run_id', 'run_name', 'start_time', 'status', 'user_id', 'created', 'Created',
 ];
 
 export function parseRunOrderBy(orderBy: readonly string[] | undefined): OrderKey[] {

@@ -10,7 +10,7 @@
  */
 
 /** ±Double.MAX_VALUE: what MLflow stores for ±∞. */
-const MAX_DOUBLE = 1.7976931348623157e308;
+export const MAX_DOUBLE = 1.7976931348623157e308;
 
 /** A metric value as MLflow means it: NaN and ±∞ restored from their wire/storage stand-ins. */
 export function parseMetricValue(v: unknown): number {
@@ -27,6 +27,22 @@ export function parseMetricValue(v: unknown): number {
   if (n >= MAX_DOUBLE) return Number.POSITIVE_INFINITY;
   if (n <= -MAX_DOUBLE) return Number.NEGATIVE_INFINITY;
   return n;
+}
+
+/**
+ * A metric value from a file store's metric file: Python's float repr (`nan`, `inf`, `-inf`, digits).
+ * The FileStore keeps real infinities, so ±Double.MAX_VALUE stays a finite value there.
+ */
+export function parseFileMetricValue(v: string): number {
+  return parseNumberString(v);
+}
+
+/** ±Double.MAX_VALUE for ±∞ and 0 for NaN: the value MLflow's SQL store keeps (and filters compare). */
+export function sqlStoredMetricValue(v: number): number {
+  if (Number.isNaN(v)) return 0;
+  if (v === Number.POSITIVE_INFINITY) return MAX_DOUBLE;
+  if (v === Number.NEGATIVE_INFINITY) return -MAX_DOUBLE;
+  return v;
 }
 
 function parseNumberString(s: string): number {

@@ -238,10 +238,12 @@ describe('SqliteStore logged models vs mlflow-3.x REST captures', () => {
     }
   });
 
-  it('matches status by name too, where the server only matches the stored number', async () => {
+  it("compares status as MLflow's SQL store compares its integer column (search-semantics logged_models.status.*)", async () => {
     const byName = await store.searchLoggedModels(['1'], { filter: "status = 'READY'" });
     const byNumber = await store.searchLoggedModels(['1'], { filter: 'status = 2' });
-    assert.deepEqual(byName.items, byNumber.items);
+    const byNumberText = await store.searchLoggedModels(['1'], { filter: "status = '2'" });
+    assert.deepEqual(byName.items, []);
+    assert.deepEqual(byNumberText.items, byNumber.items);
     assert.equal(byNumber.items.length, 4);
   });
 

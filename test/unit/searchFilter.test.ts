@@ -105,7 +105,9 @@ describe('searchFilter: runs', () => {
 
   it('ANDs clauses, case-insensitively, and treats an empty filter as everything', () => {
     assert.deepEqual(matching(runs, "metrics.acc > 0.1 and tags.team = 'nlp' AND params.lr = '0.01'"), ['b']);
-    assert.deepEqual(matching(runs, '   '), ['a', 'b', 'c', 'd']);
+    assert.deepEqual(matching(runs, ''), ['a', 'b', 'c', 'd']);
+    // MLflow rejects a whitespace-only filter (search-semantics `runs.syntax.whitespace_filter`).
+    rejects(() => parseRunFilter('   '), "Invalid filter '   '. Could not be parsed.");
     assert.deepEqual(parseRunFilter(undefined), []);
   });
 
@@ -115,8 +117,9 @@ describe('searchFilter: runs', () => {
       () => parseRunFilter('foo.bar = 1'),
       "Invalid entity type 'foo'. Valid values are ['metric', 'parameter', 'tag', 'attribute', 'dataset']",
     );
-    rejects(() => parseRunFilter("params.lr > '1'"), "Invalid comparator '>' not one of '{'!=', '=', 'LIKE', 'ILIKE'}'");
-    rejects(() => parseRunFilter("tags.t > 'a'"), "Invalid comparator '>' not one of '{'!=', '=', 'LIKE', 'ILIKE'}");
+    // MLflow 3's lists, which name IS NULL (search-semantics `runs.syntax.param_gt`, `runs.syntax.tag_lt`).
+    rejects(() => parseRunFilter("params.lr > '1'"), "Invalid comparator '>' not one of '{'!=', '=', 'LIKE', 'ILIKE', 'IS NULL', 'IS NOT NULL'}'");
+    rejects(() => parseRunFilter("tags.t > 'a'"), "Invalid comparator '>' not one of '{'!=', '=', 'LIKE', 'ILIKE', 'IS NULL', 'IS NOT NULL'}");
     // MLflow types the value before it checks the comparator, so a list for a tag fails on the value.
     rejects(() => parseRunFilter("tags.t IN ('a')"), "Expected a quoted string value for tag (e.g. 'my-value'). Got value ('a')");
     rejects(() => parseRunFilter("metrics.acc = 'x'"), "Expected numeric value type for metric. Found 'x'");
@@ -131,8 +134,11 @@ describe('searchFilter: runs', () => {
       "Only the 'run_id' attribute supports comparison with a list of quoted string values.",
     );
     assert.throws(() => parseRunFilter("attributes.nope = 'x'"), /^MlflowError: Invalid attribute key 'nope' specified\. Valid keys are/);
-    rejects(() => parseRunFilter("metrics.a > 1 OR metrics.b > 1"), "Invalid clause(s) in filter string: 'OR', 'metrics.b', '>', '1'");
-    rejects(() => parseRunFilter('metrics.a > 1 AND'), "Invalid clause(s) in filter string: 'AND'");
+    // MLflow lists only what is not a comparison (search-semantics runs.syntax.or), and tolerates a
+    // leading or trailing AND (runs.syntax.trailing_and, runs.syntax.leading_and).
+    rejects(() => parseRunFilter("metrics.a > 1 OR metrics.b > 1"), "Invalid clause(s) in filter string: 'OR'");
+    assert.equal(parseRunFilter('metrics.a > 1 AND').length, 1);
+    assert.equal(parseRunFilter('AND metrics.a > 1').length, 1);
     rejects(
       () => parseRunFilter("attributes.run_id IN ()"),
       'While parsing a list in the query, expected a non-empty list of string values, but got empty list',
@@ -221,7 +227,8 @@ describe('searchFilter: experiments', () => {
       () => names("nme = 'x'"),
       "Invalid attribute key 'nme' specified. Valid keys are '{'name', 'creation_time', 'last_update_time'}'",
     );
-    rejects(() => names("name > 'x'"), 'Invalid comparator for string attribute: >');
+    // search-semantics experiments.edge.name_gt
+    rejects(() => names("name > 'x'"), "Invalid comparator '>' not one of '{'!=', '=', 'LIKE', 'ILIKE', 'IN', 'NOT IN'}'");
     rejects(() => names('tags.team = 1'), "Expected a quoted string value for tag (e.g. 'my-value'). Got value 1");
   });
 });

@@ -1,6 +1,7 @@
 import {
   type FilterClause,
   type FilterDialect,
+  LIST_COMPARATORS,
   METRIC_COMPARATORS,
   compareValue,
   invalidParameter,
@@ -8,6 +9,7 @@ import {
   quotedValue,
   pyRepr,
   stripQuotes,
+  tagsAndParamsOnly,
   trimBackticks,
 } from '../searchFilter';
 import { type OrderKey, type SortValue, compareByKeys, splitOrderBy } from '../searchOrder';
@@ -49,7 +51,11 @@ const EXPERIMENT_NUMERIC_ATTRIBUTES = new Set(['creation_time', 'last_update_tim
 const experimentDialect: FilterDialect = {
   quoteInvalidClauses: false,
   identify: (identifier) => tagOrAttributeIdentifier(identifier, EXPERIMENT_SEARCH_ATTRIBUTES),
+  checkNullTest: tagsAndParamsOnly,
   value(type, key, token) {
+    if (type === 'attribute' && token.kind === 'list') {
+      throw invalidParameter("Only the 'run_id' attribute supports comparison with a list of quoted string values.");
+    }
     if (type === 'attribute' && EXPERIMENT_NUMERIC_ATTRIBUTES.has(key)) {
       if (token.kind !== 'number') {
         throw invalidParameter(`Expected numeric value type for numeric attribute: ${key}. Found ${token.text}`);
@@ -72,15 +78,15 @@ const experimentDialect: FilterDialect = {
 export function parseExperimentFilter(filter: string | undefined): FilterClause[] {
   const clauses = parseFilter(filter, experimentDialect).map((c) => ({ ...c, comparator: c.comparator.toUpperCase() }));
   for (const { type, key, comparator } of clauses) {
-    if (type === 'tag' && !STRING_COMPARATORS.includes(comparator)) {
+    if (type === 'tag' && ![...STRING_COMPARATORS, 'IS NULL', 'IS NOT NULL'].includes(comparator)) {
       throw invalidParameter(`Invalid comparator for tag: ${comparator}`);
     }
     if (type === 'attribute' && EXPERIMENT_NUMERIC_ATTRIBUTES.has(key)) {
       if (!(METRIC_COMPARATORS as readonly string[]).includes(comparator)) {
         throw invalidParameter(`Invalid comparator for numeric attribute: ${comparator}`);
       }
-    } else if (type === 'attribute' && !STRING_COMPARATORS.includes(comparator)) {
-      throw invalidParameter(`Invalid comparator for string attribute: ${comparator}`);
+    } else if (type === 'attribute' && !(LIST_COMPARATORS as readonly string[]).includes(comparator)) {
+      throw invalidParameter(`Invalid comparator '${comparator}' not one of '${pyRepr(LIST_COMPARATORS)}'`);
     }
   }
   return clauses;

@@ -101,7 +101,7 @@ export class FileStore extends LocalRegistryReads implements TrackingStore {
 
   async searchRuns(query: RunQuery, options?: CallOptions): Promise<Page<Run>> {
     throwIfAborted(options);
-    const maxResults = checkMaxResults(query.maxResults, 1000, 50000);
+    const maxResults = checkMaxResults(query.maxResults, 1000, 50000, 'fileStore');
     const clauses = parseRunFilter(query.filter);
     const keys = withRunTieBreakers(parseRunOrderBy(query.orderBy));
     const experiments = (await Promise.all(query.experimentIds.map((id) => this.experimentDir(id)))).filter(
@@ -230,6 +230,8 @@ export class FileStore extends LocalRegistryReads implements TrackingStore {
   }
 
   // ---- model registry ----
+
+  protected readonly registryBackend = 'file' as const;
 
   protected registry(options?: CallOptions): Promise<FileRegistry> {
     throwIfAborted(options);

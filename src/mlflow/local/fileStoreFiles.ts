@@ -2,7 +2,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { MlflowError } from '../errors';
 import type { Metric } from '../types';
-import { parseMetricValue, setEntry } from '../values';
+import { parseFileMetricValue, setEntry } from '../values';
 import { yaml } from '../yaml';
 
 /**
@@ -129,7 +129,7 @@ export async function readMetricFile(dir: string, key: string): Promise<Metric[]
   for (const line of lines) {
     const fields = line.trim().split(/\s+/);
     if (fields.length < 2 || !/^-?\d+$/.test(fields[0]) || (fields[2] !== undefined && !/^-?\d+$/.test(fields[2]))) continue;
-    const value = parseMetricValue(fields[1]);
+    const value = parseFileMetricValue(fields[1]);
     if (Number.isNaN(value) && fields[1].toLowerCase() !== 'nan') continue;
     metrics.push({ key, value, timestamp: Number(fields[0]), step: fields[2] === undefined ? 0 : Number(fields[2]) });
   }

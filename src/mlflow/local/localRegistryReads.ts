@@ -1,6 +1,7 @@
 import type { CallOptions, ModelVersion, Page, RegisteredModel, RegistryQuery } from '../types';
 import { ReadOnlyWrites } from './readOnlyWrites';
 import {
+  type RegistryBackend,
   type RegistryEntries,
   modelVersionByAliasOrThrow,
   modelVersionOrThrow,
@@ -20,9 +21,11 @@ export interface LocalRegistry extends RegistryEntries {
  */
 export abstract class LocalRegistryReads extends ReadOnlyWrites {
   protected abstract registry(options?: CallOptions): Promise<LocalRegistry>;
+  /** Whose registry rules this store follows (MLflow's SQL store or its FileStore). */
+  protected abstract readonly registryBackend: RegistryBackend;
 
   async searchRegisteredModels(query: RegistryQuery, options?: CallOptions): Promise<Page<RegisteredModel>> {
-    return searchRegisteredModelsIn((await this.registry(options)).models, query);
+    return searchRegisteredModelsIn((await this.registry(options)).models, query, this.registryBackend);
   }
 
   async getRegisteredModel(name: string, options?: CallOptions): Promise<RegisteredModel> {

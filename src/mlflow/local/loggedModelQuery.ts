@@ -16,10 +16,11 @@ import { checkMaxResults, pageOf } from './paging';
 
 /**
  * logged-models/search (MLflow 3) over loaded models: `name = 'model'`, `tags.kind = 'x'`,
- * `params.solver = 'lbfgs'`, `metrics.test_accuracy > 0.5`, `status = 2`, `source_run_id = '…'`,
- * `creation_timestamp > …`; order by the same keys. The server only matches `status` against the
- * stored integer (a documented quirk); here the status names match too, since a name is what a
- * user sees. Default order: newest first.
+ * `params.solver = 'lbfgs'`, `metrics.test_accuracy > 0.5`, `status = '2'`, `source_run_id = '…'`,
+ * `creation_timestamp > …`; order by attributes and metrics. Logged models are read from SQLite
+ * stores, so `status` is compared as MLflow's SQL store compares its INTEGER column: `'2'` matches
+ * READY models, a name such as `'READY'` matches nothing (and `!= 'READY'` everything).
+ * Default order: newest first, then model id.
  */
 
 export const LOGGED_MODEL_STATUS_CODES: Record<LoggedModelStatus, number> = {
@@ -58,7 +59,7 @@ const dialect: FilterDialect = {
   identify,
   value(_type, _key, token) {
     if (token.kind === 'number') return token.text;
-    if (token.kind === 'list') return stringList(token);
+    if (token.kind === 'list') return stringList(token, false);
     const value = quotedValue(token);
     if (value === undefined) throw invalidParameter(`Expected a quoted string or a number. Got value ${token.text}`);
     return value;
@@ -71,7 +72,8 @@ function isNumericKey(type: string, key: string): boolean {
 
 function checkComparator(identifier: string, clause: FilterClause): void {
   const numeric = isNumericKey(clause.type, clause.key);
-  const valid = numeric ? [...METRIC_COMPARATORS] : STRING_COMPARATORS;
+  const isStatus = clause.type === 'attribute' && clause.key === 'status';
+  const valid = isStatus ? [...METRIC_COMPARATORS, 'IN', 'NOT IN'] : numeric ? [...METRIC_COMPARATORS] : STRING_COMPARATORS;
   if (!valid.includes(clause.comparator)) {
     // Worded (and listed) as the 3.x server words it.
     throw invalidParameter(
@@ -99,14 +101,24 @@ function matches(model: LoggedModel, { type, key, comparator, value }: FilterCla
   if (type === 'metric') return model.metrics.some((m) => m.key === key && compareValue(m.value, comparator, Number(value)));
   if (type === 'parameter') return compareValue(model.params[key], comparator, value);
   if (type === 'tag') return compareValue(model.tags[key], comparator, value);
-  if (key === 'status') {
-    const code = LOGGED_MODEL_STATUS_CODES[model.status];
-    if (typeof value === 'string' && /^-?\d+$/.test(value)) return compareValue(code, comparator, Number(value));
-    const names = [model.status, model.status.replace(/^LOGGED_MODEL_/, '')];
-    return names.some((name) => compareValue(name, comparator, value));
-  }
+  if (key === 'status') return statusMatches(LOGGED_MODEL_STATUS_CODES[model.status], comparator, value);
   const numeric = NUMERIC_ATTRIBUTES.includes(key);
   return compareValue(attribute(model, key), comparator, numeric ? Number(value) : value);
+}
+
+/**
+ * SQLite compares the INTEGER status column with a text value by converting numeric text to an
+ * integer; other text never equals an integer.
+ */
+function statusMatches(code: number, comparator: string, value: FilterClause['value']): boolean {
+  const integer = (v: string) => (/^-?\d+$/.test(v.trim()) ? Number(v) : undefined);
+  if (Array.isArray(value)) {
+    const codes = value.map(integer).filter((v): v is number => v !== undefined);
+    return comparator === 'IN' ? codes.includes(code) : comparator === 'NOT IN' ? !codes.includes(code) : false;
+  }
+  const n = integer(value);
+  if (n === undefined) return comparator === '!=';
+  return compareValue(code, comparator, n);
 }
 
 function sortValue(model: LoggedModel, { type, key }: OrderKey): SortValue {
@@ -117,22 +129,53 @@ function sortValue(model: LoggedModel, { type, key }: OrderKey): SortValue {
   return attribute(model, key);
 }
 
+/** An order_by field: an attribute or `metrics.<key>` (MLflow orders logged models by nothing else). */
+function orderField(token: string): { type: string; key: string } {
+  let field: { type: string; key: string };
+  try {
+    field = identify(token);
+  } catch {
+    throw invalidParameter(`Invalid order by field name: ${token}`);
+  }
+  if (field.type !== 'attribute' && field.type !== 'metric') {
+    throw invalidParameter(`Invalid order by field name: ${token}. Only metrics are supported.`);
+  }
+  return field;
+}
+
+/** The filter's clauses, with the SQL store's message for anything but AND-ed comparisons. */
+function parseLoggedModelFilter(filter: string | undefined, parse: (filter: string | undefined) => FilterClause[]): FilterClause[] {
+  try {
+    return parse(filter);
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith('Invalid clause(s) in filter string')) {
+      throw invalidParameter(
+        `Invalid filter string: "${filter}". Expected a list of comparisons separated by 'AND' (e.g. 'metrics.loss > 0.1 AND params.lr = 0.01').`,
+      );
+    }
+    throw error;
+  }
+}
+
 export function searchLoggedModelsIn(models: readonly LoggedModel[], query: RegistryQuery = {}): Page<LoggedModel> {
   const maxResults = checkMaxResults(query.maxResults, 100, 1000);
   const identifiers: string[] = [];
-  const clauses = parseFilter(query.filter, {
+  const clauses = parseLoggedModelFilter(query.filter, (filter) => parseFilter(filter, {
     ...dialect,
     identify: (identifier) => {
       identifiers.push(identifier);
       return identify(identifier);
     },
-  }).map((c) => ({ ...c, comparator: c.comparator.toUpperCase() }));
+  })).map((c) => ({ ...c, comparator: c.comparator.toUpperCase() }));
   clauses.forEach((clause, i) => checkComparator(identifiers[i], clause));
   const keys: OrderKey[] = (query.orderBy ?? []).map((clause) => {
     const { token, ascending } = splitOrderBy(clause);
-    return { ...identify(token.trim()), ascending };
+    return { ...orderField(token.trim()), ascending };
   });
-  if (keys.length === 0) keys.push({ type: 'attribute', key: 'creation_timestamp', ascending: false });
+  // MLflow's SQL store breaks ties by creation time (newest first), then by model id.
+  if (!keys.some((k) => k.type === 'attribute' && (k.key === 'creation_timestamp' || k.key === 'creation_time'))) {
+    keys.push({ type: 'attribute', key: 'creation_timestamp', ascending: false });
+  }
   keys.push({ type: 'attribute', key: 'model_id', ascending: true });
   const matching = models.filter((m) => clauses.every((c) => matches(m, c))).sort(compareByKeys(keys, sortValue));
   return pageOf(matching, query.pageToken, maxResults);

@@ -31,9 +31,26 @@ export function parsePageToken(token: string | undefined): number {
   return n;
 }
 
-/** Checks a page size the way the server does: a positive integer up to `max`. */
-export function checkMaxResults(maxResults: number | undefined, fallback: number, max: number): number {
+/**
+ * Who checks `max_results`, which decides the message (and, for the FileStore, whether 0 is allowed):
+ * - `rest`: the tracking server's request validation, before any store sees the call;
+ * - `sqlStore`: MLflow's SQL store (`Invalid value 0 for parameter 'max_results' supplied. It must be …`);
+ * - `fileStore`: MLflow's FileStore and the registry stores (`Invalid value for request parameter …`),
+ *   where 0 is a valid, empty page.
+ */
+export type MaxResultsCheck = 'rest' | 'sqlStore' | 'fileStore';
+
+/** Checks a page size the way `by` does: a positive integer up to `max`. */
+export function checkMaxResults(maxResults: number | undefined, fallback: number, max: number, by: MaxResultsCheck = 'rest'): number {
   const n = maxResults ?? fallback;
+  if (by === 'sqlStore' && Number.isInteger(n) && (n < 1 || n > max)) {
+    const rule = n < 1 ? 'be a positive integer' : `be at most ${max}`;
+    throw invalidParameter(`Invalid value ${n} for parameter 'max_results' supplied. It must ${rule}`);
+  }
+  if (by === 'fileStore' && Number.isInteger(n) && n > max) {
+    throw invalidParameter(`Invalid value for request parameter max_results. It must be at most ${max}, but got value ${n}`);
+  }
+  if (by === 'fileStore' && n === 0) return 0;
   if (!Number.isInteger(n) || n < 1 || n > max) {
     throw invalidParameter(
       `Invalid value ${n} for parameter 'max_results' supplied:  Hint: Value was of type 'int'. ` +

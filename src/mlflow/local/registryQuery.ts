@@ -81,8 +81,8 @@ function withoutPrompts(clauses: FilterClause[]): { clauses: FilterClause[]; hid
   return { clauses: clauses.filter((c) => !(c.type === 'tag' && c.key === IS_PROMPT_TAG)), hidePrompts: true };
 }
 
-export function searchRegisteredModelsIn(models: readonly RegisteredModel[], query: RegistryQuery): Page<RegisteredModel> {
-  const maxResults = checkMaxResults(query.maxResults, 100, 1000);
+export function searchRegisteredModelsIn(models: readonly RegisteredModel[], query: RegistryQuery, backend: RegistryBackend = 'sql'): Page<RegisteredModel> {
+  const maxResults = checkMaxResults(query.maxResults, 100, 1000, 'fileStore');
   const parsed = parseFilter(query.filter, modelDialect).map((c) => ({ ...c, comparator: c.comparator.toUpperCase() }));
   for (const clause of parsed) {
     checkTagComparator(clause);
@@ -91,23 +91,43 @@ export function searchRegisteredModelsIn(models: readonly RegisteredModel[], que
     }
   }
   const { clauses, hidePrompts } = withoutPrompts(parsed);
-  const keys = parseRegisteredModelOrderBy(query.orderBy);
+  const keys = parseRegisteredModelOrderBy(query.orderBy, backend);
+  const sortValue = (m: RegisteredModel, k: OrderKey) => (k.key === 'name' ? m.name : k.key === 'creation_timestamp' ? m.creationTimestamp : m.lastUpdatedTimestamp);
   const matching = models
     .filter((m) => !(hidePrompts && m.tags[IS_PROMPT_TAG] === 'true'))
     .filter((m) => clauses.every((c) => compareValue(c.type === 'tag' ? m.tags[c.key] : m.name, c.comparator, c.value)))
-    .sort(compareByKeys(keys, (m, k) => (k.key === 'name' ? m.name : m.lastUpdatedTimestamp)));
+    .sort(compareByKeys(keys, sortValue));
   return pageOf(matching, query.pageToken, maxResults);
 }
 
-function parseRegisteredModelOrderBy(orderBy: readonly string[] | undefined): OrderKey[] {
+/**
+ * Which MLflow registry store a local store's registry follows: their registered-model order keys
+ * differ. The SQL store takes `name`, `timestamp` (= last updated) and `last_updated_timestamp`; the
+ * FileStore takes `name`, `creation_timestamp` and `last_updated_timestamp`.
+ */
+export type RegistryBackend = 'sql' | 'file';
+
+const REGISTERED_MODEL_ORDER_KEYS: Record<RegistryBackend, readonly string[]> = {
+  sql: ['name', 'timestamp', 'last_updated_timestamp'],
+  file: ['name', 'creation_timestamp', 'last_updated_timestamp'],
+};
+
+function parseRegisteredModelOrderBy(orderBy: readonly string[] | undefined, backend: RegistryBackend): OrderKey[] {
   const seen = new Set<string>();
   const keys = (orderBy ?? []).map((clause) => {
     const { token, ascending } = splitOrderBy(clause);
     const key = token.trim();
-    if (!['name', 'timestamp', 'last_updated_timestamp'].includes(key)) {
-      throw invalidParameter(`Invalid order by key '${key}' specified. Valid keys are '${pyRepr(['name', 'timestamp'])}'`);
+    if (!['name', 'timestamp', 'last_updated_timestamp', 'creation_timestamp'].includes(key)) {
+      throw invalidParameter(`Invalid order_by clause '${clause}'. Could not be parsed.`);
     }
-    const field = key === 'name' ? 'name' : 'last_updated_timestamp';
+    if (!REGISTERED_MODEL_ORDER_KEYS[backend].includes(key)) {
+      throw invalidParameter(
+        backend === 'sql'
+          ? `Invalid order by key '${key}' specified. Valid keys are '${pyRepr(['name', 'timestamp'])}'`
+          : `Invalid attribute key '${key}' specified. Valid keys are '${pyRepr(REGISTERED_MODEL_ORDER_KEYS.file)}'`,
+      );
+    }
+    const field = key === 'name' || key === 'creation_timestamp' ? key : 'last_updated_timestamp';
     if (seen.has(field)) throw invalidParameter(`\`order_by\` contains duplicate fields: ${pyRepr(orderBy ?? [], '[]')}`);
     seen.add(field);
     return { type: 'attribute', key: field, ascending };

@@ -28,7 +28,7 @@ const ATTRIBUTE_COLUMNS: Record<string, string> = {
  * only the keys the filter and ordering read, then only the page is hydrated fully.
  */
 export function searchRunsInSnapshot(db: Database, query: RunQuery): Page<Run> {
-  const maxResults = checkMaxResults(query.maxResults, DEFAULT_MAX_RESULTS, MAX_RESULTS);
+  const maxResults = checkMaxResults(query.maxResults, DEFAULT_MAX_RESULTS, MAX_RESULTS, 'sqlStore');
   const clauses = parseRunFilter(query.filter);
   const keys = withRunTieBreakers(parseRunOrderBy(query.orderBy));
   const offset = parsePageToken(query.pageToken);
@@ -57,7 +57,7 @@ export function searchRunsInSnapshot(db: Database, query: RunQuery): Page<Run> {
     tags: wanted.tag,
     datasets: clauses.some((c) => c.type === 'dataset'),
   });
-  const matching = partial.filter((run) => runMatchesFilter(run, clauses)).sort(compareByKeys(keys, runSortValue));
+  const matching = partial.filter((run) => runMatchesFilter(run, clauses, 'sql')).sort(compareByKeys(keys, runSortValue));
   const pageIds = matching.slice(offset, offset + maxResults).map((r) => r.info.runId);
   return finish(db, pageIds, offset + maxResults < matching.length, offset + maxResults);
 }

@@ -199,6 +199,8 @@ export class SqliteStore extends LocalRegistryReads implements TrackingStore {
 
   // ---- model registry ----
 
+  protected readonly registryBackend = 'sql' as const;
+
   protected registry(options?: CallOptions): Promise<Registry> {
     return this.read(options, readRegistry);
   }
