@@ -4,14 +4,21 @@ import { HttpClient } from '../../src/mlflow/http';
 import type { SqliteStore } from '../../src/mlflow/local/sqliteStore';
 import { RestStore } from '../../src/mlflow/rest/restStore';
 import type { TrackingStore } from '../../src/mlflow/store';
-import type { ExperimentQuery, Page, RegistryQuery, RunQuery } from '../../src/mlflow/types';
+import type { Page, ViewType } from '../../src/mlflow/types';
+import { toMetric } from '../../src/mlflow/rest/mapping';
 import { fixtureDataset, openSqliteStore } from '../support/mlflowServer/fixtureStore';
+import { getCapture } from '../support/replayServer';
+import { readRecords } from '../support/searchSemantics';
+import { DIVERGENCES } from './searchConformanceDivergences';
 import { startMlflowServer, type MlflowServer } from '../support/mlflowServer/server';
 
 /**
- * The test server is faithful: a RestStore talking to it (over HTTP, through MLflow's JSON) returns
- * exactly what a SqliteStore returns reading the same real MLflow store from disk, for experiments,
- * runs under several filters and orders, histories, sampled histories, artifacts and the registry.
+ * The test server is faithful to REAL MLflow. It filters, orders and samples with the extension's own
+ * code, so what its searches return is checked against what the real MLflow 2.17.2 client answered
+ * on the same store (search-semantics/server-store.jsonl), and its sampled histories against the real
+ * server's get-history-bulk-interval captures; never against our own evaluator. What is not a
+ * server-side evaluation (runs, experiments, histories, artifacts and registry entries read by id) is
+ * compared with a SqliteStore reading the same store from disk.
  */
 
 /** Drops undefined-valued properties: the REST mapping writes them where the SQLite reader leaves keys out. */
@@ -69,24 +76,38 @@ describe('test MLflow server: a RestStore over it reads what a SqliteStore reads
     await server?.close();
   });
 
-  it('serves the experiments in every view, filtered, ordered and paged like the SQLite store', async () => {
-    const queries: ExperimentQuery[] = [
-      { viewType: 'ALL', maxResults: 100 },
-      { viewType: 'DELETED_ONLY', maxResults: 100 },
-      { filter: "name LIKE '%-%'", orderBy: ['name ASC'], maxResults: 100 },
-      { filter: "tags.team = 'nlp'", maxResults: 10 },
-      { orderBy: ['last_update_time DESC'], maxResults: 1000 },
-    ];
-    for (const query of queries) {
-      const [viaServer, fromDisk] = await both((s) => allPages((pageToken) => s.searchExperiments({ ...query, pageToken })));
-      assert.deepEqual(viaServer, fromDisk, JSON.stringify(query));
-      assert.ok(viaServer.length > 0, JSON.stringify(query));
-    }
-    // Page by page, tokens included: experiments/search gives a token only when more follow, as SQLite does.
-    for (let pageToken: string | undefined, pages = 0; pages === 0 || pageToken; pages++) {
-      const [viaServer, fromDisk] = await both((s) => s.searchExperiments({ orderBy: ['name ASC'], maxResults: 2, pageToken }));
-      assert.deepEqual(viaServer, fromDisk);
-      pageToken = viaServer.nextPageToken;
+  /**
+   * MLflow's own answers for the store the server serves. The records our local stores answer
+   * differently on purpose (searchConformanceDivergences.ts) are left out: the server shares that code.
+   */
+  const diverging = new Set(DIVERGENCES.filter((d) => d.version === 'mlflow-2.17.2' && d.file === 'server-store.jsonl').map((d) => d.id));
+  const records = readRecords('mlflow-2.17.2', 'server-store.jsonl').filter((r) => !diverging.has(r.id));
+  const answered = (api: string) => records.filter((r) => r.api === api && r.error === undefined);
+
+  /** Ids page by page, following tokens when the record was paged (else the first page only, as recorded). */
+  async function idsOf<T>(paged: boolean, fetch: (pageToken?: string) => Promise<Page<T>>, id: (item: T) => string): Promise<string[][]> {
+    const pages: string[][] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await fetch(pageToken);
+      pages.push(page.items.map(id));
+      pageToken = paged ? page.nextPageToken : undefined;
+    } while (pageToken);
+    return pages;
+  }
+  const expectedPages = (r: { pages?: unknown[][]; result?: unknown[] }) =>
+    (r.pages ?? [r.result ?? []]).map((page) => page.map((x) => (Array.isArray(x) ? `${String(x[0])}/${String(x[1])}` : String(x))));
+  const str = (v: unknown) => (v === undefined || v === null ? undefined : String(v));
+  const list = (v: unknown) => (v === undefined ? undefined : ([] as unknown[]).concat(v).map(String));
+
+  it("answers experiments/search with real MLflow's experiments, in MLflow's order and pages", async () => {
+    const cases = answered('search_experiments');
+    assert.ok(cases.length >= 25, String(cases.length));
+    for (const r of cases) {
+      const a = r.args;
+      const query = { filter: str(a.filter_string), orderBy: list(a.order_by), viewType: a.view_type as ViewType, maxResults: a.max_results as number };
+      const pages = await idsOf(r.pages !== undefined, (pageToken) => rest.searchExperiments({ ...query, pageToken }), (e) => e.experimentId);
+      assert.deepEqual(pages, expectedPages(r), `${r.id}: ${JSON.stringify(a)}`);
     }
   });
 
@@ -97,29 +118,39 @@ describe('test MLflow server: a RestStore over it reads what a SqliteStore reads
     assert.deepEqual(await failure(rest.getExperiment('424242')), await failure(sqlite.getExperiment('424242')));
   });
 
-  it('searches runs with the same filters and orders into the same runs', async () => {
-    const ids = (await sqlite.searchExperiments({ viewType: 'ALL', maxResults: 100 })).items.map((e) => e.experimentId);
-    const queries: RunQuery[] = [
-      { experimentIds: ids, runViewType: 'ALL' },
-      { experimentIds: ['1', '2', '3'], filter: "metrics.accuracy > 0.5 AND tags.model_type = 'LogisticRegression'", orderBy: ['metrics.accuracy DESC', 'attributes.start_time DESC'] },
-      { experimentIds: ['1', '2', '3'], filter: "attributes.status != 'FINISHED'", orderBy: ['attributes.run_name ASC'] },
-      { experimentIds: ['1', '2', '3'], filter: "tags.model_type LIKE 'Log%' AND attributes.run_name ILIKE '%base%'" },
-      { experimentIds: ['3'], filter: 'metrics.`eval/accuracy` > 0.7', orderBy: ['metrics.`eval/accuracy` DESC'] },
-      { experimentIds: ['1'], filter: "params.solver = 'saga'" },
-      { experimentIds: ['1', '2'], orderBy: ['params.C DESC', 'metrics.rmse ASC'] },
-      { experimentIds: ['1'], filter: "tags.mlflow.parentRunId = '3bb3373964ac4932bcdd69f248acfbe3'" },
-      { experimentIds: ['1'], filter: "datasets.name = 'iris-train'" },
-      { experimentIds: ['1'], runViewType: 'DELETED_ONLY' },
-    ];
-    for (const query of queries) {
-      const [viaServer, fromDisk] = await both((s) => allPages((pageToken) => s.searchRuns({ ...query, maxResults: 4, pageToken })));
-      assert.ok(viaServer.length > 0, `${JSON.stringify(query)} finds runs`);
-      assert.deepEqual(viaServer, fromDisk, JSON.stringify(query));
+  it("answers runs/search with real MLflow's runs for every recorded filter, order and page size", async () => {
+    const cases = answered('search_runs');
+    assert.ok(cases.length >= 140, String(cases.length));
+    for (const r of cases) {
+      const a = r.args;
+      const query = {
+        experimentIds: list(a.experiment_ids) ?? [],
+        filter: str(a.filter_string),
+        orderBy: list(a.order_by),
+        runViewType: a.run_view_type as ViewType,
+        maxResults: a.max_results as number,
+      };
+      const pages = await idsOf(r.pages !== undefined, (pageToken) => rest.searchRuns({ ...query, pageToken }), (run) => run.info.runId);
+      assert.deepEqual(pages, expectedPages(r), `${r.id}: ${JSON.stringify(a)}`);
     }
-    assert.deepEqual(
-      await failure(rest.searchRuns({ experimentIds: ['1'], filter: 'metrics.accuracy >>> 1' })),
-      await failure(sqlite.searchRuns({ experimentIds: ['1'], filter: 'metrics.accuracy >>> 1' })),
-    );
+  });
+
+  it("rejects bad run and experiment filters with real MLflow's error code and message", async () => {
+    // Only filter and order_by errors: max_results and page tokens are checked by the server's request
+    // layer first, in its own words (rest-captures runs_search_max_results_too_large_400).
+    const cases = records.filter((r) => r.error && (r.api === 'search_runs' || r.api === 'search_experiments') && !/max_results|page_token/.test(r.id));
+    assert.ok(cases.length >= 60, String(cases.length));
+    const sortSets = (m: string) => m.replace(/\{([^{}]*)\}/g, (_, items: string) => `{${items.split(', ').sort().join(', ')}}`);
+    for (const r of cases) {
+      const a = r.args;
+      const call =
+        r.api === 'search_runs'
+          ? rest.searchRuns({ experimentIds: list(a.experiment_ids) ?? [], filter: str(a.filter_string), orderBy: list(a.order_by), maxResults: a.max_results as number })
+          : rest.searchExperiments({ filter: str(a.filter_string), orderBy: list(a.order_by), maxResults: a.max_results as number });
+      const error = await failure(call);
+      assert.equal(error.errorCode, r.error?.error_code, `${r.id}: ${error.message}`);
+      assert.equal(sortSets(error.message), sortSets(r.error?.message ?? ''), r.id);
+    }
   });
 
   it('gets every run, deleted ones included, with params, tags, latest metrics and datasets', async () => {
@@ -145,18 +176,39 @@ describe('test MLflow server: a RestStore over it reads what a SqliteStore reads
     assert.deepEqual(withNan.slice(50, 53).map((m) => m.value), [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]);
   });
 
-  it('samples histories through get-history-bulk-interval like the store samples them', async () => {
-    const runIds = ['872d5d2291c0442bb27da7ef80365366', '7cb856d6b13c4a49a3c018f56e621f4c', 'd14dfcac3efd453c84070fd4d3be2b0b'];
-    for (const query of [
-      { runIds, metricKey: 'loss', maxResults: 50 },
-      { runIds, metricKey: 'loss', maxResults: 20, startStep: 1000, endStep: 2000 },
-      { runIds: ['b49032a29fff4690aa1d348ddafbc008', '3e6dbbaad03347c5a066753cfaf59306'], metricKey: 'accuracy', maxResults: 10 },
-    ]) {
-      const [viaServer, fromDisk] = await both((s) => s.getSampledHistories(query));
-      assert.ok(viaServer.length > 0);
-      assert.deepEqual(viaServer, fromDisk, JSON.stringify(query));
+  it("samples histories through get-history-bulk-interval as the real server sampled them (rest-captures)", async () => {
+    const names = ['api_metrics_get_history_bulk_interval', 'ajax_metrics_get_history_bulk_interval'];
+    for (const name of names) {
+      const { request, response } = getCapture('mlflow-2.17.2', name);
+      const q = request.query as Record<string, unknown>;
+      const query = {
+        runIds: list(q.run_ids) ?? [],
+        metricKey: String(q.metric_key),
+        maxResults: Number(q.max_results),
+        startStep: q.start_step === undefined ? undefined : Number(q.start_step),
+        endStep: q.end_step === undefined ? undefined : Number(q.end_step),
+      };
+      const body = response as { metrics?: unknown[]; _truncated_original_length?: number };
+      const real = (body.metrics ?? []).map((m) => ({ ...toMetric(m), runId: String((m as { run_id: string }).run_id) }));
+      assert.ok(real.length > 0, name);
+      const served = await rest.getSampledHistories(query);
+      // Captures keep the first 50 points of longer answers and say how many there were.
+      assert.equal(served.length, body._truncated_original_length ?? real.length, name);
+      assert.deepEqual(clean(served.slice(0, real.length)), clean(real), name);
     }
-    assert.ok(server.count('metrics/get-history-bulk-interval') >= 3, 'the server endpoint answered (no client-side fallback)');
+    // A window not starting at the first step: MLflow 2.17.2 kept only the window's ends (its bug, see
+    // sampling.ts); the server samples as MLflow 3 does, which the 3.x capture of the same window on the
+    // same 20,000-step history shows.
+    const { request } = getCapture('mlflow-2.17.2', 'ajax_metrics_get_history_bulk_interval_window');
+    const q = request.query as Record<string, unknown>;
+    const windowed = await rest.getSampledHistories({ runIds: [String(q.run_ids)], metricKey: String(q.metric_key), maxResults: Number(q.max_results), startStep: Number(q.start_step), endStep: Number(q.end_step) });
+    const mlflow3 = getCapture('mlflow-3.x', 'ajax_metrics_get_history_bulk_interval_window');
+    assert.deepEqual(mlflow3.request.query, { ...q, run_ids: (mlflow3.request.query as Record<string, unknown>).run_ids }, 'the same window');
+    assert.deepEqual(
+      windowed.map((m) => m.step),
+      ((mlflow3.response as { metrics: { step: number }[] }).metrics).map((m) => m.step),
+    );
+    assert.ok(server.count('metrics/get-history-bulk-interval') >= names.length + 1, 'the server endpoint answered (no client-side fallback)');
   });
 
   it('lists nested artifact folders and reads every file byte for byte', async () => {
@@ -180,17 +232,22 @@ describe('test MLflow server: a RestStore over it reads what a SqliteStore reads
   });
 
   it('serves the model registry: models, versions, aliases and download URIs', async () => {
-    const modelQueries: RegistryQuery[] = [{}, { filter: "name LIKE 'iris%'", orderBy: ['name ASC'], maxResults: 5 }, { filter: "tags.task = 'classification'" }];
-    for (const query of modelQueries) {
-      const [viaServer, fromDisk] = await both((s) => s.searchRegisteredModels(query));
-      assert.ok(viaServer.items.length > 0);
-      assert.deepEqual(viaServer, { ...fromDisk, items: fromDisk.items.map((m) => ({ ...m, latestVersions: m.latestVersions.map(withoutAliases) })) }, JSON.stringify(query));
+    // Which models and versions a search finds, and in what order: real MLflow's answers.
+    for (const r of answered('search_registered_models')) {
+      const query = { filter: str(r.args.filter_string), orderBy: list(r.args.order_by), maxResults: r.args.max_results as number };
+      const pages = await idsOf(r.pages !== undefined, (pageToken) => rest.searchRegisteredModels({ ...query, pageToken }), (m) => m.name);
+      assert.deepEqual(pages, expectedPages(r), `${r.id}: ${JSON.stringify(r.args)}`);
     }
-    const versionQueries: RegistryQuery[] = [{ maxResults: 100 }, { filter: "name='iris-classifier'" }, { filter: "run_id='b6018b06ee1d4ca0b0b9c15450bf3092'" }, { orderBy: ['version_number ASC'] }];
-    for (const query of versionQueries) {
-      const [viaServer, fromDisk] = await both((s) => s.searchModelVersions(query));
-      assert.deepEqual(viaServer, { ...fromDisk, items: fromDisk.items.map(withoutAliases) }, JSON.stringify(query));
+    for (const r of answered('search_model_versions')) {
+      const query = { filter: str(r.args.filter_string), orderBy: list(r.args.order_by), maxResults: r.args.max_results as number };
+      const pages = await idsOf(r.pages !== undefined, (pageToken) => rest.searchModelVersions({ ...query, pageToken }), (v) => `${v.name}/${v.version}`);
+      assert.deepEqual(pages, expectedPages(r), `${r.id}: ${JSON.stringify(r.args)}`);
     }
+    // What the entries hold: the same as the store on disk.
+    const [models, modelsOnDisk] = await both((s) => s.searchRegisteredModels({}));
+    assert.deepEqual(models, { ...modelsOnDisk, items: modelsOnDisk.items.map((m) => ({ ...m, latestVersions: m.latestVersions.map(withoutAliases) })) });
+    const [versions, versionsOnDisk] = await both((s) => s.searchModelVersions({ maxResults: 100 }));
+    assert.deepEqual(versions, { ...versionsOnDisk, items: versionsOnDisk.items.map(withoutAliases) });
     for (const name of ['iris-classifier', 'wine-regressor']) {
       const [viaServer, fromDisk] = await both((s) => s.getRegisteredModel(name));
       assert.deepEqual(viaServer, { ...fromDisk, latestVersions: fromDisk.latestVersions.map(withoutAliases) });

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { MlflowError } from '../../src/mlflow/errors';
 import { FileStore } from '../../src/mlflow/local/fileStore';
 import { SqliteStore } from '../../src/mlflow/local/sqliteStore';
 import type { TrackingStore } from '../../src/mlflow/store';
 import type { ViewType } from '../../src/mlflow/types';
+import { type SearchRecord, readRecords } from '../support/searchSemantics';
 import { DIVERGENCES, type Divergence, NOT_OFFERED } from './searchConformanceDivergences';
 
 /**
@@ -23,17 +23,6 @@ const FIXTURES = path.resolve(__dirname, '../fixtures');
 const WASM = path.resolve(__dirname, '../../node_modules/sql.js/dist/sql-wasm.wasm');
 
 type Json = Record<string, unknown>;
-interface SearchRecord {
-  store: string;
-  id: string;
-  api: string;
-  args: Json;
-  result?: unknown[];
-  pages?: unknown[][];
-  names?: string[];
-  error?: { error_code: string | null; message: string; exception?: string };
-  set_order_varies?: boolean;
-}
 
 interface RecordFile {
   version: 'mlflow-2.17.2' | 'mlflow-3.x';
@@ -62,13 +51,6 @@ function offered(record: SearchRecord): boolean {
   // A dataset-scoped order key has no string form in our API.
   const orderBy = record.args.order_by;
   return !(Array.isArray(orderBy) && orderBy.some((o) => typeof o === 'object' && o !== null && ('dataset_name' in o || 'dataset_digest' in o)));
-}
-
-export function readRecords(version: string, file: string): SearchRecord[] {
-  return readFileSync(path.join(FIXTURES, version, 'search-semantics', file), 'utf8')
-    .split('\n')
-    .filter((line) => line.trim())
-    .map((line) => JSON.parse(line) as SearchRecord);
 }
 
 /** Python prints sets in hash order: compare the members of `{…}` sorted. */
