@@ -1,4 +1,5 @@
-// `npm test`: every tier in one run, ending with one `N passed, N failed` line that sums them all.
+// `npm test`: every tier in one run, ending with one `N passed, N failed, N skipped` line that sums them all.
+// With CI=true a skipped (pending) test fails the run: a test that cannot run in CI proves nothing there.
 //   checks       lint, type checks (extension and webviews), the production build and the .vsix
 //   unit         plain mocha on the pure core (test/unit)
 //   webview      the built webview bundles in Chromium with a stub host (test/webview)
@@ -20,15 +21,22 @@ const only = args.flatMap((a, i) => (a === '--only' ? [args[i + 1]] : []));
 const grep = args.flatMap((a, i) => (a === '--grep' ? [args[i + 1]] : []))[0];
 const grepArgs = grep ? ['--grep', grep] : [];
 const wanted = (tier) => only.length === 0 || only.includes(tier);
-const totals = { passed: 0, failed: 0 };
+const totals = { passed: 0, failed: 0, skipped: 0 };
+/** CI=true (GitHub Actions, GitLab and most CI systems set it): skips count as failures. */
+const ci = /^(true|1)$/i.test(process.env.CI ?? '');
 const failures = [];
 /** Mocha's failure reports per tier, repeated at the end so that the last lines of a log say what failed. */
 const reports = [];
 
-function record(name, passed, failed, output = '') {
+function record(name, passed, failed, output = '', skipped = 0) {
   totals.passed += passed;
   totals.failed += failed;
+  totals.skipped += skipped;
   if (failed > 0) failures.push(`${name}: ${failed} failed`);
+  if (skipped > 0 && ci) {
+    totals.failed += skipped;
+    failures.push(`${name}: ${skipped} skipped, which fails a CI run (CI=true)`);
+  }
   const report = failureReport(output);
   if (failed > 0 && report) reports.push(`-- ${name}\n${report}`);
 }
@@ -59,11 +67,12 @@ async function check(name, command, commandArgs) {
   return code === 0;
 }
 
-/** Mocha's spec reporter ends with "N passing" / "N failing"; a crash before that counts as one failure. */
+/** Mocha's spec reporter ends with "N passing" / "N pending" / "N failing"; a crash before that counts as one failure. */
 function mochaCounts({ code, output }) {
   const passing = Number(/(\d+) passing/.exec(output)?.[1] ?? 0);
   const failing = Number(/(\d+) failing/.exec(output)?.[1] ?? 0);
-  return { passed: passing, failed: failing || (code === 0 ? 0 : 1), output };
+  const pending = Number(/(\d+) pending/.exec(output)?.[1] ?? 0);
+  return { passed: passing, failed: failing || (code === 0 ? 0 : 1), skipped: pending, output };
 }
 
 const mocha = path.join(root, 'node_modules/mocha/bin/mocha.js');
@@ -89,7 +98,7 @@ async function main() {
   if (wanted('unit')) {
     console.log('\n== unit (plain mocha)');
     const counts = mochaCounts(await run('node', [mocha, ...grepArgs]));
-    record('unit', counts.passed, counts.failed, counts.output);
+    record('unit', counts.passed, counts.failed, counts.output, counts.skipped);
   }
 
   if (wanted('webview')) {
@@ -99,7 +108,7 @@ async function main() {
       record('webview build', 0, 1);
     } else {
       const counts = mochaCounts(await run('node', [mocha, '--config', 'test/webview/.mocharc.json', ...grepArgs]));
-      record('webview', counts.passed, counts.failed, counts.output);
+      record('webview', counts.passed, counts.failed, counts.output, counts.skipped);
     }
   }
 
@@ -124,7 +133,7 @@ async function main() {
           const counts = await runExtensionHostTests({
             serverUrl: server.url, extensionPath: root, testsPath: path.join(root, 'out/test/integration/index.js'), folder,
           });
-          record('integration', counts.passed, counts.failed, counts.output);
+          record('integration', counts.passed, counts.failed, counts.output, counts.skipped);
         } finally {
           await server.stop();
         }
@@ -149,7 +158,7 @@ async function main() {
         } finally {
           await server.stop();
         }
-        record('e2e', counts.passed, counts.failed, counts.output);
+        record('e2e', counts.passed, counts.failed, counts.output, counts.skipped);
       }
     }
   }
@@ -161,12 +170,12 @@ async function main() {
   else console.log(`\nState of this run: ${state}`);
   if (reports.length) console.log(`\nWhat failed, as mocha reported it:\n${reports.join('\n')}`);
   if (failures.length) console.log(`\nFailed: ${failures.join('; ')}`);
-  console.log(`\n${totals.passed} passed, ${totals.failed} failed`);
+  console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
   process.exitCode = totals.failed > 0 || totals.passed === 0 ? 1 : 0;
 }
 
 main().catch((error) => {
   console.error(error);
-  console.log(`\n${totals.passed} passed, ${totals.failed + 1} failed`);
+  console.log(`\n${totals.passed} passed, ${totals.failed + 1} failed, ${totals.skipped} skipped`);
   process.exitCode = 1;
 });

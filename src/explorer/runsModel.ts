@@ -99,6 +99,11 @@ export class RunsModel implements vscode.Disposable {
     return this.experimentsCapped;
   }
 
+  /** How many experiments the view loaded (before the name filter): at most MAX_LISTED_EXPERIMENTS. */
+  get experimentsLoaded(): number {
+    return this.experiments?.length ?? 0;
+  }
+
   private toExperimentNode(experiment: Experiment, pinned: boolean): ExperimentNode {
     const existing = this.experimentNodes.get(experiment.experimentId);
     if (existing && existing.experiment === experiment && existing.pinned === pinned) return existing;

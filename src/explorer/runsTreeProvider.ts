@@ -60,11 +60,13 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<ExplorerNode> {
           filtered ? { command: 'mlflow.clearExperimentSearch', title: 'Clear experiment search' } : undefined)];
       }
       if (!this.model.experimentsTruncated) return experiments;
-      const listed = MAX_LISTED_EXPERIMENTS.toLocaleString('en-US');
+      // The count is what was loaded: servers may send pages smaller than asked for.
+      const loaded = this.model.experimentsLoaded.toLocaleString('en-US');
+      const cap = MAX_LISTED_EXPERIMENTS.toLocaleString('en-US');
       return [
         ...experiments,
-        message('experiments-capped', `The server has more than ${listed} experiments: the ${listed} most recently updated are listed.`, 'info', undefined,
-          `Experiments load newest first (last update); the view stops after ${listed} so it stays responsive.`),
+        message('experiments-capped', `The server has more experiments than the view loads: the ${loaded} most recently updated are loaded.`, 'info', undefined,
+          `Experiments load newest first (last update); the view reads at most 50 pages (up to ${cap} experiments) so it stays responsive.`),
       ];
     }
     switch (node.kind) {

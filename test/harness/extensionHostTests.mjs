@@ -29,11 +29,11 @@ export async function runExtensionHostTests({ serverUrl, extensionPath, testsPat
     const code = await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)))]);
     clearTimeout(timer);
     if (code === 'timeout') console.log(`integration tests did not finish within ${timeoutMs / 1000} s`);
-    const summary = [...lines].reverse().map((l) => /^(\d+) passed, (\d+) failed/.exec(l.trim())).find(Boolean);
+    const summary = [...lines].reverse().map((l) => /^integration: (\d+) passing, (\d+) failing, (\d+) pending/.exec(l.trim())).find(Boolean);
     const output = lines.join('\n');
     return summary
-      ? { passed: Number(summary[1]), failed: Number(summary[2]) + (code === 0 || Number(summary[2]) > 0 ? 0 : 1), output }
-      : { passed: 0, failed: 1, output };
+      ? { passed: Number(summary[1]), failed: Number(summary[2]) + (code === 0 || Number(summary[2]) > 0 ? 0 : 1), skipped: Number(summary[3]), output }
+      : { passed: 0, failed: 1, skipped: 0, output };
   } finally {
     await browser.close();
     fs.rmSync(profile, { recursive: true, force: true });

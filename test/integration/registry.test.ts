@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { TrackingStore } from '../../src/mlflow/store';
 import { ModelRegistration } from '../../src/registry/modelRegistration';
-import { RegistryFeature } from '../../src/registry/registryFeature';
+import type { RegistryFeature } from '../../src/registry/registryFeature';
 import { RegistryModel } from '../../src/registry/registryModel';
 import type { AliasNode, ModelVersionNode, RegisteredModelNode, RegistryNode } from '../../src/registry/registryNodes';
 import type { Workbench } from '../../src/workbench';
@@ -68,9 +68,6 @@ class ScriptedUser {
 describe('Models view (real extension host)', () => {
   let workbench: Workbench;
   let registry: RegistryFeature;
-  /** Set when this suite built the feature itself (the Workbench does not expose one yet). */
-  let owned: RegistryFeature | undefined;
-  const revealed: string[] = [];
   let user: ScriptedUser;
 
   const children = (node?: RegistryNode) => registry.provider.getChildren(node);
@@ -101,13 +98,8 @@ describe('Models view (real extension host)', () => {
   before(async () => {
     workbench = await activateExtension();
     await workbench.ready;
-    const wired = (workbench as unknown as { registry?: RegistryFeature }).registry;
-    owned = wired ? undefined : new RegistryFeature({ activeStore: workbench.connections, log: workbench.log, revealRun: async (runId) => void revealed.push(runId) });
-    registry = wired ?? owned!;
-  });
-
-  after(() => {
-    owned?.dispose();
+    // The Workbench's own feature, wired to the real Runs view and the real serving feature.
+    registry = workbench.registry;
   });
 
   beforeEach(() => {
@@ -178,27 +170,23 @@ describe('Models view (real extension host)', () => {
       assert.strictEqual(await vscode.env.clipboard.readText(), 'models:/iris-classifier@champion');
     });
 
-    it('serves a version or an alias through mlflow.serveModel, and says so when serving is missing', async function () {
-      if ((await vscode.commands.getCommands(true)).includes('mlflow.serveModel')) {
-        this.skip(); // The real serving feature is installed: running it would start a server.
-      }
+    it("serves a version or an alias: the serving feature's launcher opens for its models:/ URI (no server started)", async () => {
+      assert.ok((await vscode.commands.getCommands(true)).includes('mlflow.serveModel'), 'the Workbench registers serving');
+      const tabs = (): vscode.Tab[] => vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) => tab.input instanceof vscode.TabInputWebview);
+      const labels = () => tabs().map((tab) => tab.label);
       await vscode.commands.executeCommand('mlflow.serveModelVersion', await versionOf('iris-classifier', '2'));
-      assert.match(user.shown[0]?.message ?? '', /serving is not available.*mlflow models serve -m "models:\/iris-classifier\/2"/);
-      const received: unknown[] = [];
-      const stub = vscode.commands.registerCommand('mlflow.serveModel', (arg: unknown) => void received.push(arg));
-      try {
-        await vscode.commands.executeCommand('mlflow.serveModelVersion', await versionOf('iris-classifier', '2'));
-        await vscode.commands.executeCommand('mlflow.serveModelAlias', await aliasOf('iris-classifier', 'champion'));
-      } finally {
-        stub.dispose();
-      }
-      assert.deepStrictEqual(received, [{ modelUri: 'models:/iris-classifier/2' }, { modelUri: 'models:/iris-classifier@champion' }]);
+      await vscode.commands.executeCommand('mlflow.serveModelAlias', await aliasOf('iris-classifier', 'champion'));
+      await waitFor(() => labels().includes('Serve models:/iris-classifier/2') && labels().includes('Serve models:/iris-classifier@champion'), 'both launchers to open');
+      assert.deepStrictEqual(user.shown, [], 'no warning: serving is available');
+      assert.deepStrictEqual(workbench.serving.servers, [], 'opening a launcher starts no server');
+      await vscode.window.tabGroups.close(tabs().filter((tab) => tab.label.startsWith('Serve ')));
     });
 
-    it('opens the source run of a version in the Runs view', async function () {
-      if (!owned) this.skip(); // The Workbench passes its own revealRun.
+    it('opens the source run of a version in the Runs view, selected', async () => {
       await vscode.commands.executeCommand('mlflow.openModelVersionRun', await versionOf('iris-classifier', '2'));
-      assert.deepStrictEqual(revealed, [RUNS.v2]);
+      const runs = workbench.explorer.treeView;
+      await waitFor(() => runs.visible && runs.selection.some((n) => n.kind === 'run' && n.run.info.runId === RUNS.v2), 'the version\'s source run to be selected in the Runs view');
+      assert.deepStrictEqual(runs.selection.map((n) => (n.kind === 'run' ? n.run.info.runId : n.kind)), [RUNS.v2]);
     });
   });
 
