@@ -90,8 +90,13 @@ export interface ChartSummary {
   smoothing: number;
   /** The visible x range while zoomed or panned. */
   zoom?: { min: number; max: number };
-  /** Points held per visible run. */
+  /**
+   * Points chart.js laid out per visible run's raw line (its point elements after the last update), so
+   * what was drawn is reported, not what the page's data model holds.
+   */
   points: Record<string, number>;
+  /** The step of the last point chart.js laid out per visible run's raw line. */
+  lastSteps?: Record<string, number>;
   /** The CSS colour of each visible run's line (before any highlight dimming). */
   colors?: Record<string, string>;
   /** The y axis range drawn; a value plotted at ±1.8e308 (MLflow's stored ±∞) would show here. */

@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import * as path from 'path';
 import type { FrameLocator, Locator } from 'playwright-core';
-import { appendMetricPoints, renameRun, runIdByName } from './storeEdits';
+import { appendMetricPoints, lastMetricStep, renameRun, runIdByName } from './storeEdits';
 import { demoWorkspace, Workbench } from './workbench';
 
 /** A run name a careless webview would turn into markup (and a script). */
@@ -220,13 +220,15 @@ describe('Charts and compare from the Runs view (packaged extension)', () => {
     assert.ok(min > 0 && max < 119 && min < max, `zoomed inside the run's steps: ${zoom}`);
 
     // A training script logs ten more steps into the store under the open panel.
+    // data-points and data-last-step are read from chart.js's laid-out points, not the page's data model.
     const total = await appendMetricPoints(store, RUNNING_RUN, 'rmse', 10);
     assert.strictEqual(total, 130);
-    await chart(view, 'rmse', `[data-points="${total}"]`).waitFor({ timeout: 60_000 });
+    const lastStep = await lastMetricStep(store, RUNNING_RUN, 'rmse');
+    await chart(view, 'rmse', `[data-points="${total}"][data-last-step="${lastStep}"]`).waitFor({ timeout: 60_000 });
     assert.strictEqual(await rmse.getAttribute('data-zoom'), zoom, 'the zoom window is where the user left it');
 
     const more = await appendMetricPoints(store, RUNNING_RUN, 'rmse', 5);
-    await chart(view, 'rmse', `[data-points="${more}"]`).waitFor({ timeout: 60_000 });
+    await chart(view, 'rmse', `[data-points="${more}"][data-last-step="${await lastMetricStep(store, RUNNING_RUN, 'rmse')}"]`).waitFor({ timeout: 60_000 });
     assert.strictEqual(await rmse.getAttribute('data-zoom'), zoom, 'still where the user left it');
   });
 });

@@ -68,6 +68,17 @@ export async function runIdByName(dbFile: string, runName: string): Promise<stri
   }
 }
 
+/** The highest step logged for a run's metric in the store (what a chart of it must end at). */
+export async function lastMetricStep(dbFile: string, runId: string, key: string): Promise<number> {
+  const SQL = await sqlJs();
+  const db = new SQL.Database(fs.readFileSync(dbFile));
+  try {
+    return Number(scalar(db, 'SELECT max(step) FROM metrics WHERE run_uuid = ? AND key = ?', [runId, key]));
+  } finally {
+    db.close();
+  }
+}
+
 /** Renames a run as `mlflow.set_tag('mlflow.runName', …)` does: the runs row and the tag together. */
 export async function renameRun(dbFile: string, runId: string, newName: string): Promise<void> {
   await editStore(dbFile, (db) => {

@@ -245,12 +245,16 @@ describe('Charts, compare and params diff from the Runs view (real extension hos
     // What a training script does: log more steps into the store under the open panel.
     const afterFirst = await appendMetricPoints(db, RUNNING_RUN, 'rmse', 10);
     assert.strictEqual(afterFirst, initial + 10);
-    const grown = await panel.whenRendered((s) => chartOf(s, 'rmse')?.points[RUNNING_RUN] === afterFirst, 30_000);
+    // points and lastSteps count what chart.js laid out, not the page's data model.
+    const lastStep = async () => (await store.getMetricHistory(RUNNING_RUN, 'rmse')).at(-1)?.step;
+    const firstEnd = await lastStep();
+    const grown = await panel.whenRendered((s) => chartOf(s, 'rmse')?.points[RUNNING_RUN] === afterFirst && chartOf(s, 'rmse')?.lastSteps?.[RUNNING_RUN] === firstEnd, 30_000);
     assert.strictEqual(chartOf(grown, 'rmse')!.datasets, 1);
 
     // Polling goes on, and a second poll adds only what is new.
     const afterSecond = await appendMetricPoints(db, RUNNING_RUN, 'rmse', 5);
-    await panel.whenRendered((s) => chartOf(s, 'rmse')?.points[RUNNING_RUN] === afterSecond, 30_000);
+    const secondEnd = await lastStep();
+    await panel.whenRendered((s) => chartOf(s, 'rmse')?.points[RUNNING_RUN] === afterSecond && chartOf(s, 'rmse')?.lastSteps?.[RUNNING_RUN] === secondEnd, 30_000);
     assert.ok(panel.session.isPolling, 'still polling while the run is RUNNING');
   });
 });

@@ -117,7 +117,9 @@ describe('charts webview (built bundle in Chromium, real CSP)', function () {
     since = view.mark();
     const live = lossPoints(105).filter((p) => p.runId === 'run-c' && p.step >= 100);
     await view.post({ type: 'append', metricKey: 'loss', series: buildSeries(live, ['run-c']) });
+    // Counted from chart.js's laid-out points: the appended steps are drawn, up to the last one.
     const appended = await view.waitFor(renderedWhere('loss', (c) => c.points['run-c'] === inside + outside + 5), { since, what: 'appended' });
+    assert.strictEqual(appended.summary.charts[0].lastSteps?.['run-c'], Math.max(...live.map((p) => p.step)), 'the last appended step is drawn');
     assert.deepStrictEqual(appended.summary.charts[0].zoom, zoom, 'zoom kept after live points arrived');
     assert.strictEqual(appended.summary.charts[0].points['run-a'], inside + outside, 'other runs untouched');
 

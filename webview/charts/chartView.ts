@@ -135,13 +135,18 @@ export class MetricChart {
   report(): ChartSummary {
     const inputs = this.inputs;
     const points: Record<string, number> = {};
+    const lastSteps: Record<string, number> = {};
     const colors: Record<string, string> = {};
     const nonFinite = { nan: 0, posInf: 0, negInf: 0 };
-    for (const info of this.datasetInfo) {
-      if (info.kind !== 'raw') continue;
-      points[info.run.runId] = inputs?.data?.get(info.run.runId)?.steps.length ?? 0;
+    this.datasetInfo.forEach((info, index) => {
+      if (info.kind !== 'raw') return;
+      // What chart.js holds and laid out at its last update, not the page's data model.
+      const elements = this.chart.getDatasetMeta(index).data.length;
+      points[info.run.runId] = elements;
+      const last = this.chart.data.datasets[index]?.data[elements - 1];
+      if (last) lastSteps[info.run.runId] = last.step;
       if (inputs) colors[info.run.runId] = css(runColor(info.run.colorSlot, inputs.theme.kind));
-    }
+    });
     for (const marker of this.markers) nonFinite[marker.kind]++;
     const zoom = this.zoomRange();
     const y = this.chart.scales.y;
@@ -155,6 +160,7 @@ export class MetricChart {
       ...(zoom ? { zoom } : {}),
       ...(yRange ? { yRange } : {}),
       points,
+      lastSteps,
       colors,
       nonFinite,
       loading: inputs?.data === undefined,
@@ -178,6 +184,8 @@ export class MetricChart {
     set('data-smoothing', String(summary.smoothing));
     set('data-datasets', String(summary.datasets));
     set('data-points', String(total));
+    const lastSteps = Object.values(summary.lastSteps ?? {});
+    set('data-last-step', lastSteps.length > 0 ? String(Math.max(...lastSteps)) : undefined);
     set('data-loading', String(summary.loading));
     set('data-zoom', summary.zoom && `${summary.zoom.min}:${summary.zoom.max}`);
     set('data-y-range', summary.yRange && `${summary.yRange.min}:${summary.yRange.max}`);
