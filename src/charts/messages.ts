@@ -153,6 +153,8 @@ function parseChartSummary(raw: unknown): ChartSummary | undefined {
   if (yRange !== undefined && !isRange(yRange)) return undefined;
   const colors = raw.colors;
   if (colors !== undefined && !(isRecord(colors) && Object.values(colors).every(isKey))) return undefined;
+  const lastSteps = raw.lastSteps;
+  if (lastSteps !== undefined && !(isRecord(lastSteps) && Object.values(lastSteps).every(isNumber))) return undefined;
   const summary: ChartSummary = {
     metricKey: raw.metricKey,
     datasets: raw.datasets,
@@ -166,6 +168,7 @@ function parseChartSummary(raw: unknown): ChartSummary | undefined {
   if (isRange(zoom)) summary.zoom = { min: zoom.min, max: zoom.max };
   if (isRange(yRange)) summary.yRange = { min: yRange.min, max: yRange.max };
   if (isRecord(colors)) summary.colors = colors as Record<string, string>;
+  if (isRecord(lastSteps)) summary.lastSteps = lastSteps as Record<string, number>;
   return summary;
 }
 
