@@ -231,4 +231,54 @@ describe('Charts and compare from the Runs view (packaged extension)', () => {
     await chart(view, 'rmse', `[data-points="${more}"][data-last-step="${await lastMetricStep(store, RUNNING_RUN, 'rmse')}"]`).waitFor({ timeout: 60_000 });
     assert.strictEqual(await rmse.getAttribute('data-zoom'), zoom, 'still where the user left it');
   });
+
+  // Last in the suite: the reloaded workbench has none of the view state the tests above set up.
+  it('comes back after a window reload with every control as the user left it', async function () {
+    this.timeout(240_000);
+    await setExpanded('wine-regression', false);
+    await setExpanded('iris-classification', true);
+    await selectRuns([LOGREG_C1, LOGREG_C10]);
+    await contextMenu(LOGREG_C10, 'Chart Metrics');
+    await workbench.page.getByRole('tab', { name: /Charts: 2 runs/ }).waitFor();
+    let view = workbench.webview();
+    await chart(view, 'train_loss', '[data-loading="false"][data-datasets="2"]').waitFor();
+    const c10 = await runIdByName(store, 'logreg-C10.0-saga');
+
+    // Every control the panel's saved state holds, changed the way a user changes it.
+    await choose(view, '#x-axis', 'Relative time');
+    await choose(view, '#y-scale', 'Log');
+    await view.locator('#smoothing').fill('0.6');
+    await view.locator(`.legend-list vscode-checkbox[data-run="${c10}"]`).click();
+    for (const metricKey of ['accuracy', 'test_accuracy']) {
+      await view.locator(`.metric-list vscode-checkbox[data-metric="${metricKey}"]`).click();
+      await chart(view, metricKey).waitFor({ state: 'detached' });
+    }
+    await chart(view, 'train_loss', '[data-x-axis="relative"][data-y-scale="logarithmic"][data-smoothing="0.6"][data-datasets="2"]').waitFor();
+
+    await workbench.runCommand('Developer: Reload Window');
+    await workbench.page.locator('.monaco-workbench').waitFor();
+    await workbench.page.getByRole('tab', { name: /Charts: 2 runs/ }).waitFor();
+    // The panel is the reopened one only once its page drew from the restored state.
+    view = workbench.webview();
+    const restored = chart(view, 'train_loss', '[data-loading="false"]');
+    await restored.waitFor({ timeout: 120_000 });
+    assert.deepStrictEqual(
+      await view.locator('figure.chart').evaluateAll((figures) => figures.map((f) => [
+        f.getAttribute('data-metric'), f.getAttribute('data-x-axis'), f.getAttribute('data-y-scale'), f.getAttribute('data-smoothing'), f.getAttribute('data-datasets'),
+      ])),
+      [
+        ['train_loss', 'relative', 'logarithmic', '0.6', '2'],
+        ['val_loss', 'relative', 'logarithmic', '0.6', '2'],
+      ],
+      'the charts: the chosen metrics, x axis, log scale, smoothing, one run hidden (a raw and a smoothed line left)',
+    );
+    // The controls the user sees say the same.
+    assert.strictEqual(await view.locator('#x-axis').evaluate((e) => (e as HTMLElement & { value: string }).value), 'relative');
+    assert.strictEqual(await view.locator('#y-scale').evaluate((e) => (e as HTMLElement & { value: string }).value), 'log');
+    assert.strictEqual(await view.locator('#smoothing').inputValue(), '0.6');
+    assert.strictEqual(await view.locator('output[for="smoothing"]').textContent(), '0.60');
+    assert.strictEqual(await view.locator(`.legend-list vscode-checkbox[data-run="${c10}"]`).evaluate((e) => (e as HTMLElement & { checked: boolean }).checked), false, 'the hidden run stays unticked');
+    assert.strictEqual(await view.locator('.metric-list vscode-checkbox[data-metric="accuracy"]').evaluate((e) => (e as HTMLElement & { checked: boolean }).checked), false);
+    assert.strictEqual(await view.locator('.metric-list vscode-checkbox[data-metric="val_loss"]').evaluate((e) => (e as HTMLElement & { checked: boolean }).checked), true);
+  });
 });
