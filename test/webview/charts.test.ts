@@ -2,7 +2,8 @@ import * as assert from 'node:assert';
 import type { ChartsWebviewMessage, StepWindow } from '../../src/charts/protocol';
 import { buildSeries } from '../../src/charts/series';
 import { contentSecurityPolicy } from '../../src/vscode/webviewHtml';
-import { init, isType, lossPoints, lossSeries, renderedWhere, RUNS, XSS_NAME } from './fixtures';
+import type { RunMetric } from '../../src/mlflow/types';
+import { init, isType, lossPoints, lossSeries, renderedWhere, RUNS, START, XSS_NAME } from './fixtures';
 import { WebviewHarness, type WebviewPage } from './harness';
 
 type Posted<T extends ChartsWebviewMessage['type']> = Extract<ChartsWebviewMessage, { type: T }>;
@@ -188,6 +189,80 @@ describe('charts webview (built bundle in Chromium, real CSP)', function () {
     await view.page.locator('#export-csv').click();
     const csv = await view.waitFor(posted('exportCsv'), { since });
     assert.deepStrictEqual(csv.metricKeys, ['loss']);
+  });
+});
+
+describe('charts webview: the tick labels chart.js draws', function () {
+  let harness: WebviewHarness;
+  let view: WebviewPage;
+
+  before(async () => {
+    harness = await WebviewHarness.start();
+  });
+  after(async () => {
+    await harness?.stop();
+  });
+  afterEach(async () => {
+    assert.deepStrictEqual(view?.pageErrors ?? [], [], 'no uncaught errors in the page');
+    await view?.close();
+  });
+
+  /** A page showing `points` as the loss chart with these axis options; resolves once drawn. */
+  async function draw(points: RunMetric[], patch: Parameters<typeof init>[0]): Promise<WebviewPage> {
+    const page = await harness.open('charts');
+    await page.waitFor(posted('ready'), { what: 'ready' });
+    await page.post(init(patch));
+    await page.post({ type: 'series', metricKey: 'loss', series: buildSeries(points, RUNS.map((r) => r.runId)) });
+    await page.waitFor(renderedWhere('loss', (c) => !c.loading && c.datasets > 0), { what: 'loss drawn' });
+    return page;
+  }
+
+  /** What each axis of the loss chart reads, as chart.js laid it out (the figure carries it). */
+  async function ticks(page: WebviewPage): Promise<{ x: string[]; y: string[] }> {
+    const figure = page.page.locator('figure.chart[data-metric="loss"]');
+    const read = async (axis: 'x' | 'y'): Promise<string[]> => JSON.parse((await figure.getAttribute(`data-${axis}-ticks`)) ?? 'null') as string[];
+    return { x: await read('x'), y: await read('y') };
+  }
+
+  function assertDistinct(labels: readonly string[], what: string): void {
+    assert.ok(labels.length >= 1, `${what}: some label shown`);
+    assert.strictEqual(new Set(labels).size, labels.length, `${what}: each label once, got ${JSON.stringify(labels)}`);
+  }
+
+  it('a metric logged once says each tick once on every x axis (not "1s 1s 1s…")', async () => {
+    const once = lossPoints(1); // step 0 of each run, the runs a minute apart
+    for (const xAxis of ['step', 'relative', 'wall'] as const) {
+      view = await draw(once, { xAxis });
+      const { x, y } = await ticks(view);
+      assertDistinct(x, `${xAxis} axis`);
+      assertDistinct(y, `${xAxis}: y axis`);
+      if (xAxis === 'step') assert.deepStrictEqual(x, ['0'], 'the one step, alone');
+      if (xAxis === 'relative') assert.deepStrictEqual(x, ['0s'], 'the one time since start, alone');
+      await view.close();
+    }
+  });
+
+  it('a run of a few seconds on the wall-clock axis reads in seconds, each label once', async () => {
+    const start = START + 19 * 60_000;
+    const points: RunMetric[] = Array.from({ length: 6 }, (_, i) => ({ runId: 'run-a', key: 'loss', step: i, timestamp: start + i * 1500, value: 1 / (i + 1) }));
+    view = await draw(points, { xAxis: 'wall' });
+    const { x } = await ticks(view);
+    assert.ok(x.length >= 3, `several ticks across the run: ${JSON.stringify(x)}`);
+    assertDistinct(x, 'wall clock');
+  });
+
+  it('a log axis over five decades labels 1, 2, 5 or powers of ten only, with short exponents', async () => {
+    const points: RunMetric[] = Array.from({ length: 100 }, (_, i) => ({ runId: 'run-a', key: 'loss', step: i, timestamp: START + i * 1000, value: 10 ** (-5 + i / 20) }));
+    view = await draw(points, { yScale: 'log' });
+    const { y } = await ticks(view);
+    const height = await view.page.locator('figure.chart[data-metric="loss"] canvas').evaluate((c) => c.getBoundingClientRect().height);
+    assertDistinct(y, 'log axis');
+    assert.ok(y.length >= 3 && y.length <= Math.floor(height / 20), `${y.length} labels on ${height}px: ${JSON.stringify(y)}`);
+    for (const label of y) {
+      assert.doesNotMatch(label, /\.0+e|e\+?-?0\d/, `no padded exponent: ${label}`);
+      assert.match(label, /^[125](e-?\d+|0*)?$|^0\.0*[125]$/, `a 1, 2 or 5 of its decade: ${label}`);
+    }
+    assert.ok(y.includes('1e-5') || y.includes('1e-4'), `the small end reads in short exponent form: ${JSON.stringify(y)}`);
   });
 });
 

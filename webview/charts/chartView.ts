@@ -7,13 +7,15 @@ import {
   PointElement,
   Tooltip,
   type ChartDataset,
+  type Scale,
+  type Tick,
   type TooltipItem,
 } from 'chart.js';
 import zoomPlugin from 'chartjs-plugin-zoom';
 import type { ChartRun, ChartSummary, StepWindow, XAxisKind, YScaleKind } from '../../src/charts/protocol';
 import { applyChartTheme } from '../shared/chartTheme';
 import { element } from '../shared/dom';
-import { formatClock, formatDuration, formatTime, formatValue } from '../shared/format';
+import { formatDuration, formatTime, formatValue } from '../shared/format';
 import { css, runColor } from '../shared/palette';
 import type { Theme } from '../shared/theme';
 import { backgroundPlugin, nonFiniteMarkerPlugin, type Marker } from './plugins';
@@ -26,6 +28,7 @@ import {
   type ChartPoint,
   type RunSeries,
 } from './series';
+import { linearTickLabel, logTickLabel, logTicks, loneValuePadding, xTickLabel, xTicks } from './ticks';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Tooltip, zoomPlugin);
 
@@ -54,6 +57,11 @@ interface DatasetInfo {
   kind: 'raw' | 'smoothed';
 }
 
+/** Room a tick label needs, in px: what decides how many ticks an axis gets. */
+const X_LABEL_WIDTH = 80;
+const X_LABEL_WIDTH_WITH_DATE = 130;
+const Y_LABEL_HEIGHT = 28;
+
 /** The full-resolution fetch waits for the zoom gesture to settle. */
 const WINDOW_DEBOUNCE_MS = 250;
 
@@ -67,6 +75,10 @@ export class MetricChart {
   private markers: Marker[] = [];
   private windowTimer: ReturnType<typeof setTimeout> | undefined;
   private lastWindow = '';
+  /** The one x value every drawn point has (a metric logged once), else undefined. */
+  private loneX: number | undefined;
+  /** Distance between the x ticks last built, which decides how precise their labels are. */
+  private xSpacing = 1;
 
   constructor(
     readonly metricKey: string,
@@ -191,6 +203,9 @@ export class MetricChart {
     set('data-y-range', summary.yRange && `${summary.yRange.min}:${summary.yRange.max}`);
     const { nan, posInf, negInf } = summary.nonFinite;
     set('data-non-finite', `${nan},${posInf},${negInf}`);
+    // The labels chart.js drew on each axis (after its own skipping of overlapping ones).
+    set('data-x-ticks', JSON.stringify(tickLabels(this.chart.scales.x)));
+    set('data-y-ticks', JSON.stringify(tickLabels(this.chart.scales.y)));
   }
 
   resetZoom(): void {
@@ -228,6 +243,8 @@ export class MetricChart {
       for (const m of nonFinitePoints(series, xAxis, origin)) this.markers.push({ ...m, color: css(color, dim) });
     }
     this.chart.data.datasets = datasets;
+    const xs = new Set(datasets.flatMap((d) => d.data.map((p) => p.x)));
+    this.loneX = xs.size === 1 ? [...xs][0] : undefined;
   }
 
   private baseOptions(): NonNullable<Chart<'line', ChartPoint[]>['options']> {
@@ -239,8 +256,20 @@ export class MetricChart {
       parsing: false,
       interaction: { mode: 'nearest', intersect: false },
       scales: {
-        x: { type: 'linear', title: { display: true, text: 'Step' }, ticks: { maxRotation: 0, callback: (v) => this.formatX(Number(v)) } },
-        y: { type: 'linear', ticks: { callback: (v) => formatValue(Number(v)) } },
+        x: {
+          type: 'linear',
+          title: { display: true, text: 'Step' },
+          afterDataLimits: (scale) => this.padLoneX(scale),
+          afterBuildTicks: (scale) => this.buildXTicks(scale),
+          ticks: { maxRotation: 0, callback: (v) => this.formatX(Number(v)) },
+        },
+        y: {
+          type: 'linear',
+          afterBuildTicks: (scale) => {
+            if (scale.type === 'logarithmic') scale.ticks = logTicks(scale.ticks.map((t) => t.value), scale.height / Y_LABEL_HEIGHT).map((value) => ({ value }));
+          },
+          ticks: { callback: (v, index, ticks) => (this.chart.scales.y?.type === 'logarithmic' ? logTickLabel(Number(v)) : linearTickLabel(Number(v), spacingOf(ticks))) },
+        },
       },
       plugins: {
         tooltip: {
@@ -287,16 +316,30 @@ export class MetricChart {
   }
 
   private formatX(value: number): string {
-    switch (this.inputs?.xAxis ?? 'step') {
-      case 'step':
-        return Number.isInteger(value) ? String(value) : '';
-      case 'relative':
-        return formatDuration(value * 1000);
-      case 'wall': {
-        const x = this.chart.scales.x;
-        return formatClock(value, x !== undefined && x.max - x.min > 86_400_000);
-      }
-    }
+    return xTickLabel(this.inputs?.xAxis ?? 'step', value, this.xSpacing, this.xSpansDays());
+  }
+
+  private xSpansDays(): boolean {
+    const x = this.chart.scales.x;
+    return this.inputs?.xAxis === 'wall' && x !== undefined && x.max - x.min > 86_400_000;
+  }
+
+  /** A metric logged once: a narrow axis around its one x value instead of chart.js's 5 % of the value. */
+  private padLoneX(scale: Scale): void {
+    if (this.loneX === undefined || scale.options.min !== undefined || scale.options.max !== undefined) return;
+    const pad = loneValuePadding(this.inputs?.xAxis ?? 'step');
+    scale.min = this.loneX - pad;
+    scale.max = this.loneX + pad;
+  }
+
+  /** Ticks on whole units of what the labels show, so no two read the same. */
+  private buildXTicks(scale: Scale): void {
+    const kind = this.inputs?.xAxis ?? 'step';
+    const labelWidth = kind === 'wall' && this.xSpansDays() ? X_LABEL_WIDTH_WITH_DATE : X_LABEL_WIDTH;
+    const timezoneOffsetMs = -new Date(scale.min).getTimezoneOffset() * 60_000;
+    const ticks = xTicks(kind, scale.min, scale.max, Math.max(2, scale.width / labelWidth), timezoneOffsetMs);
+    this.xSpacing = ticks.spacing;
+    scale.ticks = ticks.values.map((value) => ({ value }));
   }
 
   private zoomRange(): { min: number; max: number } | undefined {
@@ -365,6 +408,18 @@ function axisTitle(axis: XAxisKind): string {
     case 'relative':
       return 'Relative time';
   }
+}
+
+/** The labels an axis shows (chart.js leaves a skipped or empty label as ''). */
+function tickLabels(scale: Scale | undefined): string[] {
+  return (scale?.ticks ?? []).flatMap((t) => {
+    const label = Array.isArray(t.label) ? t.label.join(' ') : (t.label ?? '');
+    return label === '' ? [] : [label];
+  });
+}
+
+function spacingOf(ticks: readonly Tick[]): number {
+  return ticks.length >= 2 ? Math.abs(ticks[1].value - ticks[0].value) : 1;
 }
 
 function sameRange(a: { min: number; max: number }, b: { min: number; max: number } | undefined): boolean {

@@ -5,7 +5,8 @@ export function formatValue(value: number): string {
   if (value === Number.POSITIVE_INFINITY) return '+∞';
   if (value === Number.NEGATIVE_INFINITY) return '−∞';
   const abs = Math.abs(value);
-  if (abs !== 0 && (abs < 1e-4 || abs >= 1e7)) return value.toExponential(4);
+  // Exponent form without padding zeros: "5e-5", not "5.0000e-5".
+  if (abs !== 0 && (abs < 1e-4 || abs >= 1e7)) return value.toExponential(4).replace(/\.?0+e/, 'e');
   return Number(value.toPrecision(6)).toString();
 }
 
@@ -24,11 +25,4 @@ export function formatDuration(ms: number): string {
 
 export function formatTime(timestamp: number): string {
   return new Date(timestamp).toLocaleString();
-}
-
-/** Short tick labels for a wall-clock axis: time of day, with the date when the range spans days. */
-export function formatClock(timestamp: number, spansDays: boolean): string {
-  const d = new Date(timestamp);
-  const time = d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
-  return spansDays ? `${d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' })} ${time}` : time;
 }
