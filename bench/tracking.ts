@@ -93,7 +93,7 @@ function scenarios(dataset: BenchDataset): Scenario[] {
   ];
 }
 
-const mapRuns = (answers: unknown[]): unknown => answers.flatMap((a) => page(a, 'runs', toRun).items);
+const mapRuns = (answers: unknown[]): unknown => answers.flatMap((a) => page(a, 'runs', toRun, 'POST runs/search').items);
 
 interface Row {
   backend: 'SQLite' | 'REST';

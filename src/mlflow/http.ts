@@ -280,6 +280,15 @@ export class HttpClient {
 
   private connectionError(error: unknown, request: HttpRequest): MlflowError {
     const code = errorCode(error);
+    // Node's HTTP parser (llhttp) failing on the first bytes: something answered, but not in HTTP.
+    if (code.startsWith('HPE_')) {
+      return new MlflowError(
+        `The server at ${this.hostPort} is not an HTTP server: its answer to ${describe(request)} was not HTTP. Check the tracking URI's host and port.`,
+        'BAD_RESPONSE',
+        undefined,
+        { cause: error },
+      );
+    }
     const reason = CONNECTION_REASONS[code] ?? (code ? code : 'connection failed');
     const tls = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/i.test(code);
     const advice = tls ? ' Set MLFLOW_TRACKING_SERVER_CERT_PATH to the CA certificate, or MLFLOW_TRACKING_INSECURE_TLS=true for a trusted test server.' : '';

@@ -1,5 +1,6 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
@@ -50,6 +51,12 @@ const FAULTS: [string, Fault | 'closed port' | 'cut mid-body', string, RegExp][]
   ['an HTML page with 200', { status: 200, body: '<!doctype html><title>Proxy login</title><img src=x onerror=alert(1)>' }, 'The server sent a response that is not MLflow JSON.', /HTML page \(Proxy login\)/],
   ['truncated JSON', { status: 200, body: '{"experiments": [{"experiment_id": "1"', contentType: 'application/json' }, 'The server sent a response that is not MLflow JSON.', /truncated JSON/],
   ['50 MB of garbage', { status: 200, body: new Uint8Array(50 * 1024 * 1024).fill(0x7a), contentType: 'application/json' }, 'The server sent a response that is not MLflow JSON.', /52428800 bytes/],
+  [
+    'JSON of the wrong shape with 200 (not an empty list)',
+    { status: 200, body: '{"experiments": "not-a-list", "next_page_token": 42}', contentType: 'application/json' },
+    'The server sent a response that is not MLflow JSON.',
+    /experiments\/search is not what an MLflow server sends \("experiments" is a string where MLflow sends a list\)/,
+  ],
 ];
 
 describe('Faults: the Runs view and the panels against a failing tracking server', () => {
@@ -129,6 +136,31 @@ describe('Faults: the Runs view and the panels against a failing tracking server
         }
       });
     }
+
+    it('something that is not an HTTP server on the port says so (not a parser code like HPE_INVALID_VERSION)', async () => {
+      const sockets = new Set<net.Socket>();
+      const garbage = net.createServer((socket) => {
+        sockets.add(socket);
+        socket.on('error', () => undefined);
+        socket.end('HTTP/9.7 200 OK\r\n\r\n');
+      });
+      await new Promise<void>((resolve) => garbage.listen(0, '127.0.0.1', resolve));
+      const port = (garbage.address() as net.AddressInfo).port;
+      const view = runsView(`http://127.0.0.1:${port}`);
+      try {
+        const [item] = messages(await view.provider.getChildren());
+        assert.strictEqual(item?.severity, 'error');
+        assert.match(item.detail ?? '', new RegExp(`^The server at 127\\.0\\.0\\.1:${port} is not an HTTP server`));
+        assert.doesNotMatch(`${item.text}\n${item.detail}`, /HPE_|Parse Error/);
+        const tree = view.provider.getTreeItem(item);
+        assert.match(String(typeof tree.tooltip === 'string' ? tree.tooltip : tree.tooltip?.value), /is not an HTTP server/, 'the row says it on hover');
+      } finally {
+        view.dispose();
+        const closed = new Promise<void>((resolve) => garbage.close(() => resolve()));
+        for (const socket of sockets) socket.destroy();
+        await closed;
+      }
+    });
 
     it('faults below the root: runs of an experiment and a run’s artifacts, each recovering on its own', async () => {
       const view = runsView(proxy.baseUrl);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import * as net from 'node:net';
 import { MlflowError } from '../../src/mlflow/errors';
 import { HttpClient, type HttpClientOptions } from '../../src/mlflow/http';
 import { RestStore } from '../../src/mlflow/rest/restStore';
@@ -90,6 +91,22 @@ describe('faults: RestStore against a failing tracking server', () => {
     ['200 with an HTML login page', { status: 200, body: '<html><head><title>Sign in · Corp SSO</title></head><body>…</body></html>' }, { code: 'BAD_RESPONSE', message: /HTML page \(Sign in · Corp SSO\)/, attempts: 1 }],
     ['200 with truncated JSON', { status: 200, body: '{"experiments": [{"experiment_id": "1", "na', contentType: 'application/json' }, { code: 'BAD_RESPONSE', message: /invalid or truncated JSON \(43 bytes\)/, attempts: 1 }],
     ['a connection dropped before answering', { drop: true }, { code: 'UNREACHABLE', message: /connection reset/, attempts: 3 }],
+    [
+      '200 with JSON of the wrong shape',
+      { status: 200, body: '{"experiments": "not-a-list", "next_page_token": 42}', contentType: 'application/json' },
+      { code: 'BAD_RESPONSE', message: /^The answer to POST \/api\/2\.0\/mlflow\/experiments\/search is not what an MLflow server sends \("experiments" is a string where MLflow sends a list\)/, attempts: 1 },
+    ],
+    [
+      '200 with a page token that is a number',
+      { status: 200, body: '{"experiments": [], "next_page_token": 42}', contentType: 'application/json' },
+      { code: 'BAD_RESPONSE', message: /not what an MLflow server sends \("next_page_token" is a number where MLflow sends a string\)/, attempts: 1 },
+    ],
+    [
+      '200 with a list of names instead of experiments',
+      { status: 200, body: '{"experiments": ["iris"]}', contentType: 'application/json' },
+      { code: 'BAD_RESPONSE', message: /\(item 0 of "experiments" is a string where MLflow sends an object\)/, attempts: 1 },
+    ],
+    ['200 with a JSON list for an answer', { status: 200, body: '[]', contentType: 'application/json' }, { code: 'BAD_RESPONSE', message: /\(the answer is a list, not a JSON object\)/, attempts: 1 }],
   ];
 
   for (const [what, fault, expected] of readFaults) {
@@ -175,6 +192,54 @@ describe('faults: RestStore against a failing tracking server', () => {
     proxy.cutBody = undefined;
     assert.equal((await storeFor({}, proxy.baseUrl).getRun(runId)).info.runName, 'only');
   });
+
+  it('a get answered 200 without its object is an error, not an empty run or experiment', async () => {
+    const store = storeFor();
+    server.faults = (r) => (r.path.endsWith('/runs/get') ? { status: 200, body: '{}', contentType: 'application/json' } : undefined);
+    const run = await failure(store.getRun('0123'));
+    assert.equal(run.errorCode, 'BAD_RESPONSE');
+    assert.match(run.message, /^The answer to GET \/api\/2\.0\/mlflow\/runs\/get is not what an MLflow server sends \(no "run" in it\)/);
+    server.faults = (r) => (r.path.endsWith('/experiments/get') ? { status: 200, body: '{"experiment": "iris"}', contentType: 'application/json' } : undefined);
+    const experiment = await failure(store.getExperiment('1'));
+    assert.match(experiment.message, /\("experiment" is a string where MLflow sends an object\)/);
+    server.faults = undefined;
+    await readsIris(store);
+  });
+
+  it('an empty page, as MLflow sends it (no list, no token, or a null or empty token), is an empty page', async () => {
+    const store = storeFor();
+    for (const body of ['{}', '', '{"next_page_token": null}', '{"experiments": [], "next_page_token": ""}']) {
+      server.faults = (r) => (r.path.endsWith('/experiments/search') ? { status: 200, body, contentType: 'application/json' } : undefined);
+      assert.deepEqual(await store.searchExperiments({}), { items: [], nextPageToken: undefined }, body);
+    }
+  });
+
+  for (const [what, greeting] of [
+    ['an SSH server', 'SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n'],
+    ['a server answering in an HTTP version that does not exist', 'HTTP/9.7 200 OK\r\n\r\n'],
+    ['binary garbage', '\u0000\u0001\u00ff\u00fe garbage'],
+  ] as const) {
+    it(`${what} on the port: "not an HTTP server", not a parser code`, async () => {
+      const sockets = new Set<net.Socket>();
+      const garbage = net.createServer((socket) => {
+        sockets.add(socket);
+        socket.on('error', () => undefined);
+        socket.end(greeting);
+      });
+      await new Promise<void>((resolve) => garbage.listen(0, '127.0.0.1', resolve));
+      try {
+        const port = (garbage.address() as net.AddressInfo).port;
+        const error = await failure(storeFor({ retry: { baseDelayMs: 1 } }, `http://127.0.0.1:${port}`).searchExperiments({}));
+        assert.equal(error.errorCode, 'BAD_RESPONSE');
+        assert.match(error.message, new RegExp(`^The server at 127\\.0\\.0\\.1:${port} is not an HTTP server: its answer to POST /api/2\\.0/mlflow/experiments/search was not HTTP\\.`));
+        assert.doesNotMatch(error.message, /HPE_|Parse Error/);
+      } finally {
+        const closed = new Promise<void>((resolve) => garbage.close(() => resolve()));
+        for (const socket of sockets) socket.destroy();
+        await closed;
+      }
+    });
+  }
 
   it('50 MB of non-JSON where a page of experiments belongs: BAD_RESPONSE, and the store keeps working', async function () {
     this.timeout(30_000);

@@ -2,8 +2,8 @@ import { MlflowError, isMlflowError } from '../errors';
 import type { HttpClient } from '../http';
 import { sampleHistories } from '../sampling';
 import type { CallOptions, Metric, Page, RunMetric, SampledHistoryQuery } from '../types';
-import { arrayField, parsePageToken } from '../values';
-import { obj, toMetric, toRunMetric } from './mapping';
+import { answerList, answerPageToken } from './answers';
+import { toMetric, toRunMetric } from './mapping';
 
 /**
  * Metric histories over REST, with the two version quirks that matter:
@@ -43,7 +43,8 @@ export async function fetchHistoryPage(
     query: { run_id: runId, metric_key: metricKey, max_results: page.maxResults, page_token: page.pageToken },
     signal: options?.signal,
   });
-  return { items: arrayField(json, 'metrics').map(toMetric), nextPageToken: parsePageToken(obj(json).next_page_token) };
+  const at = `GET ${API}/metrics/get-history`;
+  return { items: answerList(json, 'metrics', at).map(toMetric), nextPageToken: answerPageToken(json, at) };
 }
 
 export async function fetchFullHistory(
@@ -78,7 +79,7 @@ export async function fetchSampledChunk(http: HttpClient, query: SampledHistoryQ
     query: { run_ids: query.runIds, metric_key: query.metricKey, start_step: window?.startStep, end_step: window?.endStep, max_results: query.maxResults },
     signal: options?.signal,
   });
-  return arrayField(json, 'metrics').map(toRunMetric);
+  return answerList(json, 'metrics', `GET ${API}/metrics/get-history-bulk-interval`).map(toRunMetric);
 }
 
 /** Sampled histories through the endpoint, in chunks of ≤ 100 runs; `undefined` when the server lacks it. */

@@ -1,7 +1,7 @@
 import type { HttpClient, QueryValue } from '../http';
 import type { CallOptions, FileInfo, Page, RegistryQuery } from '../types';
-import { arrayField, parsePageToken } from '../values';
-import { obj, toFileInfo } from './mapping';
+import { answerList, answerMessage, answerPageToken, type Endpoint } from './answers';
+import { toFileInfo } from './mapping';
 
 /**
  * How MLflow's REST API 2.0 is called, apart from what each endpoint means: the route prefix, which
@@ -27,13 +27,13 @@ export class MlflowApi {
   }
 
   /** Artifact listings page only on some servers (Databricks); OSS answers in one go. Both are followed. */
-  async listAll(fetchPage: (pageToken: string | undefined) => Promise<unknown>, directory: string): Promise<FileInfo[]> {
+  async listAll(fetchPage: (pageToken: string | undefined) => Promise<unknown>, directory: string, at: Endpoint): Promise<FileInfo[]> {
     const files: FileInfo[] = [];
     let pageToken: string | undefined;
     do {
       const json = await fetchPage(pageToken);
-      files.push(...arrayField(json, 'files').map((f) => toFileInfo(f, directory)));
-      const next = parsePageToken(obj(json).next_page_token);
+      files.push(...answerList(json, 'files', at).map((f) => toFileInfo(f, directory)));
+      const next = answerPageToken(json, at);
       // A repeated token would loop forever; treat it as the end.
       pageToken = next !== pageToken ? next : undefined;
     } while (pageToken);
@@ -41,9 +41,22 @@ export class MlflowApi {
   }
 }
 
-/** A search answer: the items under `key` (absent when there are none) and the next page token. */
-export function page<T>(json: unknown, key: string, map: (item: unknown) => T): Page<T> {
-  return { items: arrayField(json, key).map(map), nextPageToken: parsePageToken(obj(json).next_page_token) };
+/** How messages name a call of this API: `POST /api/2.0/mlflow/runs/search`. */
+export function endpoint(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string): Endpoint {
+  return `${method} ${API}${path}`;
+}
+
+/**
+ * A search answer: the items under `key` (absent when there are none) and the next page token; an
+ * answer of another shape is an error (see answers.ts), never an empty page.
+ */
+export function page<T>(json: unknown, key: string, map: (item: unknown) => T, at: Endpoint): Page<T> {
+  return { items: answerList(json, key, at).map(map), nextPageToken: answerPageToken(json, at) };
+}
+
+/** The one message a get or create answers with, under `key`. */
+export function message(json: unknown, key: string, at: Endpoint): Record<string, unknown> {
+  return answerMessage(json, key, at);
 }
 
 /** The registry searches are GETs: the query goes into the URL, `order_by` repeated. */

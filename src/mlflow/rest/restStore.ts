@@ -20,10 +20,11 @@ import type {
   SampledHistoryQuery,
   Stage,
 } from '../types';
-import { arrayField, parseString } from '../values';
+import { parseString } from '../values';
+import { answerList } from './answers';
 import { proxyFilePath, proxyListPath } from './artifactUris';
 import { capabilitiesFrom, probeServer } from './capabilities';
-import { MlflowApi, page, registryQuery } from './mlflowApi';
+import { endpoint, message, MlflowApi, page, registryQuery } from './mlflowApi';
 import { HISTORY_PAGE_SIZE, fetchFullHistory, fetchHistoryPage, fetchSampledHistories, sampleFullHistories } from './metricHistory';
 import type { HistoryPageRequest } from './metricHistory';
 import {
@@ -94,16 +95,16 @@ export class RestStore implements TrackingStore {
       },
       options,
     );
-    return page(json, 'experiments', toExperiment);
+    return page(json, 'experiments', toExperiment, endpoint('POST', '/experiments/search'));
   }
 
   async getExperiment(experimentId: string, options?: CallOptions): Promise<Experiment> {
-    return toExperiment(obj(await this.api.get('/experiments/get', { experiment_id: experimentId }, options), 'experiment'));
+    return toExperiment(message(await this.api.get('/experiments/get', { experiment_id: experimentId }, options), 'experiment', endpoint('GET', '/experiments/get')));
   }
 
   async getExperimentByName(name: string, options?: CallOptions): Promise<Experiment | undefined> {
     try {
-      return toExperiment(obj(await this.api.get('/experiments/get-by-name', { experiment_name: name }, options), 'experiment'));
+      return toExperiment(message(await this.api.get('/experiments/get-by-name', { experiment_name: name }, options), 'experiment', endpoint('GET', '/experiments/get-by-name')));
     } catch (error) {
       if (isMlflowError(error, 'RESOURCE_DOES_NOT_EXIST')) return undefined;
       throw error;
@@ -146,11 +147,11 @@ export class RestStore implements TrackingStore {
       },
       options,
     );
-    return page(json, 'runs', toRun);
+    return page(json, 'runs', toRun, endpoint('POST', '/runs/search'));
   }
 
   async getRun(runId: string, options?: CallOptions): Promise<Run> {
-    return toRun(obj(await this.api.get('/runs/get', { run_id: runId }, options), 'run'));
+    return toRun(message(await this.api.get('/runs/get', { run_id: runId }, options), 'run', endpoint('GET', '/runs/get')));
   }
 
   async updateRun(runId: string, update: { runName?: string; status?: RunStatus; endTime?: number }, options?: CallOptions): Promise<void> {
@@ -197,7 +198,11 @@ export class RestStore implements TrackingStore {
   // Artifacts
 
   async listArtifacts(runId: string, path?: string, options?: CallOptions): Promise<FileInfo[]> {
-    return this.api.listAll((pageToken) => this.api.get('/artifacts/list', { run_id: runId, path: path || undefined, page_token: pageToken }, options), path ?? '');
+    return this.api.listAll(
+      (pageToken) => this.api.get('/artifacts/list', { run_id: runId, path: path || undefined, page_token: pageToken }, options),
+      path ?? '',
+      endpoint('GET', '/artifacts/list'),
+    );
   }
 
   /**
@@ -223,7 +228,7 @@ export class RestStore implements TrackingStore {
       query: { path: proxyListPath(artifactUri, path ?? '') },
       signal: options?.signal,
     });
-    return arrayField(json, 'files').map((f) => toFileInfo(f, path ?? ''));
+    return answerList(json, 'files', 'GET /api/2.0/mlflow-artifacts/artifacts').map((f) => toFileInfo(f, path ?? ''));
   }
 
   /** One file under an `mlflow-artifacts:` URI, through the artifact proxy. */
@@ -249,11 +254,11 @@ export class RestStore implements TrackingStore {
       },
       options,
     );
-    return page(json, 'models', toLoggedModel);
+    return page(json, 'models', toLoggedModel, endpoint('POST', '/logged-models/search'));
   }
 
   async getLoggedModel(modelId: string, options?: CallOptions): Promise<LoggedModel> {
-    return toLoggedModel(obj(await this.api.get(`/logged-models/${encodeURIComponent(modelId)}`, {}, options), 'model'));
+    return toLoggedModel(message(await this.api.get(`/logged-models/${encodeURIComponent(modelId)}`, {}, options), 'model', endpoint('GET', '/logged-models/{model_id}')));
   }
 
   async listLoggedModelArtifacts(modelId: string, path?: string, options?: CallOptions): Promise<FileInfo[]> {
@@ -261,6 +266,7 @@ export class RestStore implements TrackingStore {
       (pageToken) =>
         this.api.get(`/logged-models/${encodeURIComponent(modelId)}/artifacts/directories`, { artifact_directory_path: path || undefined, page_token: pageToken }, options),
       path ?? '',
+      endpoint('GET', '/logged-models/{model_id}/artifacts/directories'),
     );
   }
 
@@ -278,15 +284,15 @@ export class RestStore implements TrackingStore {
 
   async searchRegisteredModels(query: RegistryQuery, options?: CallOptions): Promise<Page<RegisteredModel>> {
     const json = await this.api.get('/registered-models/search', registryQuery(query), options);
-    return page(json, 'registered_models', toRegisteredModel);
+    return page(json, 'registered_models', toRegisteredModel, endpoint('GET', '/registered-models/search'));
   }
 
   async getRegisteredModel(name: string, options?: CallOptions): Promise<RegisteredModel> {
-    return toRegisteredModel(obj(await this.api.get('/registered-models/get', { name }, options), 'registered_model'));
+    return toRegisteredModel(message(await this.api.get('/registered-models/get', { name }, options), 'registered_model', endpoint('GET', '/registered-models/get')));
   }
 
   async createRegisteredModel(name: string, description?: string, options?: CallOptions): Promise<RegisteredModel> {
-    return toRegisteredModel(obj(await this.api.write('POST', '/registered-models/create', { name, description }, options), 'registered_model'));
+    return toRegisteredModel(message(await this.api.write('POST', '/registered-models/create', { name, description }, options), 'registered_model', endpoint('POST', '/registered-models/create')));
   }
 
   async renameRegisteredModel(name: string, newName: string, options?: CallOptions): Promise<void> {
@@ -311,15 +317,15 @@ export class RestStore implements TrackingStore {
 
   async searchModelVersions(query: RegistryQuery, options?: CallOptions): Promise<Page<ModelVersion>> {
     const json = await this.api.get('/model-versions/search', registryQuery(query), options);
-    return page(json, 'model_versions', toModelVersion);
+    return page(json, 'model_versions', toModelVersion, endpoint('GET', '/model-versions/search'));
   }
 
   async getModelVersion(name: string, version: string, options?: CallOptions): Promise<ModelVersion> {
-    return toModelVersion(obj(await this.api.get('/model-versions/get', { name, version }, options), 'model_version'));
+    return toModelVersion(message(await this.api.get('/model-versions/get', { name, version }, options), 'model_version', endpoint('GET', '/model-versions/get')));
   }
 
   async createModelVersion(name: string, source: string, runId?: string, options?: CallOptions): Promise<ModelVersion> {
-    return toModelVersion(obj(await this.api.write('POST', '/model-versions/create', { name, source, run_id: runId }, options), 'model_version'));
+    return toModelVersion(message(await this.api.write('POST', '/model-versions/create', { name, source, run_id: runId }, options), 'model_version', endpoint('POST', '/model-versions/create')));
   }
 
   async updateModelVersionDescription(name: string, version: string, description: string, options?: CallOptions): Promise<void> {
@@ -352,7 +358,7 @@ export class RestStore implements TrackingStore {
 
   async transitionModelVersionStage(name: string, version: string, stage: Stage, archiveExisting: boolean, options?: CallOptions): Promise<ModelVersion> {
     const json = await this.api.write('POST', '/model-versions/transition-stage', { name, version, stage, archive_existing_versions: archiveExisting }, options);
-    return toModelVersion(obj(json, 'model_version'));
+    return toModelVersion(message(json, 'model_version', endpoint('POST', '/model-versions/transition-stage')));
   }
 
   async setAlias(name: string, alias: string, version: string, options?: CallOptions): Promise<void> {
@@ -364,7 +370,7 @@ export class RestStore implements TrackingStore {
   }
 
   async getModelVersionByAlias(name: string, alias: string, options?: CallOptions): Promise<ModelVersion> {
-    return toModelVersion(obj(await this.api.get('/registered-models/alias', { name, alias }, options), 'model_version'));
+    return toModelVersion(message(await this.api.get('/registered-models/alias', { name, alias }, options), 'model_version', endpoint('GET', '/registered-models/alias')));
   }
 
   dispose(): void {
