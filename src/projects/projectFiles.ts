@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseMlproject } from '../mlproject/parse';
-import type { MlProject, ParseResult } from '../mlproject/types';
+import type { Diagnostic, MlProject, ParseResult } from '../mlproject/types';
+import { unreadableReason } from '../mlproject/unreadable';
 import { projectLabel } from './launchSpec';
 
 /** An MLproject in the workspace, parsed as it is now (an open editor's unsaved text included). */
@@ -14,6 +15,8 @@ export interface ProjectFile {
   readonly folder: vscode.WorkspaceFolder | undefined;
   readonly project: MlProject;
   readonly label: string;
+  /** Why MLflow cannot load this MLproject at all (invalid YAML…), with where; then it has no entry points. */
+  readonly problem?: Diagnostic;
 }
 
 export const MLPROJECT_FILE = 'MLproject';
@@ -68,8 +71,17 @@ export async function readProjectFile(uri: vscode.Uri): Promise<ProjectFile | un
   } catch {
     return undefined;
   }
-  const { project } = parseProjectText(text, dir);
-  return { uri, dir, folder: vscode.workspace.getWorkspaceFolder(uri), project, label: projectLabel(project, dir) };
+  const parsed = parseProjectText(text, dir);
+  const { project } = parsed;
+  const problem = unreadableReason(parsed);
+  return { uri, dir, folder: vscode.workspace.getWorkspaceFolder(uri), project, label: projectLabel(project, dir), ...(problem ? { problem } : {}) };
+}
+
+/** Opens the MLproject with the problem selected, as a click on its diagnostic would. */
+export async function openAtProblem(file: ProjectFile): Promise<void> {
+  const problem = file.problem;
+  const selection = problem && new vscode.Range(problem.range.start.line, problem.range.start.column, problem.range.end.line, problem.range.end.column);
+  await vscode.window.showTextDocument(file.uri, selection ? { selection } : {});
 }
 
 /**

@@ -9,11 +9,15 @@ import { defaultEnvManager, type LaunchSpec } from './launchSpec';
 import { ProjectLauncher, type MlflowCli, type RunLaunch } from './launcher';
 import { MlflowTaskProvider } from './mlflowTaskProvider';
 import { MlprojectEditing, RUN_PROJECT_COMMAND, type RunProjectArgs } from './mlprojectEditing';
-import { findProjects, readProjectFile, runnableScripts, type ProjectFile } from './projectFiles';
+import { unreadableMessage } from '../mlproject/unreadable';
+import { findProjects, openAtProblem, readProjectFile, runnableScripts, type ProjectFile } from './projectFiles';
 import { RememberedRuns } from './rememberedRuns';
 import { askRunSpec, type ExperimentChoice } from './runWizard';
 import { MLFLOW_TASK_TYPE } from './taskDefinition';
-import { showInfo } from '../vscode/notify';
+import { showError, showInfo } from '../vscode/notify';
+
+/** The button of the "cannot be read" error. */
+export const OPEN_AT_ERROR = 'Open MLproject at the Error';
 
 export const ProjectsCommand = {
   Run: RUN_PROJECT_COMMAND,
@@ -70,6 +74,10 @@ export class ProjectsFeature implements vscode.Disposable {
       );
       return undefined;
     }
+    if (projects.length === 1 && projects[0].problem) {
+      await this.reportUnreadable(projects[0]);
+      return undefined;
+    }
     const cli = await this.launcher.prepare(projects[0].uri);
     if (!cli) return undefined;
     const spec = (defaults && entryPoint !== undefined ? this.defaultsSpec(projects[0], entryPoint, cli) : undefined) ?? (await this.ask(projects, entryPoint, cli));
@@ -123,7 +131,15 @@ export class ProjectsFeature implements vscode.Disposable {
       remembered: this.remembered,
       experiments: connection ? () => this.experiments(connection.store) : undefined,
       scripts: (project) => runnableScripts(project.dir),
+      unreadable: (project) => void this.reportUnreadable(project),
     });
+  }
+
+  /** Why the project's MLproject can't run (line and column of the YAML error), with a way to the spot. */
+  private async reportUnreadable(file: ProjectFile): Promise<void> {
+    if (!file.problem) return;
+    const choice = await showError(unreadableMessage(file.label, file.problem), OPEN_AT_ERROR);
+    if (choice === OPEN_AT_ERROR) await openAtProblem(file);
   }
 
   private async experiments(store: TrackingStore): Promise<ExperimentChoice[]> {

@@ -22,6 +22,8 @@ export interface RunWizardInput {
   experiments: (() => Promise<readonly ExperimentChoice[]>) | undefined;
   /** `.py` / `.sh` files of a project, offered as implicit entry points. */
   scripts: (project: ProjectFile) => Promise<readonly string[]>;
+  /** Says why a chosen project's MLproject can't be run (the wizard ends there). */
+  unreadable: (project: ProjectFile) => void;
 }
 
 export interface ExperimentChoice {
@@ -87,7 +89,12 @@ async function runStep(step: RunStep, frame: StepFrame, state: WizardState, inpu
     case 'project': {
       const result = await showPickStep(frame, {
         placeholder: 'Which MLproject?',
-        items: input.projects.map((project) => ({ label: project.label, description: vscode.workspace.asRelativePath(project.dir), project })),
+        items: input.projects.map((project) => ({
+          label: project.label,
+          description: vscode.workspace.asRelativePath(project.dir),
+          ...(project.problem ? { detail: '$(error) Its MLproject cannot be read: choose it to see why' } : {}),
+          project,
+        })),
         active: (item) => item.project === state.project,
       });
       if (result.kind !== 'accept') return result.kind;
@@ -115,6 +122,11 @@ async function runStep(step: RunStep, frame: StepFrame, state: WizardState, inpu
 async function pickEntryPoint(frame: StepFrame, state: WizardState, input: RunWizardInput): Promise<StepOutcome> {
   const project = state.project;
   if (!project) return 'back';
+  if (project.problem) {
+    // MLflow can't load the file, so neither a declared entry point nor a script of the project runs.
+    input.unreadable(project);
+    return 'cancel';
+  }
   const declared: EntryItem[] = project.project.entryPoints.map((entryPoint) => ({
     label: entryPoint.name,
     description: entryPoint.parameters.map((p) => p.name).join(', ') || 'no parameters',

@@ -188,6 +188,41 @@ describe('Run MLproject (real extension host, the fake mlflow as mlflow.executab
     ]);
   });
 
+  it('says why an MLproject of invalid YAML has no entry point to run (line and column), and opens it at the error', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlflow-invalid-yaml-'));
+    const fixture = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'test', 'fixtures', 'mlproject-broken', 'invalid-yaml', 'MLproject');
+    const uri = vscode.Uri.file(path.join(dir, 'MLproject'));
+    fs.copyFileSync(fixture, uri.fsPath);
+    const before = readRecord().length;
+    // The error's button is clicked, as a user would: the answer is the button's label.
+    shown.restore();
+    const window = vscode.window as unknown as Record<'showErrorMessage', unknown>;
+    const original = window.showErrorMessage;
+    const errors: { message: string; items: string[] }[] = [];
+    window.showErrorMessage = async (message: string, ...items: string[]) => {
+      errors.push({ message, items });
+      return items[0];
+    };
+    try {
+      assert.strictEqual(await projects.runProject(uri), undefined, 'nothing is launched');
+      assert.deepStrictEqual(errors, [
+        {
+          message:
+            'Can\'t run invalid-yaml: its MLproject cannot be read (line 6, column 14): Invalid YAML: Missing closing "quote. ' +
+            '`mlflow run` stops there too, so no entry point can run until it is fixed.',
+          items: ['Open MLproject at the Error'],
+        },
+      ]);
+      const editor = await waitFor(() => (vscode.window.activeTextEditor?.document.uri.fsPath === uri.fsPath ? vscode.window.activeTextEditor : undefined), 'the MLproject open');
+      assert.deepStrictEqual([editor.selection.start.line, editor.selection.start.character], [5, 13], 'the cursor at the opening quote that never closes');
+      assert.strictEqual(readRecord().length, before, 'mlflow was not started');
+    } finally {
+      window.showErrorMessage = original;
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('publishes parse diagnostics for a broken MLproject, and updates them as it is edited', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlflow-broken-'));
     const uri = vscode.Uri.file(path.join(dir, 'MLproject'));

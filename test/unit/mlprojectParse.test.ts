@@ -6,6 +6,7 @@ import { implicitEntryPoint, isRunnableScript, resolveEntryPoint } from '../../s
 import { parseMlproject } from '../../src/mlproject/parse';
 import { pythonFloatRepr, resolvePlainScalar, shlexQuote } from '../../src/mlproject/pythonValues';
 import { parseRunOutput } from '../../src/mlproject/runOutput';
+import { problemPosition, unreadableMessage, unreadableReason } from '../../src/mlproject/unreadable';
 import { PARAM_TYPES, type Diagnostic, type DiagnosticCode, type EntryPoint, type Severity } from '../../src/mlproject/types';
 import schema from '../../src/mlproject/mlproject.schema.json';
 
@@ -312,5 +313,32 @@ describe('mlproject.schema.json', () => {
     assert.deepEqual(schema.definitions.parameterType.enum, [...PARAM_TYPES]);
     assert.deepEqual(Object.keys(schema.properties), ['name', 'python_env', 'conda_env', 'docker_env', 'entry_points', 'databricks_spark_job']);
     assert.deepEqual(schema.definitions.entryPoint.required, ['command']);
+  });
+});
+
+describe('MLproject: why a project cannot be run at all', () => {
+  it('names the YAML error of an invalid MLproject with its line and column, counted from 1', () => {
+    const result = parseMlproject(readBroken('invalid-yaml'));
+    const problem = unreadableReason(result);
+    assert.ok(problem, 'a reason');
+    assert.equal(problem.code, 'yaml-syntax');
+    assert.equal(problemPosition(problem), 'line 6, column 14');
+    assert.equal(
+      unreadableMessage('invalid-yaml', problem),
+      'Can\'t run invalid-yaml: its MLproject cannot be read (line 6, column 14): Invalid YAML: Missing closing "quote. `mlflow run` stops there too, so no entry point can run until it is fixed.',
+    );
+  });
+
+  it('also for an empty file, a list, or entry_points that is not a mapping', () => {
+    assert.equal(unreadableReason(parseMlproject(''))?.code, 'not-a-mapping');
+    assert.equal(unreadableReason(parseMlproject('- main\n- train\n'))?.code, 'not-a-mapping');
+    assert.equal(unreadableReason(parseMlproject('entry_points:\n  - main\n'))?.code, 'entry-points-not-mapping');
+  });
+
+  it('not for a project MLflow loads, even with problems in one entry point', () => {
+    assert.equal(unreadableReason(parseMlproject(readTiny())), undefined);
+    for (const name of ['bad-defaults', 'missing-command', 'unknown-placeholder', 'unknown-type', 'duplicate-key']) {
+      assert.equal(unreadableReason(parseMlproject(readBroken(name))), undefined, name);
+    }
   });
 });
