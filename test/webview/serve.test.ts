@@ -165,4 +165,34 @@ describe('serve webview (built bundle in Chromium, real CSP)', function () {
     assert.strictEqual(notice.summary.request.format, 'dataframe_split');
     assert.strictEqual(await view.page.locator('#format').evaluate((el) => (el as HTMLElement & { value: string }).value), 'dataframe_split');
   });
+  it('follows a body edited by hand: the Format box shows the format the body is in, and nothing is converted', async () => {
+    await openLoaded();
+    await view.page.getByRole('tab', { name: 'Request' }).click();
+    await view.waitFor(rendered((s) => s.tab === 'request'));
+    const formatBox = (): Promise<string> => view.page.locator('#format').evaluate((el) => (el as HTMLElement & { value: string }).value);
+    const body = view.page.locator('#body textarea');
+
+    for (const [text, format] of [
+      ['{"instances": [[1.8, 0.5]]}', 'instances'],
+      ['{"dataframe_records": [{"petal_width": 1.8}]}', 'dataframe_records'],
+      ['{"inputs": {"petal_width": [1.8]}, "params": {"k": 1}}', 'inputs'],
+    ] as const) {
+      const since = view.mark();
+      await body.fill(text);
+      const summary = await view.waitFor(rendered((s) => s.request.body === text), { since, what: `the ${format} body` });
+      assert.strictEqual(summary.summary.request.format, format, text);
+      assert.strictEqual(await formatBox(), format, 'the box the user sees');
+    }
+
+    // Mid-edit text that is not JSON yet leaves the box where it was.
+    let since = view.mark();
+    await body.fill('{"dataframe_split": {"columns": ["petal_width"], "data": [[1.');
+    const partial = await view.waitFor(rendered((s) => s.request.body.endsWith('[[1.')), { since, what: 'the half-typed body' });
+    assert.strictEqual(partial.summary.request.format, 'inputs');
+    assert.strictEqual(await formatBox(), 'inputs');
+    since = view.mark();
+    await body.fill(BODY);
+    await view.waitFor(rendered((s) => s.request.body === BODY && s.request.format === 'dataframe_split'), { since, what: 'back to dataframe_split' });
+    assert.ok(!view.received.some(posted('convert')), 'typing converts nothing: the body is the user\'s');
+  });
 });

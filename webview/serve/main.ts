@@ -50,6 +50,7 @@ class ServeApp {
         this.host.post({ type: 'send', body });
         this.render();
       },
+      edited: () => this.render(),
     });
     this.title = element('code', { attributes: { id: 'model-uri' } });
     this.status = element('span', { className: 'status idle', attributes: { id: 'server-status', role: 'status', 'aria-live': 'polite' }, text: 'Not running' });

@@ -6,14 +6,10 @@ import type { PayloadView, ResponseView } from '../../src/modelServing/protocol'
 import type { PayloadFormat } from '../../src/serving/payload';
 import { element } from '../shared/dom';
 import { select } from '../shared/elements';
+import { BODY_FORMATS, detectBodyFormat } from './bodyFormat';
 
-/** MLflow's four request formats (src/serving/payload.ts PAYLOAD_FORMATS); the host converts between them. */
-const FORMATS = [
-  ['dataframe_split', 'dataframe_split'],
-  ['dataframe_records', 'dataframe_records'],
-  ['instances', 'instances'],
-  ['inputs', 'inputs'],
-] as const satisfies readonly (readonly [PayloadFormat, string])[];
+/** MLflow's four request formats, each labelled by its key; the host converts between them. */
+const FORMATS = BODY_FORMATS.map((format) => [format, format] as const);
 
 /** Bodies reported to tests are cut here; the page itself keeps the whole body. */
 const REPORTED_BODY_CHARS = 20_000;
@@ -36,14 +32,18 @@ export class RequestSection {
   /** The format the body is in, so a refused conversion puts the selector back. */
   private bodyFormat: PayloadFormat = 'dataframe_split';
 
-  constructor(actions: { convert(format: PayloadFormat, body: string): void; send(body: string): void }) {
+  constructor(actions: { convert(format: PayloadFormat, body: string): void; send(body: string): void; edited(): void }) {
     const format = select('format', 'Format', FORMATS, (value) => {
       this.notice.textContent = '';
       actions.convert(value as PayloadFormat, this.body.value);
     });
     this.format = format.control;
     this.body = element('vscode-textarea', { attributes: { id: 'body', monospace: '', rows: '16', resize: 'vertical', 'aria-label': 'Request body (JSON)' } });
-    this.body.addEventListener('input', () => (this.notice.textContent = ''));
+    this.body.addEventListener('input', () => {
+      this.notice.textContent = '';
+      this.followBody();
+      actions.edited();
+    });
     // Off until the host reports a healthy server.
     this.sendButton = element('vscode-button', { text: 'Send', attributes: { id: 'send', icon: 'send', disabled: '' } });
     this.sendButton.addEventListener('click', () => {
@@ -72,6 +72,14 @@ export class RequestSection {
     this.bodyFormat = payload.format;
     this.format.value = payload.format;
     this.body.value = payload.body;
+  }
+
+  /** A body edited by hand: the Format box shows the format it is now in (nothing is converted). */
+  private followBody(): void {
+    const detected = detectBodyFormat(this.body.value);
+    if (detected === undefined || detected === this.bodyFormat) return;
+    this.bodyFormat = detected;
+    this.format.value = detected;
   }
 
   setNotice(message: string): void {
