@@ -10,6 +10,7 @@ import type {
   StepWindow,
   ThemeKind,
   XAxisKind,
+  XRange,
   YScaleKind,
 } from './protocol';
 import { isRecord } from '../mlflow/values';
@@ -87,7 +88,9 @@ export function parseChartsState(raw: unknown): ChartsViewState | undefined {
   if (!target || !isKeyList(raw.metricKeys) || !isKeyList(raw.hiddenRunIds)) return undefined;
   if (!isXAxis(raw.xAxis) || !isYScale(raw.yScale)) return undefined;
   if (!isNumber(raw.smoothing) || raw.smoothing < 0 || raw.smoothing > MAX_SMOOTHING) return undefined;
-  return {
+  const zoom = raw.zoom === undefined ? undefined : parseZoom(raw.zoom);
+  if (raw.zoom !== undefined && !zoom) return undefined;
+  const state: ChartsViewState = {
     target,
     metricKeys: raw.metricKeys,
     xAxis: raw.xAxis,
@@ -95,6 +98,21 @@ export function parseChartsState(raw: unknown): ChartsViewState | undefined {
     smoothing: raw.smoothing,
     hiddenRunIds: raw.hiddenRunIds,
   };
+  if (zoom && Object.keys(zoom).length > 0) state.zoom = zoom;
+  return state;
+}
+
+/** Zoom ranges by metric key (a metric someone named `__proto__` is stored as a key like any other). */
+function parseZoom(raw: unknown): Record<string, XRange> | undefined {
+  if (!isRecord(raw)) return undefined;
+  const entries = Object.entries(raw);
+  if (entries.length > MAX_LIST) return undefined;
+  const zoom: Record<string, XRange> = {};
+  for (const [key, range] of entries) {
+    if (!isKey(key) || !isRange(range) || !(range.min < range.max)) return undefined;
+    Object.defineProperty(zoom, key, { value: { min: range.min, max: range.max }, enumerable: true, writable: true, configurable: true });
+  }
+  return zoom;
 }
 
 export function parseCompareState(raw: unknown): CompareViewState | undefined {

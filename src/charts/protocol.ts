@@ -59,6 +59,14 @@ export interface ChartsViewState {
   /** EMA weight in [0, 0.99]; 0 draws the raw lines only. */
   smoothing: number;
   hiddenRunIds: string[];
+  /** The x range each zoomed chart shows, by metric key, in the units of `xAxis`; absent: not zoomed. */
+  zoom?: Record<string, XRange>;
+}
+
+/** A range of the x axis, min < max. */
+export interface XRange {
+  min: number;
+  max: number;
 }
 
 export type ChartsHostMessage =

@@ -254,6 +254,13 @@ describe('Charts and compare from the Runs view (packaged extension)', () => {
       await chart(view, metricKey).waitFor({ state: 'detached' });
     }
     await chart(view, 'train_loss', '[data-x-axis="relative"][data-y-scale="logarithmic"][data-smoothing="0.6"][data-datasets="2"]').waitFor();
+    // And a zoom, with the mouse wheel over the middle of one chart.
+    const box = await chart(view, 'val_loss').locator('canvas').boundingBox();
+    assert.ok(box, 'the chart is on screen');
+    await workbench.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await workbench.page.mouse.wheel(0, -300);
+    await chart(view, 'val_loss', '[data-zoom]').waitFor();
+    const zoom = await chart(view, 'val_loss').getAttribute('data-zoom');
 
     await workbench.runCommand('Developer: Reload Window');
     await workbench.page.locator('.monaco-workbench').waitFor();
@@ -272,6 +279,8 @@ describe('Charts and compare from the Runs view (packaged extension)', () => {
       ],
       'the charts: the chosen metrics, x axis, log scale, smoothing, one run hidden (a raw and a smoothed line left)',
     );
+    assert.strictEqual(await chart(view, 'val_loss', '[data-zoom]').getAttribute('data-zoom'), zoom, 'zoomed where the user left it');
+    assert.strictEqual(await chart(view, 'train_loss').getAttribute('data-zoom'), null, 'the other chart was not zoomed');
     // The controls the user sees say the same.
     assert.strictEqual(await view.locator('#x-axis').evaluate((e) => (e as HTMLElement & { value: string }).value), 'relative');
     assert.strictEqual(await view.locator('#y-scale').evaluate((e) => (e as HTMLElement & { value: string }).value), 'log');

@@ -198,7 +198,7 @@ describe('Charts, compare and params diff from the Runs view (real extension hos
     await first.whenRendered(drawn(Object.keys(LOGREG_METRICS)));
     // The state as the page saves it (setState), after the user changed every option; JSON like VS Code keeps it.
     const saved: ChartsViewState = JSON.parse(
-      JSON.stringify({ ...first.session.state, metricKeys: ['val_loss', 'accuracy'], xAxis: 'relative', yScale: 'log', smoothing: 0.5 }),
+      JSON.stringify({ ...first.session.state, metricKeys: ['val_loss', 'accuracy'], xAxis: 'relative', yScale: 'log', smoothing: 0.5, zoom: { val_loss: { min: 0.25, max: 0.75 } } }),
     );
     first.dispose();
     assert.strictEqual(workbench.charts.panels.charts.length, 0);
@@ -207,11 +207,12 @@ describe('Charts, compare and params diff from the Runs view (real extension hos
     await workbench.charts.restore(panel, saved);
     const restored = workbench.charts.panels.lastCharts;
     assert.ok(restored && restored.panel === panel, 'the feature adopted the panel VS Code recreated');
-    const summary = await restored.whenRendered(drawn(['val_loss', 'accuracy']));
+    const summary = await restored.whenRendered((s) => drawn(['val_loss', 'accuracy'])(s) && s.charts.some((c) => c.zoom !== undefined));
     for (const chart of summary.charts) {
       assert.deepStrictEqual([chart.xAxis, chart.yScale, chart.smoothing], ['relative', 'logarithmic', 0.5], chart.metricKey);
       assert.strictEqual(chart.datasets, 2, `${chart.metricKey}: the raw line and the smoothed one`);
       assert.deepStrictEqual(chart.points, { [node.run.info.runId]: 200 });
+      assert.deepStrictEqual(chart.zoom, chart.metricKey === 'val_loss' ? { min: 0.25, max: 0.75 } : undefined, `${chart.metricKey}: zoomed as saved`);
     }
     await waitFor(() => panel.title === 'Charts: logreg-C1.0-lbfgs', 'the restored title');
 

@@ -189,7 +189,10 @@ describe('Run MLproject (real extension host, the fake mlflow as mlflow.executab
   });
 
   it('says why an MLproject of invalid YAML has no entry point to run (line and column), and opens it at the error', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mlflow-invalid-yaml-'));
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'mlflow-invalid-yaml-'));
+    // Named like the fixture: a project whose MLproject can't be read is labelled by its folder.
+    const dir = path.join(scratch, 'invalid-yaml');
+    fs.mkdirSync(dir);
     const fixture = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'test', 'fixtures', 'mlproject-broken', 'invalid-yaml', 'MLproject');
     const uri = vscode.Uri.file(path.join(dir, 'MLproject'));
     fs.copyFileSync(fixture, uri.fsPath);
@@ -219,7 +222,7 @@ describe('Run MLproject (real extension host, the fake mlflow as mlflow.executab
     } finally {
       window.showErrorMessage = original;
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
-      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(scratch, { recursive: true, force: true });
     }
   });
 

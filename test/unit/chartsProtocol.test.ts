@@ -56,6 +56,19 @@ describe('charts protocol validation (what the host accepts from a webview)', ()
     assert.strictEqual(parseChartsState(undefined), undefined, 'a panel persisted before any state was set');
   });
 
+  it('keeps each chart\'s zoom in the persisted state, so a reloaded panel comes back zoomed', () => {
+    const zoomed: ChartsViewState = { ...state, zoom: { loss: { min: 10.5, max: 40 }, accuracy: { min: -3, max: 2 } } };
+    assert.deepStrictEqual(parseChartsState(JSON.parse(JSON.stringify(zoomed))), zoomed);
+    assert.deepStrictEqual(parseChartsMessage({ type: 'viewState', state: zoomed }), { type: 'viewState', state: zoomed });
+    assert.deepStrictEqual(parseChartsState({ ...state, zoom: {} }), state, 'no zoom: no field');
+    // A metric named like an object's prototype is a key like any other.
+    const proto = parseChartsState(JSON.parse(`{"target":{"runIds":["r1"]},"metricKeys":["__proto__"],"xAxis":"step","yScale":"linear","smoothing":0,"hiddenRunIds":[],"zoom":{"__proto__":{"min":1,"max":2}}}`));
+    assert.deepStrictEqual(Object.entries(proto?.zoom ?? {}), [['__proto__', { min: 1, max: 2 }]]);
+    for (const zoom of [[], 'loss', { loss: { min: 5, max: 5 } }, { loss: { min: 6, max: 5 } }, { loss: { min: 'a', max: 5 } }, { loss: { min: 0 } }, { '': { min: 0, max: 1 } }]) {
+      assert.strictEqual(parseChartsState({ ...state, zoom }), undefined, JSON.stringify(zoom));
+    }
+  });
+
   it('validates compare messages and state the same way', () => {
     assert.deepStrictEqual(parseCompareMessage({ type: 'diffParams', runIdA: 'a', runIdB: 'b' }), { type: 'diffParams', runIdA: 'a', runIdB: 'b' });
     assert.deepStrictEqual(parseCompareMessage({ type: 'openCharts', runIds: ['a'], metricKeys: [] }), { type: 'openCharts', runIds: ['a'], metricKeys: [] });

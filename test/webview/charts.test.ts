@@ -129,6 +129,38 @@ describe('charts webview (built bundle in Chromium, real CSP)', function () {
     await view.waitFor(renderedWhere('loss', (c) => c.zoom === undefined), { since, what: 'zoom reset' });
   });
 
+  it('persists a zoom with the panel state and comes back zoomed from it (a window reload)', async () => {
+    view = await openLoaded();
+    let since = view.mark();
+    await view.page.locator('vscode-button[aria-label="Zoom in on loss"]').click();
+    const zoomed = await view.waitFor(renderedWhere('loss', (c) => c.zoom !== undefined), { since, what: 'zoomed' });
+    const zoom = zoomed.summary.charts[0].zoom!;
+    const saved = await view.waitFor(posted('viewState', (m) => m.state.zoom?.loss !== undefined), { since, what: 'the zoom told to the host' });
+    assert.deepStrictEqual(saved.state.zoom, { loss: zoom });
+    assert.deepStrictEqual((view.savedStates.at(-1) as { zoom?: unknown }).zoom, { loss: zoom }, 'persisted with setState');
+
+    // A new page (what VS Code makes after a reload) given that state by the host.
+    await view.close();
+    view = await harness.open('charts');
+    await view.waitFor(posted('ready'), { what: 'ready' });
+    await view.post(init({ zoom: { loss: zoom } }));
+    await view.post(lossSeries());
+    const restored = await view.waitFor(renderedWhere('loss', (c) => !c.loading && c.zoom !== undefined), { what: 'drawn zoomed' });
+    assert.deepStrictEqual(restored.summary.charts[0].zoom, zoom, 'the same x range as before the reload');
+    const request = await view.waitFor(posted('requestWindow'), { what: 'the zoomed window fetched at full resolution' });
+    assert.ok(request.window.startStep <= zoom.min && request.window.endStep >= zoom.max, JSON.stringify(request.window));
+
+    since = view.mark();
+    await view.page.locator('vscode-button[aria-label="Reset zoom of loss"]').click();
+    await view.waitFor(posted('viewState', (m) => m.state.zoom === undefined), { since, what: 'the reset told to the host' });
+    await view.page.locator('vscode-button[aria-label="Zoom in on loss"]').click();
+    await view.waitFor(posted('viewState', (m) => m.state.zoom !== undefined), { since, what: 'zoomed again' });
+    since = view.mark();
+    await chooseByKeyboard(view, '#x-axis', 1);
+    const wall = await view.waitFor(posted('viewState', (m) => m.state.xAxis === 'wall'), { since });
+    assert.strictEqual(wall.state.zoom, undefined, 'a step range means nothing on the wall-clock axis');
+  });
+
   it('zooms and resets from the keyboard on the focused chart', async () => {
     view = await openLoaded();
     let since = view.mark();

@@ -12,7 +12,7 @@ import {
   type TooltipItem,
 } from 'chart.js';
 import zoomPlugin from 'chartjs-plugin-zoom';
-import type { ChartRun, ChartSummary, StepWindow, XAxisKind, YScaleKind } from '../../src/charts/protocol';
+import type { ChartRun, ChartSummary, StepWindow, XAxisKind, XRange, YScaleKind } from '../../src/charts/protocol';
 import { applyChartTheme } from '../shared/chartTheme';
 import { element } from '../shared/dom';
 import { formatDuration, formatTime, formatValue } from '../shared/format';
@@ -50,6 +50,8 @@ export interface ChartCallbacks {
   exportPng(metricKey: string, dataUrl: string): void;
   /** Zoom changed or a redraw finished: report what is drawn. */
   changed(): void;
+  /** The user zoomed, panned or reset: the x range shown now (undefined: all of it), to persist. */
+  zoomed(metricKey: string, range: XRange | undefined): void;
 }
 
 interface DatasetInfo {
@@ -75,6 +77,8 @@ export class MetricChart {
   private markers: Marker[] = [];
   private windowTimer: ReturnType<typeof setTimeout> | undefined;
   private lastWindow = '';
+  /** A zoom to put back once there is data to zoom into (after a window reload). */
+  private pendingZoom: XRange | undefined;
   /** The one x value every drawn point has (a metric logged once), else undefined. */
   private loneX: number | undefined;
   /** Distance between the x ticks last built, which decides how precise their labels are. */
@@ -123,6 +127,11 @@ export class MetricChart {
     });
   }
 
+  /** Zooms to `range` as soon as data is drawn: how a reloaded panel comes back where the user was. */
+  restoreZoom(range: XRange): void {
+    this.pendingZoom = range;
+  }
+
   /** Redraws with new inputs; the zoom stays unless the x axis changed its meaning. */
   update(inputs: ChartInputs): void {
     const axisChanged = this.inputs !== undefined && this.inputs.xAxis !== inputs.xAxis;
@@ -135,10 +144,20 @@ export class MetricChart {
     if (y) y.type = inputs.yScale === 'log' ? 'logarithmic' : 'linear';
     const x = scales.x;
     if (x && 'title' in x && x.title) x.title.text = axisTitle(inputs.xAxis);
-    if (axisChanged) this.chart.resetZoom('none');
+    if (axisChanged) {
+      this.pendingZoom = undefined;
+      this.chart.resetZoom('none');
+    }
     this.chart.update('none');
     // Chart.js recomputes the scales from the data on update; put a zoom back where the user left it.
     if (zoom && !sameRange(zoom, this.zoomRange())) this.chart.zoomScale('x', zoom, 'none');
+    const restore = this.pendingZoom;
+    if (restore && this.datasetInfo.length > 0) {
+      this.pendingZoom = undefined;
+      this.chart.zoomScale('x', restore, 'none');
+      // As if the user had zoomed: the window is fetched at full resolution.
+      this.zoomChanged();
+    }
     this.status.textContent = inputs.data === undefined ? 'Loading…' : this.datasetInfo.length === 0 ? 'No data for the shown runs.' : '';
     this.callbacks.changed();
   }
@@ -210,6 +229,7 @@ export class MetricChart {
 
   resetZoom(): void {
     this.chart.resetZoom('none');
+    this.callbacks.zoomed(this.metricKey, undefined);
     this.callbacks.changed();
   }
 
@@ -377,6 +397,7 @@ export class MetricChart {
 
   /** Report the new range now; fetch full resolution for it once the gesture settles. */
   private zoomChanged(): void {
+    this.callbacks.zoomed(this.metricKey, this.zoomRange());
     this.callbacks.changed();
     clearTimeout(this.windowTimer);
     this.windowTimer = setTimeout(() => this.requestWindow(), WINDOW_DEBOUNCE_MS);

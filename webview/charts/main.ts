@@ -6,6 +6,7 @@ import type {
   ChartsWebviewMessage,
   StepWindow,
   WireSeries,
+  XRange,
 } from '../../src/charts/protocol';
 import { element } from '../shared/dom';
 import '../shared/elements';
@@ -130,7 +131,10 @@ class ChartsApp {
 
   private changeState(patch: Partial<AxisOptions> & Partial<Pick<ChartsViewState, 'metricKeys' | 'hiddenRunIds'>>): void {
     if (!this.state) return;
+    const axisChanged = patch.xAxis !== undefined && patch.xAxis !== this.state.xAxis;
     this.state = { ...this.state, ...patch };
+    // A zoom is a range of the x axis: with another axis it means nothing (the charts reset theirs).
+    if (axisChanged) delete this.state.zoom;
     this.host.saveState(this.state);
     this.host.post({ type: 'viewState', state: this.state });
     if (patch.metricKeys) this.syncCharts();
@@ -153,13 +157,30 @@ class ChartsApp {
           requestWindow: (metricKey, window) => this.host.post({ type: 'requestWindow', metricKey, window }),
           exportPng: (metricKey, dataUrl) => this.host.post({ type: 'exportPng', metricKey, dataUrl }),
           changed: () => this.scheduleRendered(),
+          zoomed: (metricKey, range) => this.saveZoom(metricKey, range),
         });
+        const saved = this.state?.zoom?.[key];
+        if (saved && Object.hasOwn(this.state?.zoom ?? {}, key)) chart.restoreZoom(saved);
         this.charts.set(key, chart);
         chart.update(this.inputs(key));
       }
       this.chartsArea.append(chart.element);
     }
     if (wanted.length === 0) this.scheduleRendered();
+  }
+
+  /** Persists a chart's zoom with the rest of the panel's state, so a window reload keeps it. */
+  private saveZoom(metricKey: string, range: XRange | undefined): void {
+    if (!this.state) return;
+    const zoom: Record<string, XRange> = {};
+    for (const [key, value] of Object.entries(this.state.zoom ?? {})) {
+      if (key !== metricKey) Object.defineProperty(zoom, key, { value, enumerable: true, writable: true, configurable: true });
+    }
+    if (range) Object.defineProperty(zoom, metricKey, { value: { min: range.min, max: range.max }, enumerable: true, writable: true, configurable: true });
+    const { zoom: _old, ...rest } = this.state;
+    this.state = Object.keys(zoom).length > 0 ? { ...rest, zoom } : rest;
+    this.host.saveState(this.state);
+    this.host.post({ type: 'viewState', state: this.state });
   }
 
   private redraw(onlyMetric?: string): void {
