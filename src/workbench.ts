@@ -66,6 +66,7 @@ export class Workbench implements vscode.Disposable {
       log: this.log,
       workspaceState: context.workspaceState,
       revealRun,
+      followLaunch: (finished) => this.explorer.followLaunch(finished),
     }));
     this.registry = track(new RegistryFeature({
       activeStore: this.connections,

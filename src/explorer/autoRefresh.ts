@@ -12,7 +12,7 @@ export class AutoRefresh implements vscode.Disposable {
   private disposed = false;
 
   constructor(
-    private readonly tick: () => Promise<boolean>,
+    private readonly tick: () => Promise<unknown>,
     private readonly shouldRun: () => boolean,
     private baseIntervalMs: number,
     private readonly maxBackoffMs = 5 * 60_000,
@@ -23,33 +23,50 @@ export class AutoRefresh implements vscode.Disposable {
   setInterval(ms: number): void {
     this.baseIntervalMs = ms;
     this.delayMs = ms;
+    this.cancel();
     this.kick();
   }
 
-  /** (Re)considers polling now: call after data loads or visibility changes. */
+  /**
+   * (Re)considers polling now: call after data loads or visibility changes. A poll already scheduled
+   * keeps its time: a stream of events (expanding, loading more, other refreshes) must not keep
+   * pushing it back, or a view that is busy would never converge.
+   */
   kick(): void {
     if (this.disposed || this.inFlight) return;
+    if (this.baseIntervalMs <= 0 || !this.shouldRun()) {
+      this.cancel();
+      return;
+    }
+    this.timer ??= setTimeout(() => void this.run(), this.delayMs);
+  }
+
+  private cancel(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.baseIntervalMs <= 0 || !this.shouldRun()) return;
-    this.timer = setTimeout(() => void this.run(), this.delayMs);
+  }
+
+  /** Whether a poll is scheduled; exposed for tests of the rule. */
+  get scheduled(): boolean {
+    return this.timer !== undefined;
   }
 
   private async run(): Promise<void> {
     this.timer = undefined;
     if (this.disposed || !this.shouldRun()) return;
     this.inFlight = true;
-    let live = false;
     try {
-      live = await this.tick();
+      await this.tick();
       this.delayMs = this.baseIntervalMs;
     } catch {
-      live = true; // keep trying, but slower
+      // Keep trying, but slower.
       this.delayMs = Math.min(this.delayMs * 2, this.maxBackoffMs);
     } finally {
       this.inFlight = false;
     }
-    if (live) this.kick();
+    // Whatever the tick answered, shouldRun decides: runs may have loaded (or a launch begun) while it
+    // was in flight, and the kicks those events made were ignored then.
+    this.kick();
   }
 
   /** The delay before the next poll; exposed for tests of the backoff. */
@@ -59,6 +76,6 @@ export class AutoRefresh implements vscode.Disposable {
 
   dispose(): void {
     this.disposed = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.cancel();
   }
 }

@@ -5,6 +5,7 @@ import { ContextKey, setContext } from '../vscode/contextKeys';
 import { Disposer } from '../vscode/disposer';
 import { settings } from '../vscode/settings';
 import { AutoRefresh } from './autoRefresh';
+import { shouldPoll } from './core/liveRefresh';
 import { describeError } from './errorMessages';
 import { quoteSearchKey } from './format';
 import type { ExplorerNode, LoadMoreNode } from './nodes';
@@ -28,6 +29,8 @@ export class ExplorerFeature implements vscode.Disposable {
   readonly provider: RunsTreeProvider;
   readonly treeView: vscode.TreeView<ExplorerNode>;
   private readonly autoRefresh: AutoRefresh;
+  /** Launches from the extension (Run MLproject) still running: the view follows them. */
+  private launchesInFlight = 0;
 
   constructor(
     private readonly deps: { activeStore: ActiveStore; log: Log; workspaceState: vscode.Memento },
@@ -47,12 +50,15 @@ export class ExplorerFeature implements vscode.Disposable {
       showCollapseAll: true,
     }));
     this.autoRefresh = this.disposer.track(new AutoRefresh(
-      () => this.model.refreshRunning(),
-      () => this.treeView.visible && this.model.hasRunningRuns(),
+      () => this.model.refreshLive(this.launchesInFlight > 0),
+      () => shouldPoll({ viewVisible: this.treeView.visible, launchInFlight: this.launchesInFlight > 0, experiments: this.model.liveState() }),
       settings.refreshIntervalSeconds() * 1000,
     ));
     this.disposer.track(this.model.onDidChange(() => this.autoRefresh.kick()));
+    this.disposer.track(this.model.onDidLoadRuns(() => this.autoRefresh.kick()));
     this.disposer.track(this.treeView.onDidChangeVisibility(() => this.autoRefresh.kick()));
+    this.disposer.track(this.treeView.onDidExpandElement(({ element }) => this.setExpanded(element, true)));
+    this.disposer.track(this.treeView.onDidCollapseElement(({ element }) => this.setExpanded(element, false)));
     this.disposer.track(activeStore.onDidChange(() => this.model.reset()));
     this.disposer.track(vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration('mlflow.runs.pageSize')) this.model.setOptions({ pageSize: settings.pageSize() });
@@ -94,6 +100,27 @@ export class ExplorerFeature implements vscode.Disposable {
     await vscode.commands.executeCommand('mlflow.runs.focus');
     await this.treeView.reveal(node, { select: true, focus: true, expand: false });
     return true;
+  }
+
+  /**
+   * Follows a launch from the extension until `finished` settles: meanwhile expanded experiments are
+   * polled even when none of their loaded runs is RUNNING, so the launched run appears by itself.
+   */
+  followLaunch(finished: Promise<unknown>): void {
+    this.launchesInFlight++;
+    this.autoRefresh.kick();
+    const done = () => {
+      this.launchesInFlight--;
+      // One more look after the launch: its run has finished on the server but may show RUNNING here.
+      this.autoRefresh.kick();
+    };
+    finished.then(done, done);
+  }
+
+  private setExpanded(node: ExplorerNode, expanded: boolean): void {
+    if (node.kind !== 'experiment') return;
+    this.model.setExpanded(node.experiment.experimentId, expanded);
+    this.autoRefresh.kick();
   }
 
   /** The runs selected in the view, or the one the context menu was opened on. */

@@ -3,6 +3,7 @@ import type { ActiveStore } from '../connection/activeStore';
 import { isMlflowError } from '../mlflow/errors';
 import type { TrackingStore } from '../mlflow/store';
 import type { Experiment, Run, ViewType } from '../mlflow/types';
+import { experimentsToPoll, isActiveStatus, type ExperimentLiveState } from './core/liveRefresh';
 import { runModelPath, type ExplorerNode, type ExperimentNode, type RunNode } from './nodes';
 
 /** Experiments per request, and the most the Runs view loads; the rest are said to exist, not listed. */
@@ -36,6 +37,12 @@ interface ExperimentRuns {
 export class RunsModel implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<ExplorerNode | undefined>();
   readonly onDidChange = this.changed.event;
+  /**
+   * Fires when a page of runs has landed. Not a tree change (the tree asked for that page and gets it),
+   * but it can make polling start: the runs may be RUNNING.
+   */
+  private readonly loaded = new vscode.EventEmitter<string>();
+  readonly onDidLoadRuns = this.loaded.event;
 
   private experiments: Experiment[] | undefined;
   private experimentsLoading: Promise<void> | undefined;
@@ -43,6 +50,8 @@ export class RunsModel implements vscode.Disposable {
   private experimentsCapped = false;
   private readonly runsByExperiment = new Map<string, ExperimentRuns>();
   private readonly experimentNodes = new Map<string, ExperimentNode>();
+  /** Experiments expanded in the tree; kept across resets (VS Code keeps them expanded too). */
+  private readonly expanded = new Set<string>();
   private generation = 0;
   private abort = new AbortController();
 
@@ -189,19 +198,39 @@ export class RunsModel implements vscode.Disposable {
     } finally {
       entry.loading = undefined;
     }
+    if (generation === this.generation) this.loaded.fire(experimentId);
+  }
+
+  /** Follows the tree's expand/collapse of an experiment (only expanded experiments are polled). */
+  setExpanded(experimentId: string, expanded: boolean): void {
+    if (expanded) this.expanded.add(experimentId);
+    else this.expanded.delete(experimentId);
+  }
+
+  /** What the polling rule needs to know about each experiment whose runs were asked for. */
+  liveState(): ExperimentLiveState[] {
+    return [...this.runsByExperiment].map(([experimentId, entry]) => ({
+      experimentId,
+      expanded: this.expanded.has(experimentId),
+      loaded: entry.loading === undefined && entry.error === undefined,
+      loading: entry.loading !== undefined,
+      hasActiveRuns: entry.runs.some(isActive),
+    }));
   }
 
   /**
-   * Re-reads the runs already shown of experiments that have RUNNING runs, in one request per
-   * experiment (as many rows as are loaded), so statuses and latest metrics move while training.
-   * Returns whether anything is still running; throws when the store fails (the caller backs off).
+   * Re-reads the runs shown of the given experiments (see core/liveRefresh.ts for which), one request
+   * per experiment for as many rows as are loaded plus one, so statuses, names and latest metrics move
+   * while training and a run started meanwhile appears at its place. Throws when the store fails (the
+   * caller backs off).
    */
-  async refreshRunning(): Promise<boolean> {
+  async refreshLive(launchInFlight: boolean): Promise<void> {
     const store = this.store;
-    if (!store) return false;
-    let stillRunning = false;
-    for (const [experimentId, entry] of this.runsByExperiment) {
-      if (entry.loading || !entry.runs.some(isActive)) continue;
+    if (!store) return;
+    const ids = experimentsToPoll({ viewVisible: true, launchInFlight, experiments: this.liveState() });
+    for (const experimentId of ids) {
+      const entry = this.runsByExperiment.get(experimentId);
+      if (!entry || entry.loading) continue;
       const generation = this.generation;
       const page = await store.searchRuns(
         {
@@ -211,22 +240,17 @@ export class RunsModel implements vscode.Disposable {
           runViewType: this.options.showDeletedRuns ? 'ALL' : 'ACTIVE_ONLY',
           // One more than shown: a short answer proves nothing follows, where an exactly full page would
           // come back with a token from MLflow 2.x servers even when nothing is left ("Load more" → empty).
-          maxResults: entry.runs.length + 1,
+          maxResults: Math.max(entry.runs.length, this.options.pageSize) + 1,
         },
         { signal: this.abort.signal },
       );
-      if (generation !== this.generation) return false;
+      // The view was reset, or "Load more"/a reload replaced this entry while the request was out.
+      if (generation !== this.generation || this.runsByExperiment.get(experimentId) !== entry || entry.loading) continue;
       entry.runs = page.items;
       entry.nextPageToken = page.nextPageToken;
-      if (entry.runs.some(isActive)) stillRunning = true;
+      entry.error = undefined;
       this.fireExperiment(experimentId);
     }
-    return stillRunning;
-  }
-
-  hasRunningRuns(): boolean {
-    for (const entry of this.runsByExperiment.values()) if (entry.runs.some(isActive)) return true;
-    return false;
   }
 
   /** All runs loaded so far, for pickers (compare, sort by metric). */
@@ -276,11 +300,12 @@ export class RunsModel implements vscode.Disposable {
   dispose(): void {
     this.abort.abort();
     this.changed.dispose();
+    this.loaded.dispose();
   }
 }
 
 function isActive(run: Run): boolean {
-  return run.info.status === 'RUNNING' || run.info.status === 'SCHEDULED';
+  return isActiveStatus(run.info.status);
 }
 
 /** Nests child runs under parents loaded in the same list (any depth); orphans stay at the top level. */

@@ -20,6 +20,8 @@ export interface LauncherDeps {
   readonly remembered: RememberedRuns;
   /** Shows the new run in the Runs view once MLflow has created it. */
   readonly revealRun: (runId: string) => Promise<void>;
+  /** Lets the Runs view follow the launch (poll the server) until the process ends. */
+  readonly followLaunch?: (finished: Promise<unknown>) => void;
 }
 
 /** The `mlflow` to run and what it reported for `--version` (the argv depends on it). */
@@ -175,6 +177,7 @@ export class ProjectLauncher implements vscode.Disposable {
   private track(pty: MlflowRunTerminal, launch: RunLaunch): void {
     this.lastLaunch = launch;
     this.ptys.add(pty);
+    this.deps.followLaunch?.(launch.exitCode);
     const label = `${launch.spec.projectLabel}/${launch.spec.entryPoint}`;
     const onEvent = pty.onRunEvent((event) => {
       if (event.kind === 'started') void this.announce(event.runId, label);

@@ -30,6 +30,8 @@ export interface ProjectsDeps {
   readonly workspaceState: vscode.Memento;
   /** Shows a run in the Runs view (the explorer's), called once MLflow has created it. */
   readonly revealRun: (runId: string) => Promise<void>;
+  /** Lets the Runs view follow a launch until its process ends. */
+  readonly followLaunch?: (finished: Promise<unknown>) => void;
 }
 
 /** The experiment picker lists at most this many; more are reached by typing the name. */
@@ -48,7 +50,7 @@ export class ProjectsFeature implements vscode.Disposable {
   constructor(private readonly deps: ProjectsDeps) {
     const track = <T extends vscode.Disposable>(item: T): T => this.disposer.track(item);
     this.remembered = new RememberedRuns(deps.workspaceState);
-    this.launcher = track(new ProjectLauncher({ activeStore: deps.activeStore, log: deps.log, remembered: this.remembered, revealRun: deps.revealRun }));
+    this.launcher = track(new ProjectLauncher({ activeStore: deps.activeStore, log: deps.log, remembered: this.remembered, revealRun: deps.revealRun, followLaunch: deps.followLaunch }));
     track(new MlprojectEditing());
     track(vscode.tasks.registerTaskProvider(MLFLOW_TASK_TYPE, new MlflowTaskProvider(this.launcher)));
     track(vscode.commands.registerCommand(ProjectsCommand.Run, (target?: RunProjectArgs | vscode.Uri) => this.runProject(target)));

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { ExplorerNode, MessageNode, RunNode } from '../../src/explorer/nodes';
+import type { ExperimentNode, ExplorerNode, MessageNode, RunNode } from '../../src/explorer/nodes';
 import { SqliteStore } from '../../src/mlflow/local/sqliteStore';
 import type { Workbench } from '../../src/workbench';
 import type { Dataset } from '../support/mlflowServer/dataset';
@@ -49,7 +49,7 @@ describe('Runs view against a tracking server (test MLflow server over the demo 
   const labelOf = (node: ExplorerNode) => String(workbench.explorer.provider.getTreeItem(node).label);
   const messagesOf = (nodes: ExplorerNode[]) => nodes.filter((n): n is MessageNode => n.kind === 'message');
   const experimentNamed = async (name: string) => {
-    const node = (await children()).find((n) => n.kind === 'experiment' && n.experiment.name === name);
+    const node = (await children()).find((n): n is ExperimentNode => n.kind === 'experiment' && n.experiment.name === name);
     assert.ok(node, `experiment ${name} is listed`);
     return node;
   };
@@ -83,7 +83,15 @@ describe('Runs view against a tracking server (test MLflow server over the demo 
     const before = await children(await experimentNamed('wine-regression'));
     assert.ok(before.some((n) => n.kind === 'run' && n.run.info.status === 'RUNNING'), 'wine-regression has a running run');
     assert.ok(!before.some((n) => n.kind === 'loadMore'));
-    assert.strictEqual(await workbench.explorer.model.refreshRunning(), true);
+    const wine = await experimentNamed('wine-regression');
+    workbench.explorer.model.setExpanded(wine.experiment.experimentId, true);
+    const searches = server.count('runs/search');
+    try {
+      await workbench.explorer.model.refreshLive(false);
+    } finally {
+      workbench.explorer.model.setExpanded(wine.experiment.experimentId, false);
+    }
+    assert.strictEqual(server.count('runs/search'), searches + 1, 'the expanded experiment with a running run was read again');
     const after = await children(await experimentNamed('wine-regression'));
     assert.deepStrictEqual(after.filter((n) => n.kind === 'run').map(labelOf), before.filter((n) => n.kind === 'run').map(labelOf));
     assert.ok(!after.some((n) => n.kind === 'loadMore'), 'no "Load more runs…" after a live refresh');
