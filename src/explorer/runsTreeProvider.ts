@@ -17,6 +17,7 @@ import {
   type RunSectionNode,
 } from './nodes';
 import { MAX_LISTED_EXPERIMENTS, RunsModel } from './runsModel';
+import { rowText } from '../vscode/core/untrustedText';
 import { sortedEntries, untrustedMarkdown } from '../vscode/untrustedMarkdown';
 
 const STATUS_ICONS: Record<string, vscode.ThemeIcon> = {
@@ -141,7 +142,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<ExplorerNode> {
     switch (node.kind) {
       case 'experiment': {
         const e = node.experiment;
-        const item = new vscode.TreeItem(e.name || `(experiment ${e.experimentId})`, vscode.TreeItemCollapsibleState.Collapsed);
+        const item = new vscode.TreeItem(rowText(e.name) || `(experiment ${e.experimentId})`, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `experiment:${e.experimentId}`;
         item.iconPath = new vscode.ThemeIcon(node.pinned ? 'pinned' : e.lifecycleStage === 'deleted' ? 'trash' : 'beaker');
         item.description = e.lifecycleStage === 'deleted' ? 'deleted' : `#${e.experimentId}`;
@@ -176,9 +177,9 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<ExplorerNode> {
         return item;
       }
       case 'value': {
-        const item = new vscode.TreeItem(node.key, vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(rowText(node.key), vscode.TreeItemCollapsibleState.None);
         item.id = `value:${node.run.info.runId}:${node.section}:${node.key}`;
-        item.description = oneLine(node.value);
+        item.description = rowText(oneLine(node.value));
         item.tooltip = untrustedMarkdown((md) => {
           md.appendText(`${node.key} = ${node.value}`);
         });
@@ -190,7 +191,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<ExplorerNode> {
       }
       case 'artifact': {
         const name = node.file.path.split('/').pop() ?? node.file.path;
-        const item = new vscode.TreeItem(name, node.file.isDir ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(rowText(name), node.file.isDir ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
         item.id = `artifact:${node.run.info.runId}:${node.loggedModelId ?? ''}:${node.file.path}`;
         item.iconPath = node.isModel ? new vscode.ThemeIcon('package') : node.file.isDir ? vscode.ThemeIcon.Folder : vscode.ThemeIcon.File;
         item.resourceUri = artifactUri(node);
@@ -200,7 +201,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<ExplorerNode> {
         return item;
       }
       case 'loggedModel': {
-        const item = new vscode.TreeItem(node.name ?? node.modelId, vscode.TreeItemCollapsibleState.Collapsed);
+        const item = new vscode.TreeItem(rowText(node.name ?? node.modelId), vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `loggedModel:${node.run.info.runId}:${node.direction}:${node.modelId}`;
         item.iconPath = new vscode.ThemeIcon('package');
         item.description = node.direction === 'output' ? 'logged by this run' : 'used by this run';
@@ -209,12 +210,12 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<ExplorerNode> {
         return item;
       }
       case 'message': {
-        const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(rowText(node.text), vscode.TreeItemCollapsibleState.None);
         item.id = `message:${node.id}`;
         item.iconPath = new vscode.ThemeIcon(node.severity === 'error' ? 'error' : node.severity === 'warning' ? 'warning' : 'info');
         if (node.detail) item.tooltip = node.detail;
         // Without this, screen readers read the tooltip (the raw server error) instead of the sentence.
-        item.accessibilityInformation = { label: node.text };
+        item.accessibilityInformation = { label: rowText(node.text) };
         item.contextValue = NodeContext.Message;
         if (node.command) item.command = { ...node.command, arguments: node.command.arguments ? [...node.command.arguments] : undefined };
         return item;
@@ -233,7 +234,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<ExplorerNode> {
     const cached = this.runItems.get(node.run);
     if (cached && cached.childCount === node.children.length) return cached.item;
     const { info } = node.run;
-    const item = new vscode.TreeItem(info.runName || info.runId.slice(0, 8), vscode.TreeItemCollapsibleState.Collapsed);
+    const item = new vscode.TreeItem(rowText(info.runName) || info.runId.slice(0, 8), vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `run:${info.runId}`;
     item.iconPath = info.lifecycleStage === 'deleted' ? new vscode.ThemeIcon('trash') : STATUS_ICONS[info.status] ?? STATUS_ICONS.FINISHED;
     const metric = keyMetricOf(node.run, this.keyMetric());
@@ -241,7 +242,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<ExplorerNode> {
     if (metric) parts.push(`${metric.key}=${formatMetricValue(metric.value)}`);
     if (info.startTime) parts.push(formatRelativeTime(info.startTime, Date.now()));
     if (node.children.length) parts.push(`${node.children.length} child run${node.children.length === 1 ? '' : 's'}`);
-    item.description = parts.join(' · ');
+    item.description = rowText(parts.join(' · '));
     item.contextValue = info.lifecycleStage === 'deleted'
       ? NodeContext.RunDeleted
       : info.status === 'RUNNING' ? NodeContext.RunRunning
