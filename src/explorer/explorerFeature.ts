@@ -18,6 +18,17 @@ const PINNED_KEY = 'mlflow.experiments.pinned';
 const SORT_KEY = 'mlflow.runs.orderBy';
 const DEFAULT_ORDER = ['attributes.start_time DESC'];
 
+interface FilterPickItem extends vscode.QuickPickItem {
+  readonly choice: 'typed' | 'recent' | 'clear';
+}
+
+/** The filter an accepted pick stands for: the box's text, a recent filter, or null to clear. */
+function filterChoice(selected: FilterPickItem | undefined, typedValue: string): string | null {
+  if (selected?.choice === 'clear') return null;
+  if (selected?.choice === 'recent') return selected.label;
+  return typedValue;
+}
+
 /**
  * The Runs view: experiments → runs → params, metrics, tags, artifacts. Owns the tree view, its model,
  * the live refresh and the view-level commands (filter, sort, search, load more). Run and experiment
@@ -133,25 +144,37 @@ export class ExplorerFeature implements vscode.Disposable {
     await vscode.window.withProgress({ location: { viewId: 'mlflow.runs' } }, () => this.model.loadMore(node.experimentId));
   }
 
-  /** Asks for an MLflow search filter, offering the recent ones; a bad filter keeps the previous one. */
+  /**
+   * Asks for an MLflow search filter, offering the recent ones; a bad filter keeps the previous one.
+   *
+   * Enter applies what is in the box, read from the box itself. The list keeps one shape while the
+   * user types (the typed-filter row first, then the recent filters, then "Clear"), because VS Code
+   * matches a selection to its item by position: an Enter pressed before the list caught up with the
+   * typing used to pick the row at that position in the new list, which re-applied the previous
+   * filter.
+   */
   async filterRuns(): Promise<void> {
     const history = this.deps.workspaceState.get<string[]>(FILTER_HISTORY_KEY, []);
     const current = this.model.viewOptions.filter;
-    const pick = vscode.window.createQuickPick();
+    const pick = vscode.window.createQuickPick<FilterPickItem>();
     pick.title = 'Filter runs (MLflow search syntax)';
     pick.placeholder = "e.g. metrics.accuracy > 0.9 and params.solver = 'lbfgs'";
     pick.value = current ?? '';
-    const items = (value: string): vscode.QuickPickItem[] => [
-      ...(value ? [{ label: value, description: 'apply this filter' }] : []),
-      ...history.filter((h) => h !== value).map((h) => ({ label: h, description: 'recent' })),
-      ...(current ? [{ label: '$(close) Clear filter', description: current, alwaysShow: true }] : []),
+    const typed = (value: string): FilterPickItem => ({
+      choice: 'typed',
+      label: value || 'All runs (no filter)',
+      description: value ? 'apply this filter' : undefined,
+      alwaysShow: true,
+    });
+    const rest: FilterPickItem[] = [
+      ...history.map((h): FilterPickItem => ({ choice: 'recent', label: h, description: 'recent' })),
+      ...(current ? [{ choice: 'clear', label: '$(close) Clear filter', description: current, alwaysShow: true } as const] : []),
     ];
-    pick.items = items(pick.value);
-    const disposables = [pick.onDidChangeValue((value) => (pick.items = items(value)))];
+    pick.items = [typed(pick.value), ...rest];
+    const disposables = [pick.onDidChangeValue((value) => (pick.items = [typed(value), ...rest]))];
     const chosen = await new Promise<string | undefined | null>((resolve) => {
       disposables.push(pick.onDidAccept(() => {
-        const selected = pick.selectedItems[0];
-        resolve(selected?.label.startsWith('$(close)') ? null : selected?.label ?? pick.value);
+        resolve(filterChoice(pick.selectedItems[0], pick.value));
         pick.hide();
       }));
       disposables.push(pick.onDidHide(() => resolve(undefined)));

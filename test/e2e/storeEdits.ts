@@ -114,3 +114,34 @@ export async function appendMetricPoints(dbFile: string, runId: string, key: str
     return Number(scalar(db, 'SELECT count(*) FROM metrics WHERE run_uuid = ? AND key = ?', [runId, key]));
   });
 }
+
+/**
+ * Ends a run as MLflow's `end_run` does (status and end time), optionally renaming it in the same
+ * write, as a script that set its final name at the end would.
+ */
+export async function finishRun(dbFile: string, runId: string, options: { status?: 'FINISHED' | 'FAILED' | 'KILLED'; newName?: string } = {}): Promise<void> {
+  await editStore(dbFile, (db) => {
+    db.run('UPDATE runs SET status = ?, end_time = ? WHERE run_uuid = ?', [options.status ?? 'FINISHED', Date.now(), runId]);
+    if (db.getRowsModified() !== 1) throw new Error(`run ${runId} not found`);
+    if (options.newName !== undefined) {
+      db.run('UPDATE runs SET name = ? WHERE run_uuid = ?', [options.newName, runId]);
+      db.run("INSERT OR REPLACE INTO tags (key, value, run_uuid) VALUES ('mlflow.runName', ?, ?)", [options.newName, runId]);
+    }
+  });
+}
+
+/** Starts a RUNNING run in an experiment as `mlflow.start_run(run_name=…)` does; resolves with its id. */
+export async function startRun(dbFile: string, experimentId: string, runName: string): Promise<string> {
+  const runId = Array.from({ length: 32 }, () => Math.floor(Math.random() * 16).toString(16)).join('');
+  await editStore(dbFile, (db) => {
+    const artifactRoot = String(scalar(db, 'SELECT artifact_location FROM experiments WHERE experiment_id = ?', [Number(experimentId)]) ?? '');
+    if (!artifactRoot) throw new Error(`experiment ${experimentId} not found`);
+    db.run(
+      "INSERT INTO runs (run_uuid, name, source_type, source_name, entry_point_name, user_id, status, start_time, end_time, source_version, lifecycle_stage, artifact_uri, experiment_id) VALUES (?, ?, 'LOCAL', 'train.py', '', 'e2e', 'RUNNING', ?, NULL, '', 'active', ?, ?)",
+      [runId, runName, Date.now(), `${artifactRoot}/${runId}/artifacts`, Number(experimentId)],
+    );
+    db.run("INSERT INTO tags (key, value, run_uuid) VALUES ('mlflow.runName', ?, ?)", [runName, runId]);
+    db.run("INSERT INTO tags (key, value, run_uuid) VALUES ('mlflow.user', 'e2e', ?)", [runId]);
+  });
+  return runId;
+}
