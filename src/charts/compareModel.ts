@@ -102,18 +102,24 @@ export function bestIndexes(values: readonly (number | undefined)[], lower: bool
   return finite.filter((f) => f.v === target).map((f) => f.i);
 }
 
+/** A value as logged; line breaks start continuation lines indented by four spaces. */
+function asLogged(value: string): string {
+  return value.split(/\r\n|\r|\n/).join('\n    ');
+}
+
 function withoutKeys(record: Readonly<Record<string, string>>, hidden: ReadonlySet<string>): Record<string, string> {
   return Object.fromEntries(Object.entries(record).filter(([k]) => !hidden.has(k)));
 }
 
 /**
  * A run's params and tags as text for VS Code's diff editor: one `key = value` per line in key order,
- * so equal keys line up and the diff shows only what changed. Multi-line values are escaped to one line.
+ * so equal keys line up and the diff shows only what changed. Values read as logged (a JSON value keeps
+ * its quotes unescaped); a multi-line value continues on lines indented under its key.
  */
 export function runDiffText(run: Run): string {
   const section = (title: string, record: Readonly<Record<string, string>>): string[] => [
     `[${title}]`,
-    ...Object.keys(record).sort().map((k) => `${k} = ${JSON.stringify(record[k]).slice(1, -1)}`),
+    ...Object.keys(record).sort().map((k) => `${k} = ${asLogged(record[k] ?? '')}`),
     '',
   ];
   return [

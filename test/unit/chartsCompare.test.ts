@@ -59,9 +59,18 @@ describe('compare table model', () => {
     assert.deepStrictEqual(model.tags.map((t) => t.key), ['team'], 'mlflow.runName heads the column instead');
   });
 
-  it('writes params and tags as aligned diff text, one line per key, multi-line values escaped', () => {
+  it('writes params and tags as aligned diff text, one key per line, multi-line values continued indented', () => {
     const text = runDiffText(run('r', { b: '2', a: 'line1\nline2' }, [], {}, { team: 'x' }));
-    assert.strictEqual(text, '# name-r (r)\n\n[params]\na = line1\\nline2\nb = 2\n\n[tags]\nteam = x\n');
+    assert.strictEqual(text, '# name-r (r)\n\n[params]\na = line1\n    line2\nb = 2\n\n[tags]\nteam = x\n');
+  });
+
+  it('shows values as logged in the params diff: JSON keeps its quotes, backslashes stay single', () => {
+    const json = '[{"path": "data/train.csv", "digest": "a1b2"}]';
+    const text = runDiffText(run('r', { datasets: json, dir: 'C:\\data\\train', quote: 'say "hi"' }, []));
+    assert.ok(text.includes(`datasets = ${json}\n`), text);
+    assert.ok(text.includes('dir = C:\\data\\train\n'), text);
+    assert.ok(text.includes('quote = say "hi"\n'), text);
+    assert.ok(!text.includes('\\"'), `no escaped quote: ${text}`);
   });
 });
 
