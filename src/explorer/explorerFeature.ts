@@ -62,7 +62,7 @@ export class ExplorerFeature implements vscode.Disposable {
     }));
     this.autoRefresh = this.disposer.track(new AutoRefresh(
       () => this.model.refreshLive(this.launchesInFlight > 0),
-      () => shouldPoll({ viewVisible: this.treeView.visible, launchInFlight: this.launchesInFlight > 0, experiments: this.model.liveState() }),
+      () => shouldPoll({ viewVisible: this.treeView.visible, launchInFlight: this.launchesInFlight > 0, now: Date.now(), experiments: this.model.liveState() }),
       settings.refreshIntervalSeconds() * 1000,
     ));
     this.disposer.track(this.model.onDidChange(() => this.autoRefresh.kick()));

@@ -1,12 +1,14 @@
 import * as vscode from 'vscode';
 import type { ActiveStore } from '../connection/activeStore';
-import { isMlflowError } from '../mlflow/errors';
+import { isMlflowError, ReadOnlyStoreError } from '../mlflow/errors';
+import type { TrackingStore } from '../mlflow/store';
 import type { Run } from '../mlflow/types';
 import { Disposer } from '../vscode/disposer';
 import type { Log } from '../vscode/log';
 import { describeError } from './errorMessages';
 import type { ExplorerNode } from './nodes';
 import type { RunsModel } from './runsModel';
+import { RunNotes } from './runNotes';
 import { showError, showInfo, showWarning } from '../vscode/notify';
 
 /** What the context menu hands a command: the clicked node, and all selected nodes on multi-select. */
@@ -14,8 +16,9 @@ type NodeArgs = [node?: ExplorerNode, selected?: readonly ExplorerNode[]];
 
 /**
  * Actions on runs and experiments from the Runs view's context menus. Each write goes to the store and
- * then reloads the affected part of the tree; local stores answer with a ReadOnlyStoreError whose
- * message offers the way out ("Start Tracking Server").
+ * then reloads the affected part of the tree. A write first checks that the store takes writes, before
+ * asking for anything: a local store answers with a ReadOnlyStoreError whose message offers the way
+ * out ("Start Tracking Server"), and nothing the user typed is thrown away.
  */
 export class RunCommands implements vscode.Disposable {
   private readonly disposer = new Disposer();
@@ -28,6 +31,7 @@ export class RunCommands implements vscode.Disposable {
       selection: () => readonly ExplorerNode[];
     },
   ) {
+    this.disposer.track(new RunNotes({ activeStore: deps.activeStore, model: deps.model }));
     const register = (id: string, handler: (...args: NodeArgs) => unknown) =>
       this.disposer.track(vscode.commands.registerCommand(id, (...args: NodeArgs) => this.guard(id, () => handler(...args))));
     register('mlflow.copyRunId', (node) => this.copy(this.run(node)?.info.runId));
@@ -70,9 +74,16 @@ export class RunCommands implements vscode.Disposable {
     }
   }
 
-  private get store() {
+  private get store(): TrackingStore {
     const store = this.deps.activeStore.current?.store;
     if (!store) throw new Error('Not connected to an MLflow tracking store.');
+    return store;
+  }
+
+  /** The store, if it takes writes; otherwise the error that says how to get one that does. */
+  private async writableStore(operation: string): Promise<TrackingStore> {
+    const store = this.store;
+    if ((await store.capabilities()).readOnly) throw new ReadOnlyStoreError(operation, store.description);
     return store;
   }
 
@@ -116,80 +127,90 @@ export class RunCommands implements vscode.Disposable {
   private async renameRun(node?: ExplorerNode): Promise<void> {
     const run = this.run(node);
     if (!run) return;
+    const store = await this.writableStore('Renaming a run');
     const name = await vscode.window.showInputBox({ title: 'Rename run', value: run.info.runName, validateInput: (v) => (v.trim() ? undefined : 'A run name cannot be empty') });
     if (!name || name === run.info.runName) return;
-    await this.store.updateRun(run.info.runId, { runName: name.trim() });
+    await store.updateRun(run.info.runId, { runName: name.trim() });
     this.deps.model.reloadExperiment(run.info.experimentId);
   }
 
   private async deleteRuns(node?: ExplorerNode, selected?: readonly ExplorerNode[]): Promise<void> {
     const runs = this.runsOf(node, selected).filter((r) => r.info.lifecycleStage === 'active');
     if (!runs.length) return;
+    const store = await this.writableStore(runs.length === 1 ? 'Deleting a run' : 'Deleting runs');
     const what = runs.length === 1 ? `run "${runs[0]!.info.runName}"` : `${runs.length} runs`;
     const answer = await showWarning(`Delete ${what}? It can be restored until the server's garbage collection removes it.`, { modal: true }, 'Delete');
     if (answer !== 'Delete') return;
-    for (const run of runs) await this.store.deleteRun(run.info.runId);
+    for (const run of runs) await store.deleteRun(run.info.runId);
     for (const id of new Set(runs.map((r) => r.info.experimentId))) this.deps.model.reloadExperiment(id);
   }
 
   private async restoreRuns(node?: ExplorerNode, selected?: readonly ExplorerNode[]): Promise<void> {
     const runs = this.runsOf(node, selected).filter((r) => r.info.lifecycleStage === 'deleted');
-    for (const run of runs) await this.store.restoreRun(run.info.runId);
+    if (!runs.length) return;
+    const store = await this.writableStore(runs.length === 1 ? 'Restoring a run' : 'Restoring runs');
+    for (const run of runs) await store.restoreRun(run.info.runId);
     for (const id of new Set(runs.map((r) => r.info.experimentId))) this.deps.model.reloadExperiment(id);
   }
 
   private async setTag(node?: ExplorerNode): Promise<void> {
     const run = this.run(node);
     if (!run) return;
+    const store = await this.writableStore('Setting a tag');
     const presetKey = node?.kind === 'value' && node.section === 'tags' ? node.key : undefined;
     const key = presetKey ?? (await vscode.window.showInputBox({ title: 'Tag key', validateInput: (v) => (v.trim() ? undefined : 'A tag key cannot be empty') }));
     if (!key) return;
     const value = await vscode.window.showInputBox({ title: `Value of tag "${key}"`, value: run.data.tags[key] ?? '' });
     if (value === undefined) return;
-    await this.store.setRunTag(run.info.runId, key.trim(), value);
+    await store.setRunTag(run.info.runId, key.trim(), value);
     this.deps.model.reloadExperiment(run.info.experimentId);
   }
 
   private async deleteTag(node?: ExplorerNode): Promise<void> {
     if (node?.kind !== 'value' || node.section !== 'tags') return;
+    const store = await this.writableStore('Deleting a tag');
     const answer = await showWarning(`Delete tag "${node.key}" from this run?`, { modal: true }, 'Delete');
     if (answer !== 'Delete') return;
-    await this.store.deleteRunTag(node.run.info.runId, node.key);
+    await store.deleteRunTag(node.run.info.runId, node.key);
     this.deps.model.reloadExperiment(node.run.info.experimentId);
   }
 
-  private async editNote(node?: ExplorerNode): Promise<void> {
+  /**
+   * Opens the run's note (Markdown) in an editor tab; saving the tab writes it to the run, and saving
+   * it empty deletes the note.
+   */
+  private async editNote(node?: ExplorerNode): Promise<vscode.TextEditor | undefined> {
     const run = this.run(node);
-    if (!run) return;
-    const note = await vscode.window.showInputBox({
-      title: `Note for run "${run.info.runName}" (mlflow.note.content, Markdown)`,
-      value: run.data.tags['mlflow.note.content'] ?? '',
-      ignoreFocusOut: true,
-    });
-    if (note === undefined) return;
-    await this.store.setRunTag(run.info.runId, 'mlflow.note.content', note);
-    this.deps.model.reloadExperiment(run.info.experimentId);
+    if (!run) return undefined;
+    await this.writableStore('Editing a run note');
+    const document = await vscode.workspace.openTextDocument(RunNotes.uriOf(run));
+    const editor = await vscode.window.showTextDocument(document, { preview: false });
+    vscode.window.setStatusBarMessage('Save to store this run note; save it empty to delete it.', 10_000);
+    return editor;
   }
 
   private async renameExperiment(node?: ExplorerNode): Promise<void> {
     if (node?.kind !== 'experiment') return;
+    const store = await this.writableStore('Renaming an experiment');
     const name = await vscode.window.showInputBox({ title: 'Rename experiment', value: node.experiment.name, validateInput: (v) => (v.trim() ? undefined : 'An experiment name cannot be empty') });
     if (!name || name === node.experiment.name) return;
-    await this.store.renameExperiment(node.experiment.experimentId, name.trim());
+    await store.renameExperiment(node.experiment.experimentId, name.trim());
     this.deps.model.reset();
   }
 
   private async deleteExperiment(node?: ExplorerNode): Promise<void> {
     if (node?.kind !== 'experiment') return;
+    const store = await this.writableStore('Deleting an experiment');
     const answer = await showWarning(`Delete experiment "${node.experiment.name}" and hide its runs?`, { modal: true }, 'Delete');
     if (answer !== 'Delete') return;
-    await this.store.deleteExperiment(node.experiment.experimentId);
+    await store.deleteExperiment(node.experiment.experimentId);
     this.deps.model.reset();
   }
 
   private async restoreExperiment(node?: ExplorerNode): Promise<void> {
     if (node?.kind !== 'experiment') return;
-    await this.store.restoreExperiment(node.experiment.experimentId);
+    const store = await this.writableStore('Restoring an experiment');
+    await store.restoreExperiment(node.experiment.experimentId);
     this.deps.model.reset();
   }
 

@@ -26,6 +26,8 @@ interface ExperimentRuns {
   /** Set while a page request is in flight, so a second expand or "Load more" joins it. */
   loading?: Promise<void>;
   error?: unknown;
+  /** When a load or poll last showed a RUNNING or SCHEDULED run (see core/liveRefresh.ts). */
+  activeSeenAt?: number;
 }
 
 /**
@@ -192,6 +194,7 @@ export class RunsModel implements vscode.Disposable {
       entry.runs.push(...page.items);
       entry.nextPageToken = page.nextPageToken;
       entry.error = undefined;
+      if (entry.runs.some(isActive)) entry.activeSeenAt = Date.now();
     } catch (error) {
       if (generation !== this.generation) return;
       entry.error = error;
@@ -215,6 +218,7 @@ export class RunsModel implements vscode.Disposable {
       loaded: entry.loading === undefined && entry.error === undefined,
       loading: entry.loading !== undefined,
       hasActiveRuns: entry.runs.some(isActive),
+      activeSeenAt: entry.activeSeenAt,
     }));
   }
 
@@ -227,7 +231,7 @@ export class RunsModel implements vscode.Disposable {
   async refreshLive(launchInFlight: boolean): Promise<void> {
     const store = this.store;
     if (!store) return;
-    const ids = experimentsToPoll({ viewVisible: true, launchInFlight, experiments: this.liveState() });
+    const ids = experimentsToPoll({ viewVisible: true, launchInFlight, now: Date.now(), experiments: this.liveState() });
     for (const experimentId of ids) {
       const entry = this.runsByExperiment.get(experimentId);
       if (!entry || entry.loading) continue;
@@ -249,6 +253,7 @@ export class RunsModel implements vscode.Disposable {
       entry.runs = page.items;
       entry.nextPageToken = page.nextPageToken;
       entry.error = undefined;
+      if (entry.runs.some(isActive)) entry.activeSeenAt = Date.now();
       this.fireExperiment(experimentId);
     }
   }

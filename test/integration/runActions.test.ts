@@ -6,7 +6,7 @@ import { SqliteStore } from '../../src/mlflow/local/sqliteStore';
 import type { Workbench } from '../../src/workbench';
 import { datasetFromStore } from '../support/mlflowServer/fromStore';
 import { startMlflowServer, type MlflowServer } from '../support/mlflowServer/server';
-import { EXTENSION_ID, activateExtension } from './support';
+import { EXTENSION_ID, activateExtension, waitFor } from './support';
 
 type Answers = { inputs: (string | undefined)[]; warnings: (string | undefined)[] };
 
@@ -54,6 +54,19 @@ describe('Run actions against a tracking server (real extension host)', () => {
     return prompts.prompts;
   };
 
+  /** Edit Run Note, as a user does it: the note opens in an editor tab, gets replaced, and is saved. */
+  const editNote = async (node: RunNode, text: string): Promise<string> => {
+    const prompts = await run('mlflow.editNote', node, { inputs: [], warnings: [] });
+    assert.deepStrictEqual(prompts, [], 'no input box: the note opens in an editor');
+    const editor = await waitFor(() => vscode.window.visibleTextEditors.find((e) => e.document.uri.scheme === 'mlflow-note'), 'the note editor');
+    const before = editor.document.getText();
+    const whole = new vscode.Range(editor.document.positionAt(0), editor.document.positionAt(before.length));
+    assert.ok(await editor.edit((edit) => edit.replace(whole, text)));
+    assert.strictEqual(await editor.document.save(), true, 'the note was saved');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    return before;
+  };
+
   before(async () => {
     workbench = await activateExtension();
     await workbench.ready;
@@ -84,13 +97,27 @@ describe('Run actions against a tracking server (real extension host)', () => {
     await run('mlflow.setTag', renamed, { inputs: ['reviewed', 'yes'], warnings: [] });
     assert.strictEqual(served(id).data.tags.reviewed, 'yes');
 
-    await run('mlflow.editNote', renamed, { inputs: ['**best** baseline'], warnings: [] });
+    await editNote(renamed, '**best** baseline');
     assert.strictEqual(served(id).data.tags['mlflow.note.content'], '**best** baseline');
 
     const tag: ExplorerNode = { kind: 'value', section: 'tags', run: renamed.run, key: 'reviewed', value: 'yes' };
     const prompts = await run('mlflow.deleteTag', tag, { inputs: [], warnings: ['Delete'] });
     assert.match(prompts[0]!, /Delete tag "reviewed"/);
     assert.strictEqual(served(id).data.tags.reviewed, undefined);
+  });
+
+  it('edits a run note as Markdown paragraphs in an editor, and deletes the tag when the note is cleared', async () => {
+    const node = await runNamed('iris-classification', 'baseline-2');
+    const id = node.run.info.runId;
+    const note = '# Why this run\n\nThe **baseline** for the sweep.\n\n- C=1.0\n- solver: `lbfgs`\n';
+    assert.strictEqual(await editNote(node, note), '', 'a run without a note opens an empty note');
+    assert.strictEqual(served(id).data.tags['mlflow.note.content'], note);
+
+    const edited = await runNamed('iris-classification', 'baseline-2');
+    assert.strictEqual(await editNote(edited, ''), note, 'the editor opens with the note as stored');
+    assert.ok(!('mlflow.note.content' in served(id).data.tags), 'the tag is deleted, not left empty');
+    const cleared = await runNamed('iris-classification', 'baseline-2');
+    assert.ok(!('mlflow.note.content' in cleared.run.data.tags), 'the Runs view reloaded the run');
   });
 
   it('deletes a run only after the confirmation, and restores it', async () => {
@@ -111,4 +138,47 @@ describe('Run actions against a tracking server (real extension host)', () => {
       workbench.explorer.model.setOptions({ showDeletedRuns: false, showDeletedExperiments: false });
     }
   });
+});
+
+/**
+ * Writes on the workspace's own SQLite store, which the extension reads directly and cannot write:
+ * each says a tracking server is needed BEFORE asking for anything, so nothing typed is lost.
+ */
+describe('Run actions on a read-only local store (real extension host)', () => {
+  let workbench: Workbench;
+
+  before(async () => {
+    workbench = await activateExtension();
+    await workbench.ready;
+    assert.strictEqual(workbench.connections.current?.kind, 'sqlite', 'the workspace store is selected');
+  });
+
+  const runNode = async (experiment: string, name: string): Promise<RunNode> => {
+    const experiments = await workbench.explorer.provider.getChildren();
+    const node = experiments.find((n) => n.kind === 'experiment' && n.experiment.name === experiment);
+    assert.ok(node, `experiment ${experiment}`);
+    const found = (await workbench.explorer.provider.getChildren(node)).find((n): n is RunNode => n.kind === 'run' && n.run.info.runName === name);
+    assert.ok(found, `run ${name}`);
+    return found;
+  };
+
+  for (const [command, operation] of [
+    ['mlflow.renameRun', 'Renaming a run'],
+    ['mlflow.setTag', 'Setting a tag'],
+    ['mlflow.editNote', 'Editing a run note'],
+    ['mlflow.deleteRun', 'Deleting a run'],
+  ] as const) {
+    it(`${command}: says a server is needed before asking for anything`, async () => {
+      const node = await runNode('iris-classification', 'baseline-3');
+      const prompts = answer({ inputs: [], warnings: [undefined] });
+      try {
+        await vscode.commands.executeCommand(command, node);
+      } finally {
+        prompts.restore();
+      }
+      assert.strictEqual(prompts.prompts.length, 1, `one prompt: ${JSON.stringify(prompts.prompts)}`);
+      assert.match(prompts.prompts[0]!, new RegExp(`^${operation} needs a tracking server`));
+      assert.ok(!vscode.window.visibleTextEditors.some((e) => e.document.uri.scheme === 'mlflow-note'), 'no note editor opened');
+    });
+  }
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { AutoRefresh } from '../../src/explorer/autoRefresh';
-import { experimentsToPoll, shouldPoll, type ExperimentLiveState } from '../../src/explorer/core/liveRefresh';
+import { experimentsToPoll, FOLLOW_AFTER_LAST_ACTIVE_MS, shouldPoll, type ExperimentLiveState } from '../../src/explorer/core/liveRefresh';
 
 /**
  * The Runs view's polling rule (src/explorer/core/liveRefresh.ts) and the timer that applies it
@@ -8,6 +8,7 @@ import { experimentsToPoll, shouldPoll, type ExperimentLiveState } from '../../s
  * experiment while a launch from the extension is in flight; a busy view must still poll.
  */
 
+const NOW = 1_800_000_000_000;
 const experiment = (experimentId: string, state: Partial<ExperimentLiveState> = {}): ExperimentLiveState => ({
   experimentId, expanded: true, loaded: true, loading: false, hasActiveRuns: false, ...state,
 });
@@ -19,24 +20,33 @@ describe('Runs view polling rule', () => {
       experiment('finished'),
       experiment('collapsed-running', { expanded: false, hasActiveRuns: true }),
     ];
-    assert.deepEqual(experimentsToPoll({ viewVisible: true, launchInFlight: false, experiments }), ['running']);
-    assert.equal(shouldPoll({ viewVisible: true, launchInFlight: false, experiments }), true);
+    assert.deepEqual(experimentsToPoll({ viewVisible: true, launchInFlight: false, now: NOW, experiments }), ['running']);
+    assert.equal(shouldPoll({ viewVisible: true, launchInFlight: false, now: NOW, experiments }), true);
   });
 
   it('polls nothing while the view is hidden', () => {
     const experiments = [experiment('running', { hasActiveRuns: true })];
-    assert.deepEqual(experimentsToPoll({ viewVisible: false, launchInFlight: true, experiments }), []);
-    assert.equal(shouldPoll({ viewVisible: false, launchInFlight: true, experiments }), false);
+    assert.deepEqual(experimentsToPoll({ viewVisible: false, launchInFlight: true, now: NOW, experiments }), []);
+    assert.equal(shouldPoll({ viewVisible: false, launchInFlight: true, now: NOW, experiments }), false);
   });
 
   it('stops once nothing shown is running', () => {
     const experiments = [experiment('a'), experiment('b', { expanded: false })];
-    assert.equal(shouldPoll({ viewVisible: true, launchInFlight: false, experiments }), false);
+    assert.equal(shouldPoll({ viewVisible: true, launchInFlight: false, now: NOW, experiments }), false);
+  });
+
+  it('keeps following an experiment for a while after its last running run ended (the next run may start)', () => {
+    const justEnded = [experiment('a', { activeSeenAt: NOW - FOLLOW_AFTER_LAST_ACTIVE_MS + 1 })];
+    assert.deepEqual(experimentsToPoll({ viewVisible: true, launchInFlight: false, now: NOW, experiments: justEnded }), ['a']);
+    const longAgo = [experiment('a', { activeSeenAt: NOW - FOLLOW_AFTER_LAST_ACTIVE_MS })];
+    assert.deepEqual(experimentsToPoll({ viewVisible: true, launchInFlight: false, now: NOW, experiments: longAgo }), []);
+    const collapsed = [experiment('a', { expanded: false, activeSeenAt: NOW })];
+    assert.deepEqual(experimentsToPoll({ viewVisible: true, launchInFlight: false, now: NOW, experiments: collapsed }), []);
   });
 
   it('follows every expanded experiment while a launch is in flight (its run may not be listed yet)', () => {
     const experiments = [experiment('a'), experiment('b', { expanded: false }), experiment('c')];
-    assert.deepEqual(experimentsToPoll({ viewVisible: true, launchInFlight: true, experiments }), ['a', 'c']);
+    assert.deepEqual(experimentsToPoll({ viewVisible: true, launchInFlight: true, now: NOW, experiments }), ['a', 'c']);
   });
 
   it('leaves an experiment whose page is loading or failed to the load', () => {
@@ -44,7 +54,7 @@ describe('Runs view polling rule', () => {
       experiment('loading', { loaded: false, loading: true, hasActiveRuns: true }),
       experiment('failed', { loaded: false, hasActiveRuns: true }),
     ];
-    assert.deepEqual(experimentsToPoll({ viewVisible: true, launchInFlight: true, experiments }), []);
+    assert.deepEqual(experimentsToPoll({ viewVisible: true, launchInFlight: true, now: NOW, experiments }), []);
   });
 });
 
