@@ -16,6 +16,8 @@ export class AutoRefresh implements vscode.Disposable {
     private readonly shouldRun: () => boolean,
     private baseIntervalMs: number,
     private readonly maxBackoffMs = 5 * 60_000,
+    /** Told of each failed poll (the view keeps showing what it has, and polls again later). */
+    private readonly onError: (error: unknown, nextDelayMs: number) => void = () => undefined,
   ) {
     this.delayMs = baseIntervalMs;
   }
@@ -58,9 +60,10 @@ export class AutoRefresh implements vscode.Disposable {
     try {
       await this.tick();
       this.delayMs = this.baseIntervalMs;
-    } catch {
+    } catch (error) {
       // Keep trying, but slower.
       this.delayMs = Math.min(this.delayMs * 2, this.maxBackoffMs);
+      this.onError(error, this.delayMs);
     } finally {
       this.inFlight = false;
     }

@@ -64,6 +64,8 @@ export class ExplorerFeature implements vscode.Disposable {
       () => this.model.refreshLive(this.launchesInFlight > 0),
       () => shouldPoll({ viewVisible: this.treeView.visible, launchInFlight: this.launchesInFlight > 0, now: Date.now(), experiments: this.model.liveState() }),
       settings.refreshIntervalSeconds() * 1000,
+      undefined,
+      (error, nextDelayMs) => deps.log.warn(`Live refresh of the Runs view failed (next try in ${Math.round(nextDelayMs / 1000)} s): ${describeError(error).message}`),
     ));
     this.disposer.track(this.model.onDidChange(() => this.autoRefresh.kick()));
     this.disposer.track(this.model.onDidLoadRuns(() => this.autoRefresh.kick()));
@@ -71,10 +73,22 @@ export class ExplorerFeature implements vscode.Disposable {
     this.disposer.track(this.treeView.onDidExpandElement(({ element }) => this.setExpanded(element, true)));
     this.disposer.track(this.treeView.onDidCollapseElement(({ element }) => this.setExpanded(element, false)));
     this.disposer.track(activeStore.onDidChange(() => this.model.reset()));
+    // Only real changes reload the view: VS Code also reports settings as "affected" while it loads
+    // them, and a reload then would drop the runs of an experiment the user just expanded.
+    let keyMetric = settings.keyMetric();
+    let refreshMs = settings.refreshIntervalSeconds() * 1000;
     this.disposer.track(vscode.workspace.onDidChangeConfiguration((event) => {
-      if (event.affectsConfiguration('mlflow.runs.pageSize')) this.model.setOptions({ pageSize: settings.pageSize() });
-      if (event.affectsConfiguration('mlflow.runs.keyMetric')) this.model.reset();
-      if (event.affectsConfiguration('mlflow.runs.refreshInterval')) this.autoRefresh.setInterval(settings.refreshIntervalSeconds() * 1000);
+      if (event.affectsConfiguration('mlflow.runs.pageSize') && settings.pageSize() !== this.model.viewOptions.pageSize) {
+        this.model.setOptions({ pageSize: settings.pageSize() });
+      }
+      if (event.affectsConfiguration('mlflow.runs.keyMetric') && settings.keyMetric() !== keyMetric) {
+        keyMetric = settings.keyMetric();
+        this.model.reset();
+      }
+      if (event.affectsConfiguration('mlflow.runs.refreshInterval') && settings.refreshIntervalSeconds() * 1000 !== refreshMs) {
+        refreshMs = settings.refreshIntervalSeconds() * 1000;
+        this.autoRefresh.setInterval(refreshMs);
+      }
     }));
     this.updateDescription();
 

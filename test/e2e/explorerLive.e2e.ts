@@ -43,6 +43,9 @@ describe('Runs view: live runs, the filter box and untrusted names (packaged ext
   /** Hovers a row until its tooltip shows; returns the tooltip's bold first line (the name) as text. */
   async function hoverTitle(item: Locator): Promise<string> {
     const tooltip = page().locator('.monaco-hover, .workbench-hover').filter({ visible: true }).first();
+    // A tooltip left open by an earlier click would cover the row.
+    await page().mouse.move(1300, 840);
+    await tooltip.waitFor({ state: 'detached' });
     for (let attempt = 1; ; attempt++) {
       await item.hover();
       try {
@@ -85,6 +88,7 @@ describe('Runs view: live runs, the filter box and untrusted names (packaged ext
   it('follows a running run to its end and shows a run started meanwhile, without Refresh', async () => {
     const wine = row('wine-regression', 1);
     await setExpanded(wine, true);
+    await page().mouse.move(1300, 840);
     const running = row('running-run', 2);
     await running.locator('.codicon-sync').waitFor();
     const runningId = await runIdByName(dbFile, 'running-run');

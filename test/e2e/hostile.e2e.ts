@@ -140,8 +140,12 @@ describe('Hostile data in the real workbench: shown as text, never run (packaged
     await header.and(page().locator(`[aria-expanded="${expanded}"]`)).waitFor();
   }
 
-  /** Hovers a row until its tooltip shows, checks the tooltip holds `literal` as text, then moves away. */
-  async function hover(item: Locator, literal: string): Promise<void> {
+  /**
+   * Hovers a row until its tooltip shows, checks the tooltip holds `literal` as text and, given a
+   * `title`, that its bold first line is exactly that (a name shown as stored, nothing decoded or
+   * dropped), then moves away.
+   */
+  async function hover(item: Locator, literal: string, title?: string): Promise<void> {
     const tooltip = page().locator('.monaco-hover, .workbench-hover').filter({ visible: true }).first();
     // A tree that re-renders under a resting pointer (a refresh) drops the hover and shows none until
     // the pointer enters again: move away and back, waiting on the tooltip each time.
@@ -158,6 +162,10 @@ describe('Hostile data in the real workbench: shown as text, never run (packaged
     // Markdown tooltips keep runs of spaces as no-break spaces.
     const text = ((await tooltip.textContent()) ?? '').replace(/\u00a0/g, ' ');
     assert.ok(text.includes(literal), `the tooltip shows ${JSON.stringify(literal)} as text: ${JSON.stringify(text.slice(0, 300))}`);
+    if (title !== undefined) {
+      const shown = ((await tooltip.locator('strong').first().textContent()) ?? '').replace(/\u00a0/g, ' ');
+      assert.strictEqual(shown, title, 'the tooltip names the item exactly');
+    }
     await page().mouse.move(1300, 840);
     await tooltip.waitFor({ state: 'hidden' });
   }
@@ -196,15 +204,16 @@ describe('Hostile data in the real workbench: shown as text, never run (packaged
     assert.ok((await experiment.textContent())?.includes(`x ${PAYLOADS.img}`), 'the experiment label is the name, as text');
     await row('Runs', ROW.longExperiment, 1).waitFor();
     await row('Runs', ROW.mixedExperiment, 1).waitFor();
-    await hover(experiment, '</script><script>window.__pwned=1');
+    await hover(experiment, '</script><script>window.__pwned=1', `x ${PAYLOADS.img}`);
     await setExpanded(experiment, true);
 
     const run = row('Runs', ROW.img, 2);
     await row('Runs', ROW.script, 2).waitFor();
     await row('Runs', ROW.template, 2).waitFor();
-    await hover(run, '<img src=x onerror="window.__pwned=1');
+    await hover(run, '<img src=x onerror="window.__pwned=1', `a ${PAYLOADS.img}`);
     await setExpanded(run, true);
-    for (const [section, literal] of [['Parameters', PAYLOADS.template], ['Tags', PAYLOADS.rtl], ['Metrics', 'm <img src=x onerror=']] as const) {
+    // Rows leave bidi controls out (they would reorder the row): the tag reads `rtl:exe.txt`.
+    for (const [section, literal] of [['Parameters', PAYLOADS.template], ['Tags', 'rtl:exe.txt'], ['Metrics', 'm <img src=x onerror=']] as const) {
       const header = row('Runs', section, 3);
       await setExpanded(header, true);
       await row('Runs', literal, 4).waitFor();
