@@ -38,15 +38,24 @@ export class RunNotes implements vscode.FileSystemProvider, vscode.Disposable {
     return runId;
   }
 
+  /**
+   * One modification time per note, moved only by our own saves: VS Code compares it before saving
+   * and refuses ("the file is newer") when it moved since the tab was opened.
+   */
+  private mtimeOf(uri: vscode.Uri): number {
+    const key = uri.toString();
+    let mtime = this.mtimes.get(key);
+    if (mtime === undefined) this.mtimes.set(key, (mtime = Date.now()));
+    return mtime;
+  }
+
   async stat(uri: vscode.Uri): Promise<vscode.FileStat> {
     this.runIdOf(uri);
-    const mtime = this.mtimes.get(uri.toString()) ?? 0;
-    return { type: vscode.FileType.File, ctime: 0, mtime, size: 0 };
+    return { type: vscode.FileType.File, ctime: 0, mtime: this.mtimeOf(uri), size: 0 };
   }
 
   async readFile(uri: vscode.Uri): Promise<Uint8Array> {
     const run = await this.store().getRun(this.runIdOf(uri));
-    if (!this.mtimes.has(uri.toString())) this.mtimes.set(uri.toString(), Date.now());
     return new TextEncoder().encode(run.data.tags[NOTE_TAG] ?? '');
   }
 
@@ -58,7 +67,7 @@ export class RunNotes implements vscode.FileSystemProvider, vscode.Disposable {
     const update = noteUpdate(run.data.tags[NOTE_TAG], new TextDecoder().decode(content));
     if (update.kind === 'set') await store.setRunTag(runId, NOTE_TAG, update.value);
     else if (update.kind === 'delete') await store.deleteRunTag(runId, NOTE_TAG);
-    this.mtimes.set(uri.toString(), Math.max(Date.now(), (this.mtimes.get(uri.toString()) ?? 0) + 1));
+    this.mtimes.set(uri.toString(), Math.max(Date.now(), this.mtimeOf(uri) + 1));
     this.changed.fire([{ type: vscode.FileChangeType.Changed, uri }]);
     if (update.kind !== 'none') this.deps.model.reloadExperiment(run.info.experimentId);
   }

@@ -58,12 +58,25 @@ describe('Run actions against a tracking server (real extension host)', () => {
   const editNote = async (node: RunNode, text: string): Promise<string> => {
     const prompts = await run('mlflow.editNote', node, { inputs: [], warnings: [] });
     assert.deepStrictEqual(prompts, [], 'no input box: the note opens in an editor');
-    const editor = await waitFor(() => vscode.window.visibleTextEditors.find((e) => e.document.uri.scheme === 'mlflow-note'), 'the note editor');
+    // This run's note: the tab of an earlier note may still be closing.
+    const isThisNote = (e: vscode.TextEditor) => e.document.uri.scheme === 'mlflow-note' && e.document.uri.path.startsWith(`/${node.run.info.runId}/`);
+    const editor = await waitFor(() => vscode.window.visibleTextEditors.find(isThisNote), 'the note editor');
     const before = editor.document.getText();
-    const whole = new vscode.Range(editor.document.positionAt(0), editor.document.positionAt(before.length));
-    assert.ok(await editor.edit((edit) => edit.replace(whole, text)));
-    assert.strictEqual(await editor.document.save(), true, 'the note was saved');
-    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    try {
+      const whole = new vscode.Range(editor.document.positionAt(0), editor.document.positionAt(before.length));
+      assert.ok(await editor.edit((edit) => edit.replace(whole, text)));
+      // Saved as a user saves: Ctrl+S on the note's tab.
+      await vscode.window.showTextDocument(editor.document);
+      await vscode.commands.executeCommand('workbench.action.files.save');
+      await waitFor(() => !editor.document.isDirty, 'the note to be saved');
+    } finally {
+      // A failed save leaves the tab dirty (nothing typed is lost); the next test starts without it.
+      if (editor.document.isDirty) {
+        await vscode.window.showTextDocument(editor.document);
+        await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+      }
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    }
     return before;
   };
 
@@ -151,6 +164,7 @@ describe('Run actions on a read-only local store (real extension host)', () => {
     workbench = await activateExtension();
     await workbench.ready;
     assert.strictEqual(workbench.connections.current?.kind, 'sqlite', 'the workspace store is selected');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
   const runNode = async (experiment: string, name: string): Promise<RunNode> => {
