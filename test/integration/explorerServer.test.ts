@@ -97,6 +97,30 @@ describe('Runs view against a tracking server (test MLflow server over the demo 
     assert.ok(!after.some((n) => n.kind === 'loadMore'), 'no "Load more runs…" after a live refresh');
   });
 
+  it('while a launch is in flight, a live refresh shows a run that started in an expanded experiment with no running run', async () => {
+    const iris = await experimentNamed('iris-classification');
+    const irisId = iris.experiment.experimentId;
+    const shown = async () => (await children(await experimentNamed('iris-classification'))).filter((n): n is RunNode => n.kind === 'run').map((n) => n.run.info.runName);
+    assert.ok(!(await children(iris)).some((n) => n.kind === 'run' && ['RUNNING', 'SCHEDULED'].includes(n.run.info.status)), 'nothing running in iris-classification');
+    const template = server.data.runs.find((r) => r.info.experimentId === irisId && r.info.runName === 'baseline-3');
+    assert.ok(template);
+    const launched = structuredClone(template);
+    launched.info = { ...launched.info, runId: 'f'.repeat(32), runName: 'launched-from-vscode', status: 'RUNNING', startTime: Date.now(), endTime: undefined };
+    launched.data.tags = { ...launched.data.tags, 'mlflow.runName': 'launched-from-vscode' };
+    server.data.runs.push(launched);
+    workbench.explorer.model.setExpanded(irisId, true);
+    try {
+      await workbench.explorer.model.refreshLive(false);
+      assert.ok(!(await shown()).includes('launched-from-vscode'), 'without a launch, an experiment with nothing running is not polled');
+      await workbench.explorer.model.refreshLive(true);
+      assert.ok((await shown()).includes('launched-from-vscode'), 'with a launch in flight, the new run appears');
+    } finally {
+      workbench.explorer.model.setExpanded(irisId, false);
+      server.data.runs.splice(server.data.runs.indexOf(launched), 1);
+      workbench.explorer.model.reloadExperiment(irisId);
+    }
+  });
+
   it('lists the experiments and runs the server serves, child runs nested, with status icons', async () => {
     assert.strictEqual(workbench.connections.current?.kind, 'rest');
     assert.strictEqual(workbench.connections.current?.trackingUri, server.baseUrl);
