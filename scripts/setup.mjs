@@ -21,11 +21,21 @@ export function ensureDependencies() {
   }
 }
 
-export function ensureHarness() {
+/**
+ * The harness's own code-server, then the other VS Codes the tests run on (test/harness/vscodes.mjs):
+ * all of them, or those whose ids are given (an empty list means all); `own` alone for the demo.
+ */
+export async function ensureHarness(ids = [], { own = false } = {}) {
   run('bash', [path.join(root, 'test/harness/install.sh')]);
+  if (own) return;
+  const { VSCODES } = await import('../test/harness/vscodes.mjs');
+  for (const vscode of VSCODES.slice(1)) {
+    if (ids.length && !ids.includes(vscode.id)) continue;
+    run('node', [path.join(root, 'test/harness/installVscode.mjs'), vscode.dir]);
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   ensureDependencies();
-  if (!process.argv.includes('--no-harness')) ensureHarness();
+  if (!process.argv.includes('--no-harness')) await ensureHarness();
 }

@@ -6,7 +6,9 @@
 //   integration  mocha inside the real VS Code extension host (code-server), extension loaded from source
 //   e2e          Playwright in Debian's Chromium clicking through the real workbench, with the packaged
 //                .vsix installed into code-server the way a user installs it
-// Options: --only unit|webview|integration|e2e|checks (repeatable), --keep (leave the run's state folder for a look),
+// integration and e2e run on each VS Code of test/harness/vscodes.mjs (1.96, 1.100, the newest): the whole
+// integration tier on each, the whole e2e tier on 1.100 and its @smoke tests on the others.
+// Options: --only unit|webview|integration|e2e|checks (repeatable), --vscode 1.96|1.100|newest (repeatable), --keep (leave the run's state folder for a look),
 //          --grep PATTERN (only the unit, webview, integration and e2e tests whose titles match).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,6 +22,13 @@ const args = process.argv.slice(2);
 const only = args.flatMap((a, i) => (a === '--only' ? [args[i + 1]] : []));
 const grep = args.flatMap((a, i) => (a === '--grep' ? [args[i + 1]] : []))[0];
 const grepArgs = grep ? ['--grep', grep] : [];
+// --vscode 1.96|1.100|newest (repeatable) runs the integration and e2e tiers on those VS Codes only.
+const vscodesWanted = args.flatMap((a, i) => (a === '--vscode' ? [args[i + 1]] : []));
+/** One line per VS Code for the report: what each tier counted on it. */
+const vscodeLines = new Map();
+function perVscode(name, tier, counts) {
+  vscodeLines.set(name, [...(vscodeLines.get(name) ?? []), `${tier} ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped ?? 0} skipped`]);
+}
 const wanted = (tier) => only.length === 0 || only.includes(tier);
 const totals = { passed: 0, failed: 0, skipped: 0 };
 /** CI=true (GitHub Actions, GitLab and most CI systems set it): skips count as failures. */
@@ -79,7 +88,10 @@ const mocha = path.join(root, 'node_modules/mocha/bin/mocha.js');
 
 async function main() {
   ensureDependencies();
-  if (wanted('webview') || wanted('integration') || wanted('e2e')) ensureHarness();
+  if (wanted('webview') || wanted('integration') || wanted('e2e')) {
+    // The webview tier needs Chromium only; the other VS Codes only the integration and e2e tiers.
+    await ensureHarness(vscodesWanted, { own: !wanted('integration') && !wanted('e2e') });
+  }
   fs.mkdirSync(state, { recursive: true });
 
   let vsix;
@@ -114,51 +126,66 @@ async function main() {
 
   if (wanted('integration') || wanted('e2e')) {
     const { startCodeServer, copyWorkspace, installVsix } = await import('./harness/codeServer.mjs');
+    const { VSCODES, E2E_SMOKE, describeVscode } = await import('./harness/vscodes.mjs');
     const fakeMlflow = path.join(root, 'test/support/fake-mlflow');
     const env = { PATH: `${fakeMlflow}:${process.env.PATH}`, MLFLOW_TRACKING_URI: '' };
+    // A development build (with the integration tests bundled) loaded from source, shared by every VS Code.
+    const integrationBuilt = wanted('integration') ? (await run('node', ['scripts/build.mjs', '--tests'])).code === 0 : false;
 
-    if (wanted('integration')) {
-      console.log('\n== integration (real VS Code extension host)');
-      // A development build (with the integration tests bundled) loaded from source.
-      const built = await run('node', ['scripts/build.mjs', '--tests']);
-      if (built.code !== 0) {
-        record('integration build', 0, 1);
-      } else {
-        const { runExtensionHostTests } = await import('./harness/extensionHostTests.mjs');
-        const dir = path.join(state, 'integration');
-        fs.rmSync(dir, { recursive: true, force: true });
-        const folder = copyWorkspace(path.join(root, 'demo'), path.join(dir, 'workspace'));
-        const server = await startCodeServer({ stateDir: dir, env: { ...env, MLFLOW_WORKBENCH_TEST_STATE: dir, ...(grep ? { TEST_GREP: grep } : {}) } });
-        try {
-          const counts = await runExtensionHostTests({
-            serverUrl: server.url, extensionPath: root, testsPath: path.join(root, 'out/test/integration/index.js'), folder,
+    for (const vscode of VSCODES.filter((v) => vscodesWanted.length === 0 || vscodesWanted.includes(v.id))) {
+      const described = describeVscode(vscode.dir);
+      const label = (tier) => (vscode.id === VSCODES[0].id ? tier : `${tier} [${vscode.id}]`);
+      const suffix = vscode.id === VSCODES[0].id ? '' : `-${vscode.id}`;
+
+      if (wanted('integration')) {
+        console.log(`\n== integration on ${described} (real VS Code extension host)`);
+        if (!integrationBuilt) {
+          record(label('integration build'), 0, 1);
+        } else {
+          const { runExtensionHostTests } = await import('./harness/extensionHostTests.mjs');
+          const dir = path.join(state, `integration${suffix}`);
+          fs.rmSync(dir, { recursive: true, force: true });
+          const folder = copyWorkspace(path.join(root, 'demo'), path.join(dir, 'workspace'));
+          const server = await startCodeServer({
+            stateDir: dir, install: vscode.dir,
+            env: { ...env, MLFLOW_WORKBENCH_TEST_STATE: dir, ...(grep ? { TEST_GREP: grep } : {}) },
           });
-          record('integration', counts.passed, counts.failed, counts.output, counts.skipped);
-        } finally {
-          await server.stop();
+          try {
+            const counts = await runExtensionHostTests({
+              serverUrl: server.url, extensionPath: root, testsPath: path.join(root, 'out/test/integration/index.js'), folder,
+            });
+            record(label('integration'), counts.passed, counts.failed, counts.output, counts.skipped);
+            perVscode(described, 'integration', counts);
+          } finally {
+            await server.stop();
+          }
         }
       }
-    }
 
-    if (wanted('e2e')) {
-      console.log('\n== e2e (Playwright through the real workbench, packaged .vsix installed)');
-      if (!vsix) {
-        record('e2e (no .vsix to install)', 0, 1);
-      } else {
-        const dir = path.join(state, 'e2e');
-        fs.rmSync(dir, { recursive: true, force: true });
-        const installed = installVsix(dir, vsix);
-        console.log(`installed: ${installed.join(', ')}`);
-        const server = await startCodeServer({ stateDir: dir, env });
-        let counts;
-        try {
-          counts = mochaCounts(await run('node', [mocha, '--config', 'test/e2e/.mocharc.json', ...grepArgs], {
-            env: { ...env, VSC_URL: server.url, E2E_STATE_DIR: dir, E2E_DEMO_DIR: path.join(root, 'demo') },
-          }));
-        } finally {
-          await server.stop();
+      if (wanted('e2e')) {
+        // The full e2e tier on one VS Code; the smoke subset on the others unless --grep names the tests.
+        const e2eGrep = grep ? grepArgs : vscode.e2e === 'full' ? [] : ['--grep', E2E_SMOKE];
+        const kind = grep || vscode.e2e === 'full' ? 'e2e' : 'e2e smoke';
+        console.log(`\n== ${kind} on ${described} (Playwright through the real workbench, packaged .vsix installed)`);
+        if (!vsix) {
+          record(label('e2e (no .vsix to install)'), 0, 1);
+        } else {
+          const dir = path.join(state, `e2e${suffix}`);
+          fs.rmSync(dir, { recursive: true, force: true });
+          const installed = installVsix(dir, vsix, vscode.dir);
+          console.log(`installed: ${installed.join(', ')}`);
+          const server = await startCodeServer({ stateDir: dir, env, install: vscode.dir });
+          let counts;
+          try {
+            counts = mochaCounts(await run('node', [mocha, '--config', 'test/e2e/.mocharc.json', ...e2eGrep], {
+              env: { ...env, VSC_URL: server.url, E2E_STATE_DIR: dir, E2E_DEMO_DIR: path.join(root, 'demo'), E2E_VSCODE: vscode.id },
+            }));
+          } finally {
+            await server.stop();
+          }
+          record(label(kind), counts.passed, counts.failed, counts.output, counts.skipped);
+          perVscode(described, kind, counts);
         }
-        record('e2e', counts.passed, counts.failed, counts.output, counts.skipped);
       }
     }
   }
@@ -168,6 +195,10 @@ async function main() {
   if (fs.existsSync(shots)) fs.cpSync(shots, path.join(root, '.test-state', 'e2e-shots'), { recursive: true });
   if (!args.includes('--keep') && failures.length === 0) fs.rmSync(state, { recursive: true, force: true });
   else console.log(`\nState of this run: ${state}`);
+  if (vscodeLines.size) {
+    console.log('\nPer VS Code:');
+    for (const [name, tiers] of vscodeLines) console.log(`  ${name}: ${tiers.join('; ')}`);
+  }
   if (reports.length) console.log(`\nWhat failed, as mocha reported it:\n${reports.join('\n')}`);
   if (failures.length) console.log(`\nFailed: ${failures.join('; ')}`);
   console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);

@@ -109,7 +109,7 @@ describe('Charts and compare from the Runs view (packaged extension)', () => {
     assert.strictEqual(await workbench.page.locator('img[src="x"]').count(), 0, 'none in the workbench');
   }
 
-  it('charts one run from its context menu: a chart per metric, one line each', async () => {
+  it('charts one run from its context menu: a chart per metric, one line each @smoke', async () => {
     await contextMenu(LOGREG_C1, 'Chart Metrics');
     await workbench.page.getByRole('tab', { name: /Charts: logreg-C1\.0-lbfgs/ }).waitFor();
     const view = workbench.webview();

@@ -12,7 +12,7 @@ describe('the MLflow container (packaged extension in the real workbench)', () =
     await workbench?.close();
   });
 
-  it('shows an MLflow item in the activity bar that opens the Runs and Models views', async () => {
+  it('shows an MLflow item in the activity bar that opens the Runs and Models views @smoke', async () => {
     await workbench.openMlflowContainer();
     await workbench.viewPane('Runs').waitFor();
     await workbench.viewPane('Models').waitFor();

@@ -13,13 +13,13 @@ describe('Runs view: browsing the demo store by clicking (packaged extension)', 
     await workbench?.close();
   });
 
-  it('lists the experiments of the workspace store', async () => {
+  it('lists the experiments of the workspace store @smoke', async () => {
     await workbench.treeItem('iris-classification').waitFor();
     await workbench.treeItem('wine-regression').waitFor();
     assert.strictEqual(await workbench.page.getByRole('treeitem', { name: 'scratch-deleted' }).count(), 0, 'deleted experiments stay hidden');
   });
 
-  it('expands an experiment into runs and a run into its details', async () => {
+  it('expands an experiment into runs and a run into its details @smoke', async () => {
     await workbench.treeItem('iris-classification').click();
     const run = workbench.treeItem(/^logreg-C1\.0-lbfgs/);
     await run.waitFor();

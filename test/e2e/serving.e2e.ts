@@ -47,7 +47,7 @@ describe('Serve Model: from a run\'s model folder to predictions (packaged exten
     await workbench.page.locator('[role="treeitem"][aria-expanded="true"]', { hasText: name }).first().waitFor();
   }
 
-  it('opens the launcher from the context menu of the model folder, with the exact command and the MLmodel', async () => {
+  it('opens the launcher from the context menu of the model folder, with the exact command and the MLmodel @smoke', async () => {
     await expand(/^iris-classification/);
     await expand(/^logreg-C1\.0-lbfgs/);
     await expand(/^Artifacts/);
@@ -79,7 +79,7 @@ describe('Serve Model: from a run\'s model folder to predictions (packaged exten
     await workbench.screenshot('serve-launcher');
   });
 
-  it('launches, turns healthy, and lists the server in Model Servers', async () => {
+  it('launches, turns healthy, and lists the server in Model Servers @smoke', async () => {
     await view.locator('#launch').click();
     await view.locator('#server-status', { hasText: /^Healthy at http:\/\/127\.0\.0\.1:\d+$/ }).waitFor();
     await workbench.viewPane('Model Servers').waitFor();
@@ -87,7 +87,7 @@ describe('Serve Model: from a run\'s model folder to predictions (packaged exten
     await view.getByRole('tab', { name: 'Request', selected: true }).waitFor();
   });
 
-  it('sends the prefilled request from the extension host and shows the predictions', async () => {
+  it('sends the prefilled request from the extension host and shows the predictions @smoke', async () => {
     const body = view.locator('#body textarea');
     const prefilled = JSON.parse(await body.inputValue()) as { dataframe_split?: { columns?: unknown } };
     assert.deepStrictEqual(prefilled.dataframe_split?.columns, IRIS_COLUMNS, 'prefilled from serving_input_example.json');
@@ -105,7 +105,7 @@ describe('Serve Model: from a run\'s model folder to predictions (packaged exten
     await view.locator('#response', { hasText: "Model is missing inputs ['sepal_length', 'sepal_width', 'petal_length', 'petal_width']" }).waitFor();
   });
 
-  it('stops the server with Stop', async () => {
+  it('stops the server with Stop @smoke', async () => {
     await view.locator('#stop').click();
     await view.locator('#server-status', { hasText: 'Stopped (exit code 0)' }).waitFor();
     await workbench.viewPane('Model Servers').waitFor({ state: 'detached' });

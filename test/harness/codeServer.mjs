@@ -5,9 +5,10 @@ import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { codeServerBin, nodeBinDir } from './vscodes.mjs';
 
 const HERE = path.dirname(new URL(import.meta.url).pathname);
-export const CODE_SERVER = path.join(HERE, 'node_modules/.bin/code-server');
+export const CODE_SERVER = codeServerBin(HERE);
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** Chromium flags for this closed network: without the background-networking ones it keeps dialling out. */
@@ -68,11 +69,21 @@ function isolatedEnv(dirs, extra) {
   };
 }
 
-/** Installs a packaged .vsix the way a user does, into the scratch extensions folder. */
-export function installVsix(stateDir, vsixPath) {
+/** PATH for a code-server install: the Node it requires first when the machine's own is older. */
+function installEnv(install, env) {
+  const nodeDir = nodeBinDir(install);
+  if (!nodeDir) return env;
+  return { ...env, PATH: `${nodeDir}${path.delimiter}${env.PATH ?? process.env.PATH}` };
+}
+
+/**
+ * Installs a packaged .vsix the way a user does, into the scratch extensions folder. `install` is the
+ * code-server install folder (test/harness by default; see vscodes.mjs).
+ */
+export function installVsix(stateDir, vsixPath, install = HERE) {
   const dirs = stateDirs(stateDir);
-  execFileSync(CODE_SERVER, ['--install-extension', vsixPath, '--extensions-dir', dirs.extensions,
-    '--user-data-dir', dirs.userData, '--force'], { env: isolatedEnv(dirs, {}), stdio: 'pipe' });
+  execFileSync(codeServerBin(install), ['--install-extension', vsixPath, '--extensions-dir', dirs.extensions,
+    '--user-data-dir', dirs.userData, '--force'], { env: isolatedEnv(dirs, installEnv(install, {})), stdio: 'pipe' });
   return fs.readdirSync(dirs.extensions).filter((name) => !name.startsWith('.') && name !== 'extensions.json');
 }
 
@@ -80,18 +91,18 @@ export function installVsix(stateDir, vsixPath) {
  * Starts code-server and resolves once /healthz answers. `stop()` kills the whole process group and
  * waits for the server to exit.
  */
-export async function startCodeServer({ stateDir, settings = {}, env = {}, port, logFile }) {
+export async function startCodeServer({ stateDir, settings = {}, env = {}, port, logFile, install = HERE }) {
   const dirs = stateDirs(stateDir);
   fs.writeFileSync(path.join(dirs.userData, 'User/settings.json'),
     JSON.stringify({ ...DEFAULT_SETTINGS, ...settings }, null, 2));
   const actualPort = port ?? await freePort();
   const out = fs.openSync(logFile ?? path.join(stateDir, 'code-server.log'), 'a');
-  const child = spawn(CODE_SERVER, [
+  const child = spawn(codeServerBin(install), [
     '--auth', 'none', '--bind-addr', `127.0.0.1:${actualPort}`,
     '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
     '--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions,
     '--config', path.join(dirs.config, 'code-server.yaml'),
-  ], { env: isolatedEnv(dirs, env), detached: true, stdio: ['ignore', out, out] });
+  ], { env: isolatedEnv(dirs, installEnv(install, env)), detached: true, stdio: ['ignore', out, out] });
   fs.closeSync(out);
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const stop = async () => {

@@ -12,7 +12,7 @@ const state = path.join(root, '.test-state', 'demo');
 const port = Number(process.env.PORT ?? 8080);
 
 ensureDependencies();
-ensureHarness();
+await ensureHarness([], { own: true });
 const packaged = spawnSync('npm', ['run', '-s', 'package'], { cwd: root, stdio: 'inherit' });
 if (packaged.status !== 0) process.exit(packaged.status ?? 1);
 
