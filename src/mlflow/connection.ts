@@ -1,6 +1,6 @@
-import * as path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MlflowError } from './errors';
+import { fileUriToPath, isAbsoluteOn, pathToFileUri, pathsFor } from './platformPaths';
+import type { PathPlatform } from './safePath';
 import type { HttpAuth, HttpClientOptions } from './http';
 import type { DatabricksProfiles } from './databricksConfig';
 
@@ -19,6 +19,8 @@ export interface TrackingUriInputs {
   /** Absolute paths of the workspace folders, in order. */
   workspaceFolders: readonly string[];
   exists: (absolutePath: string) => boolean;
+  /** The platform of those paths; this machine's by default. */
+  platform?: PathPlatform;
 }
 
 /**
@@ -28,13 +30,14 @@ export interface TrackingUriInputs {
 export function resolveTrackingUri(inputs: TrackingUriInputs): string | undefined {
   const explicit = inputs.setting?.trim() || inputs.env.MLFLOW_TRACKING_URI?.trim();
   if (explicit) return explicit;
+  const paths = pathsFor(inputs.platform);
   for (const folder of inputs.workspaceFolders) {
-    const db = path.join(folder, 'mlflow.db');
+    const db = paths.join(folder, 'mlflow.db');
     if (inputs.exists(db)) return sqliteUri(db);
   }
   for (const folder of inputs.workspaceFolders) {
-    const mlruns = path.join(folder, 'mlruns');
-    if (inputs.exists(mlruns)) return pathToFileURL(mlruns).href;
+    const mlruns = paths.join(folder, 'mlruns');
+    if (inputs.exists(mlruns)) return pathToFileUri(mlruns, inputs.platform);
   }
   return undefined;
 }
@@ -57,9 +60,11 @@ const DATABASE_SCHEMES = ['postgresql', 'postgres', 'mysql', 'mssql', 'oracle'];
  * against `baseDir` (the workspace folder), as they would against the working directory of a script.
  * Credentials in an http(s) URL move to `auth` so that `baseUrl` can be shown.
  */
-export function parseTrackingUri(uri: string, options: { baseDir?: string } = {}): TrackingTarget {
+export function parseTrackingUri(uri: string, options: { baseDir?: string; platform?: PathPlatform } = {}): TrackingTarget {
   const text = uri.trim();
-  const resolve = (p: string): string => (options.baseDir && !isAbsolutePath(p) ? path.resolve(options.baseDir, p) : p);
+  const { platform } = options;
+  const resolve = (p: string): string =>
+    options.baseDir && !isAbsoluteOn(p, platform) ? pathsFor(platform).resolve(options.baseDir, p) : pathsFor(platform).normalize(p);
   if (!text) throw new MlflowError('The tracking URI is empty', 'INVALID_PARAMETER_VALUE');
   // MLflow's bare scheme names, written without a colon.
   if (/^databricks$/i.test(text)) return { kind: 'databricks' };
@@ -82,7 +87,7 @@ export function parseTrackingUri(uri: string, options: { baseDir?: string } = {}
     return { kind: 'sqlite', path: resolve(decodeURIComponent(match[1].split('?')[0] ?? '')) };
   }
   if (scheme === 'file') {
-    return { kind: 'file', path: resolve(filePathOf(text)) };
+    return { kind: 'file', path: resolve(filePathOf(text, platform)) };
   }
   if (DATABASE_SCHEMES.some((s) => scheme === s || scheme.startsWith(`${s}+`))) {
     throw new MlflowError(
@@ -96,10 +101,10 @@ export function parseTrackingUri(uri: string, options: { baseDir?: string } = {}
   );
 }
 
-function filePathOf(uri: string): string {
+function filePathOf(uri: string, platform: PathPlatform | undefined): string {
   if (!uri.startsWith('file://')) return decodeURIComponent(uri.slice('file:'.length));
   try {
-    return fileURLToPath(uri);
+    return fileUriToPath(uri, platform);
   } catch {
     throw new MlflowError(`${uri} is not a local file URI (file:///absolute/path/to/mlruns)`, 'INVALID_PARAMETER_VALUE');
   }
@@ -118,10 +123,6 @@ function restTarget(text: string): TrackingTarget {
   url.password = '';
   const baseUrl = url.toString().replace(/\/+$/, '');
   return auth ? { kind: 'rest', baseUrl, auth } : { kind: 'rest', baseUrl };
-}
-
-function isAbsolutePath(p: string): boolean {
-  return path.isAbsolute(p) || /^[a-z]:[\\/]/i.test(p);
 }
 
 export interface EnvCredentials {

@@ -1,5 +1,5 @@
-import * as path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileUriToPath, pathToFileUri, pathsFor } from '../mlflow/platformPaths';
+import type { PathPlatform } from '../mlflow/safePath';
 import { sqliteStoreUri } from '../serving/serveArgv';
 
 /**
@@ -18,7 +18,8 @@ export interface LocalStore {
  * The local store behind a tracking URI (`sqlite:///…`, `file:///…`, or a plain path as MLflow 3
  * writes it), or `undefined` for servers. Relative paths are resolved against `baseFolder`.
  */
-export function localStoreFromTrackingUri(trackingUri: string, baseFolder: string): LocalStore | undefined {
+export function localStoreFromTrackingUri(trackingUri: string, baseFolder: string, platform?: PathPlatform): LocalStore | undefined {
+  const path = pathsFor(platform);
   const uri = trackingUri.trim();
   if (uri === '') return undefined;
   const sqlite = /^sqlite:\/\/\/(.+)$/i.exec(uri);
@@ -28,7 +29,7 @@ export function localStoreFromTrackingUri(trackingUri: string, baseFolder: strin
   }
   if (/^file:/i.test(uri)) {
     try {
-      return { kind: 'file', location: fileURLToPath(uri) };
+      return { kind: 'file', location: fileUriToPath(uri, platform) };
     } catch {
       return undefined;
     }
@@ -40,8 +41,8 @@ export function localStoreFromTrackingUri(trackingUri: string, baseFolder: strin
 }
 
 /** `--backend-store-uri`: `sqlite:////abs/mlflow.db`, or the `file:` URI of an `mlruns` folder. */
-export function backendStoreUri(store: LocalStore): string {
-  return store.kind === 'sqlite' ? sqliteStoreUri(store.location) : pathToFileURL(store.location).href;
+export function backendStoreUri(store: LocalStore, platform?: PathPlatform): string {
+  return store.kind === 'sqlite' ? sqliteStoreUri(store.location) : pathToFileUri(store.location, platform);
 }
 
 /**
@@ -49,6 +50,7 @@ export function backendStoreUri(store: LocalStore): string {
  * store the `mlruns` folder beside `mlflow.db` (where the MLflow client itself puts them when it logs
  * to that database without a server), for a file store the `mlruns` folder itself (its own layout).
  */
-export function defaultArtifactRoot(store: LocalStore): string {
+export function defaultArtifactRoot(store: LocalStore, platform?: PathPlatform): string {
+  const path = pathsFor(platform);
   return store.kind === 'sqlite' ? path.join(path.dirname(store.location), 'mlruns') : store.location;
 }

@@ -84,8 +84,10 @@ abstract class GroupBase implements ServerProcess {
     const pid = this.pid;
     if (pid === undefined) return;
     if (process.platform === 'win32') {
-      // No process groups to signal: taskkill walks the tree. /F because console programs ignore WM_CLOSE.
-      if (!this.hasExited) execFile('taskkill', ['/pid', String(pid), '/T', '/F'], { windowsHide: true }, () => undefined);
+      if (!this.hasExited) {
+        const [command, args] = windowsTreeKill(pid);
+        execFile(command, args, { windowsHide: true }, () => undefined);
+      }
       return;
     }
     try {
@@ -142,6 +144,16 @@ class AdoptedGroup extends GroupBase {
   get hasExited(): boolean {
     return this.gone;
   }
+}
+
+/**
+ * Windows has no process groups to signal: `taskkill /T` walks the tree from the launcher down to the
+ * waitress/uvicorn workers, and `/F` because console programs ignore the polite WM_CLOSE. Pure, so the
+ * argv is tested on every platform.
+ */
+export function windowsTreeKill(pid: number): [command: string, args: string[]] {
+  if (!Number.isSafeInteger(pid) || pid <= 0) throw new Error(`not a process id: ${pid}`);
+  return ['taskkill', ['/pid', String(pid), '/T', '/F']];
 }
 
 export function isAlive(pid: number): boolean {
