@@ -148,11 +148,13 @@ async function main() {
           const folder = copyWorkspace(path.join(root, 'demo'), path.join(dir, 'workspace'));
           const server = await startCodeServer({
             stateDir: dir, install: vscode.dir,
-            env: { ...env, MLFLOW_WORKBENCH_TEST_STATE: dir, ...(grep ? { TEST_GREP: grep } : {}) },
+            env: { ...env, ...vscode.env, MLFLOW_WORKBENCH_TEST_STATE: dir, ...(grep ? { TEST_GREP: grep } : {}) },
           });
           try {
             const counts = await runExtensionHostTests({
               serverUrl: server.url, extensionPath: root, testsPath: path.join(root, 'out/test/integration/index.js'), folder,
+              // The whole tier, on a loaded 2-core machine; a hang still ends the run.
+              timeoutMs: 1_500_000,
             });
             record(label('integration'), counts.passed, counts.failed, counts.output, counts.skipped);
             perVscode(described, 'integration', counts);
@@ -174,7 +176,7 @@ async function main() {
           fs.rmSync(dir, { recursive: true, force: true });
           const installed = installVsix(dir, vsix, vscode.dir);
           console.log(`installed: ${installed.join(', ')}`);
-          const server = await startCodeServer({ stateDir: dir, env, install: vscode.dir });
+          const server = await startCodeServer({ stateDir: dir, env: { ...env, ...vscode.env }, install: vscode.dir });
           let counts;
           try {
             counts = mochaCounts(await run('node', [mocha, '--config', 'test/e2e/.mocharc.json', ...e2eGrep], {
