@@ -51,7 +51,8 @@ describe('Serve Model: from a run\'s model folder to predictions (packaged exten
     await expand(/^iris-classification/);
     await expand(/^logreg-C1\.0-lbfgs/);
     await expand(/^Artifacts/);
-    const model = workbench.page.getByRole('treeitem', { name: 'model', exact: true }).first();
+    // VS Code 1.13x appends ", has actions" to the accessible name of rows with inline actions.
+    const model = workbench.page.getByRole('treeitem', { name: /^model(, has actions)?$/ }).first();
     await model.click({ button: 'right' });
     // A click that lands right as the menu opens is sometimes swallowed; the highlighted entry takes Enter.
     await workbench.page.getByRole('menuitem', { name: 'Serve Model…', exact: true }).hover();
@@ -117,7 +118,7 @@ describe('Serve Model: from a run\'s model folder to predictions (packaged exten
     await view.locator('#launch').click();
     await view.locator('#server-status', { hasText: /^Healthy at / }).waitFor();
     const pane = workbench.page.locator('.part.sidebar .pane', { has: workbench.page.locator('.pane-header', { hasText: 'Model Servers' }) });
-    const item = pane.getByRole('treeitem', { name: new RegExp(`^${MODEL_URI.replace(/[/.]/g, '\\$&')}, port \\d+, healthy$`) });
+    const item = pane.getByRole('treeitem', { name: new RegExp(`^${MODEL_URI.replace(/[/.]/g, '\\$&')}, port \\d+, healthy(, has actions)?$`) });
     await item.hover();
     await item.getByRole('button', { name: 'Stop Model Server' }).click();
     await view.locator('#server-status', { hasText: 'Stopped (exit code 0)' }).waitFor();
