@@ -46,10 +46,11 @@ for (const ripgrep of findRipgrepVersions(path.join(dir, 'node_modules/code-serv
   execFileSync('tar', ['czf', path.join(cache, 'ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz'), '-C', '/usr/bin', 'rg']);
 }
 
-// code-server's postinstall installs VS Code's own dependencies and builds their native modules, for the
-// Node that runs npm: put the Node that code-server requires first on PATH.
+// Now every install script, code-server's postinstall last (it installs VS Code's own dependencies and
+// builds their native modules; argon2 and the like are code-server's own), for the Node that runs npm:
+// put the Node that code-server requires first on PATH.
 const nodeDir = nodeBinDir(dir);
-run('npm', ['rebuild', 'code-server', '--unsafe-perm', '--foreground-scripts', '--loglevel=error'], {
+run('npm', ['rebuild', '--unsafe-perm', '--foreground-scripts', '--loglevel=error'], {
   npm_config_yes: 'true',
   ...(nodeDir ? { PATH: `${nodeDir}${path.delimiter}${process.env.PATH}` } : {}),
 });
