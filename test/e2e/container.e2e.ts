@@ -21,7 +21,7 @@ describe('the MLflow container (packaged extension in the real workbench)', () =
 
   it('offers the MLflow commands in the command palette', async () => {
     await workbench.page.keyboard.press('F1');
-    const input = workbench.page.locator('.quick-input-widget input');
+    const input = workbench.page.locator('.quick-input-box input');
     await input.fill('>MLflow: ');
     const rows = workbench.page.locator('.quick-input-list .monaco-list-row', { hasText: 'MLflow: Show Log' });
     await rows.first().waitFor();

@@ -35,7 +35,7 @@ describe('Runs view: browsing the demo store by clicking (packaged extension)', 
 
   it('narrows the runs with a filter typed in the filter box', async () => {
     await workbench.runCommand('MLflow: Filter Runs…');
-    const input = workbench.page.locator('.quick-input-widget input');
+    const input = workbench.page.locator('.quick-input-box input');
     await input.fill("params.solver = 'saga'");
     await workbench.page.keyboard.press('Enter');
     await workbench.page.locator('.part.sidebar .pane-header', { hasText: "filter: params.solver = 'saga'" }).waitFor();

@@ -73,7 +73,7 @@ describe('Run MLproject from the palette and from the MLproject file (packaged e
     const known = await succeededRuns();
     const page = workbench.page;
     await page.keyboard.press('Control+P');
-    const input = page.locator('.quick-input-widget input');
+    const input = page.locator('.quick-input-box input');
     await input.waitFor({ state: 'visible' });
     await input.fill('mlproject-tiny/MLproject');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'MLproject' }).first().waitFor();

@@ -46,7 +46,7 @@ export class Workbench {
    * just revealed, a notification arriving) can come up without the typed filter applied.
    */
   async runCommand(title: string): Promise<void> {
-    const input = this.page.locator('.quick-input-widget input');
+    const input = this.page.locator('.quick-input-box input');
     const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
     for (let attempt = 1; ; attempt++) {
       await this.page.keyboard.press('F1');
