@@ -4,8 +4,9 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { isMlflowError } from '../../src/mlflow/errors';
-import { headerProblem } from '../../src/mlflow/local/sqliteSnapshot';
+import { headerProblem } from '../../src/mlflow/local/sqliteReader';
 import { SqliteStore } from '../../src/mlflow/local/sqliteStore';
+import { SQLITE_ENGINE } from '../support/sqliteEngine';
 
 /**
  * Reading a SQLite store while another process writes it, as a training script does: a child process
@@ -15,7 +16,6 @@ import { SqliteStore } from '../../src/mlflow/local/sqliteStore';
  * are contiguous, and the only acceptable failure is the typed STORE_BUSY error.
  */
 
-const WASM = path.resolve(__dirname, '../../node_modules/sql.js/dist/sql-wasm.wasm');
 const SOURCE = path.resolve(__dirname, '../fixtures/mlflow-3.x/local-default/mlflow.db');
 const WRITER = path.resolve(__dirname, '../support/storeWriter.ts');
 const RUN_ID = '1fcb5775f910453aa9b46ebe7dcb8c42';
@@ -39,7 +39,7 @@ describe('SqliteStore while another process writes the store', function () {
 
   it('only ever returns complete snapshots, each at least as new as the last', async () => {
     const file = path.join(dir, 'mlflow.db');
-    const store = new SqliteStore(file, { wasm: WASM, snapshot: { attempts: 30, initialDelayMs: 2, maxDelayMs: 50 } });
+    const store = new SqliteStore(file, { engine: SQLITE_ENGINE, retry: { attempts: 30, initialDelayMs: 2, maxDelayMs: 50 } });
     let writesDone = 0;
     let stderr = '';
     // The writer holds after half its writes until this loop has read once in between.
@@ -95,7 +95,7 @@ describe('SqliteStore while another process writes the store', function () {
 
   it('gives up with a typed STORE_BUSY error while a write transaction stays open', async () => {
     const file = path.join(dir, 'mlflow.db');
-    const store = new SqliteStore(file, { wasm: WASM, snapshot: { attempts: 3, initialDelayMs: 1 } });
+    const store = new SqliteStore(file, { engine: SQLITE_ENGINE, retry: { attempts: 3, initialDelayMs: 1 } });
     try {
       // A hot journal (non-zero header) means the main file may hold half a transaction.
       writeFileSync(`${file}-journal`, Buffer.from([0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7]));
@@ -116,7 +116,7 @@ describe('SqliteStore while another process writes the store', function () {
     bytes[19] = 2;
     writeFileSync(file, bytes);
     writeFileSync(`${file}-wal`, Buffer.alloc(32, 1));
-    const store = new SqliteStore(file, { wasm: WASM, snapshot: { attempts: 2, initialDelayMs: 1 } });
+    const store = new SqliteStore(file, { engine: SQLITE_ENGINE, retry: { attempts: 2, initialDelayMs: 1 } });
     try {
       await assert.rejects(store.getRun(RUN_ID), (e: unknown) => isMlflowError(e, 'STORE_BUSY'));
       writeFileSync(`${file}-wal`, Buffer.alloc(0));
@@ -130,7 +130,7 @@ describe('SqliteStore while another process writes the store', function () {
 
   it('reopens the copy only when the file changed, and never writes to it', async () => {
     const file = path.join(dir, 'mlflow.db');
-    const store = new SqliteStore(file, { wasm: WASM });
+    const store = new SqliteStore(file, { engine: SQLITE_ENGINE });
     try {
       const before = statSync(file);
       const bytes = readFileSync(file);
@@ -159,7 +159,7 @@ describe('SqliteStore while another process writes the store', function () {
     const file = path.join(dir, 'torn.db');
     const bytes = readFileSync(SOURCE);
     writeFileSync(file, bytes.subarray(0, bytes.length - ((bytes[16] << 8) | bytes[17])));
-    const store = new SqliteStore(file, { wasm: WASM, snapshot: { attempts: 2, initialDelayMs: 1 } });
+    const store = new SqliteStore(file, { engine: SQLITE_ENGINE, retry: { attempts: 2, initialDelayMs: 1 } });
     try {
       await assert.rejects(store.getRun(RUN_ID), (e: unknown) => isMlflowError(e, 'STORE_BUSY') && /page count/.test((e as Error).message));
     } finally {

@@ -1,42 +1,50 @@
-import type { BindParams, Database, SqlValue } from 'sql.js';
+import type { EngineDatabase, SqlValue } from './sqliteEngine';
 
-/** Small typed helpers over sql.js result rows; every query in the local store goes through them. */
+/** Small typed helpers over SQLite result rows; every query in the local store goes through them. */
 
+export type { SqlValue } from './sqliteEngine';
 export type Row = Record<string, SqlValue>;
 
-export function queryRows(db: Database, sql: string, params: BindParams = []): Row[] {
-  const statement = db.prepare(sql);
+/**
+ * One consistent read of an SQLite store: the connection, for as long as one SqliteReader.read call
+ * runs. A new one is handed out whenever the schema may have changed, so the per-database caches below
+ * (keyed by this object) never outlive the schema they describe.
+ */
+export interface Database {
+  readonly connection: EngineDatabase;
+}
+
+export function queryRows(db: Database, sql: string, params: readonly SqlValue[] = []): Row[] {
+  const statement = db.connection.prepare(sql);
   try {
-    statement.bind(params);
-    const rows: Row[] = [];
-    // getAsObject asks SQLite for every column name again on every row; ask once, read values as arrays.
-    let columns: string[] | undefined;
-    while (statement.step()) {
-      columns ??= statement.getColumnNames();
-      const values = statement.get();
-      const row: Row = {};
-      for (let i = 0; i < columns.length; i++) row[columns[i]!] = values[i]!;
-      rows.push(row);
-    }
-    return rows;
+    return [...statement.iterate(params)];
   } finally {
-    statement.free();
+    statement.finalize();
   }
 }
 
 /**
  * Each result row straight into `map` as an array of column values, in SELECT order: the hot paths
- * (runs, params, tags, metrics) build their domain objects without an intermediate record per row.
+ * (runs, params, tags, metrics) build their domain objects by position. The columns of one statement
+ * must have distinct names (alias them), since the engine hands rows over as objects.
  */
-export function queryMap<T>(db: Database, sql: string, params: BindParams, map: (values: SqlValue[]) => T): T[] {
-  const statement = db.prepare(sql);
+export function queryMap<T>(db: Database, sql: string, params: readonly SqlValue[], map: (values: SqlValue[]) => T): T[] {
+  const statement = db.connection.prepare(sql);
   try {
-    statement.bind(params);
     const out: T[] = [];
-    while (statement.step()) out.push(map(statement.get()));
+    let columns: string[] | undefined;
+    for (const row of statement.iterate(params)) {
+      if (!columns) {
+        columns = statement._getColumnNames();
+        if (new Set(columns).size !== columns.length) throw new Error(`Duplicate result column names in: ${sql}`);
+      }
+      const values = new Array<SqlValue>(columns.length);
+      for (let i = 0; i < columns.length; i++) values[i] = row[columns[i]!]!;
+      out.push(map(values));
+    }
     return out;
   } finally {
-    statement.free();
+    statement.finalize();
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Database, SqlValue } from 'sql.js';
+import type { Database, SqlValue } from './sqliteRows';
 import { MlflowError } from '../errors';
 import type { DatasetInput, Experiment, LifecycleStage, Metric, Run, RunInfo, RunMetric, RunStatus, ViewType } from '../types';
 import { MAX_POINTS_PER_RUN, type SampleWindow, chooseSampledSteps } from '../sampling';
