@@ -83,9 +83,9 @@ export class SqliteStore extends LocalRegistryReads implements TrackingStore {
   }
 
   /** Runs synchronous queries as one consistent read of the file. */
-  private read<T>(options: CallOptions | undefined, query: (db: Database) => T): Promise<T> {
+  private async read<T>(options: CallOptions | undefined, query: (db: Database) => T): Promise<T> {
     throwIfAborted(options);
-    return this.reader.read(options, query);
+    return await this.reader.read(options, query);
   }
 
   capabilities(options?: CallOptions): Promise<Capabilities> {
