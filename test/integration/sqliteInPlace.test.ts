@@ -69,8 +69,8 @@ describe('SQLite store read in place (real extension host)', function () {
     const iris = experiments.find((e) => e.experiment.name === 'iris-classification');
     assert.ok(iris, `iris-classification is listed (got ${experiments.map((e) => e.experiment.name).join(', ')})`);
     const runs = (await childrenOf(iris)).filter((n): n is RunNode => n.kind === 'run');
-    assert.ok(runs.some((r) => r.run.info.runName === 'logreg-C1.0-lbfgs'), 'its runs are listed');
-    const history = await workbench.connections.current!.store.getMetricHistory(runs[0]!.run.info.runId, 'accuracy');
+    const logreg = runs.find((r) => r.run.info.runName === 'logreg-C1.0-lbfgs')!;
+    const history = await workbench.connections.current!.store.getMetricHistory(logreg.run.info.runId, 'accuracy');
     assert.equal(history.length, 200);
   });
 
@@ -121,18 +121,21 @@ describe('SQLite store read in place (real extension host)', function () {
       async () => (await childrenOf()).filter((n): n is ExperimentNode => n.kind === 'experiment'),
       'the experiments of the MLflow 3 store',
     );
-    let modelNodes: LoggedModelNode[] = [];
-    for (const experiment of experiments) {
-      for (const run of (await childrenOf(experiment)).filter((n): n is RunNode => n.kind === 'run')) {
-        const section = (await childrenOf(run)).find((n): n is RunSectionNode => n.kind === 'section' && n.section === 'models');
-        if (section) modelNodes = (await childrenOf(section)).filter((n): n is LoggedModelNode => n.kind === 'loggedModel');
-        if (modelNodes.length) break;
-      }
-      if (modelNodes.length) break;
-    }
-    assert.ok(modelNodes.length > 0, 'a run lists its logged models');
-    const item = workbench.explorer.provider.getTreeItem(modelNodes[0]!);
-    assert.equal(item.label, 'model');
-    assert.equal(item.tooltip, `models:/${modelNodes[0]!.modelId}`);
+    const iris = experiments.find((e) => e.experiment.name === 'iris-classification');
+    assert.ok(iris, 'iris-classification is listed');
+    const run = (await childrenOf(iris)).find((n): n is RunNode => n.kind === 'run' && n.run.info.runName === 'logreg-C0.1-lbfgs');
+    assert.ok(run, 'logreg-C0.1-lbfgs is listed');
+    const section = (await childrenOf(run)).find((n): n is RunSectionNode => n.kind === 'section' && n.section === 'models');
+    assert.ok(section, 'the run has a models section');
+    const models = (await childrenOf(section)).filter((n): n is LoggedModelNode => n.kind === 'loggedModel');
+    // The run logged m-8a56… (logged_models.name "model") and used it as an input.
+    assert.deepEqual(
+      models.map((m) => [m.modelId, workbench.explorer.provider.getTreeItem(m).label]),
+      [
+        ['m-8a56e736fef14ed487ab931712344172', 'model'],
+        ['m-8a56e736fef14ed487ab931712344172', 'model'],
+      ],
+    );
+    assert.equal(workbench.explorer.provider.getTreeItem(models[0]!).tooltip, 'models:/m-8a56e736fef14ed487ab931712344172');
   });
 });

@@ -67,17 +67,24 @@ function schemaOf(db: Database): Map<string, Set<string>> {
 
 const indexCache = new WeakMap<Database, Map<string, boolean>>();
 
-/** Whether some index of `table` starts with `column` (MLflow ≥ 1.x indexes run_uuid; old stores may not). */
-export function hasIndexOn(db: Database, table: string, column: string): boolean {
+/**
+ * Whether some index of `table` starts with `column` (then `more`, in order): MLflow ≥ 1.x indexes
+ * run_uuid, MLflow 3 also (run_uuid, key, step); old stores may have neither.
+ */
+export function hasIndexOn(db: Database, table: string, column: string, more: readonly string[] = []): boolean {
   let cache = indexCache.get(db);
   if (!cache) indexCache.set(db, (cache = new Map()));
-  const key = `${table}.${column}`;
+  const wanted = [column, ...more];
+  const key = `${table}.${wanted.join(',')}`;
   let found = cache.get(key);
   if (found === undefined) {
     const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
-    found = queryRows(db, `PRAGMA index_list(${quote(table)})`).some(
-      (index) => queryRows(db, `PRAGMA index_info(${quote(String(index.name))})`).find((c) => Number(c.seqno) === 0)?.name === column,
-    );
+    found = queryRows(db, `PRAGMA index_list(${quote(table)})`).some((index) => {
+      const columns = queryRows(db, `PRAGMA index_info(${quote(String(index.name))})`)
+        .sort((a, b) => Number(a.seqno) - Number(b.seqno))
+        .map((c) => String(c.name));
+      return wanted.every((name, i) => columns[i] === name);
+    });
     cache.set(key, found);
   }
   return found;

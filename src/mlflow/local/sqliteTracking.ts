@@ -275,7 +275,17 @@ export function metricHistory(db: Database, runId: string, key: string): Metric[
 }
 
 function keyTerm(db: Database): string {
+  if (hasRunKeyStepIndex(db)) return 'key';
   return hasIndexOn(db, 'metrics', 'run_uuid') ? '+key' : 'key';
+}
+
+/**
+ * MLflow 3's `index_metrics_run_uuid_key_step` (run_uuid, key, step): with it, a plain `key =` lets SQLite
+ * answer a run's steps of one metric from that index alone (no table rows), and the first and last step,
+ * and the points at chosen steps, by seeks instead of scans.
+ */
+function hasRunKeyStepIndex(db: Database): boolean {
+  return hasIndexOn(db, 'metrics', 'run_uuid', ['key', 'step']);
 }
 
 function historySql(db: Database, stepFilter = ''): string {
@@ -284,18 +294,36 @@ function historySql(db: Database, stepFilter = ''): string {
 
 /**
  * Histories of one metric for several runs, sampled as get-history-bulk-interval samples them. SQL
- * hands over what the rule needs (the runs' distinct steps in order, and each run's first and last
- * step), then only the points at the chosen steps, already in (step, timestamp, value) order.
+ * hands over what the rule needs (the runs' distinct steps in order, as one JSON array, and each run's
+ * first and last step), then only the points at the chosen steps, already in (step, timestamp, value)
+ * order. With the (run_uuid, key, step) index every part is an index-only scan or a seek.
  */
 export function sampledHistories(db: Database, requested: readonly string[], key: string, window: SampleWindow): RunMetric[] {
   const runIds = [...new Set(requested)];
   if (runIds.length === 0) return [];
-  const inRuns = `run_uuid IN ${placeholders(runIds.length)} AND ${keyTerm(db)} = ?`;
-  const allSteps = queryMap(db, `SELECT DISTINCT step FROM metrics WHERE ${inRuns} ORDER BY step`, [...runIds, key], (v) => numberOr(v[0], 0));
-  const ranges = queryMap(db, `SELECT min(step), max(step) FROM metrics WHERE ${inRuns} GROUP BY run_uuid`, [...runIds, key], (v) => ({
-    min: numberOr(v[0], 0),
-    max: numberOr(v[1], 0),
-  }));
+  const term = keyTerm(db);
+  const inRuns = `run_uuid IN ${placeholders(runIds.length)} AND ${term} = ?`;
+  const [allStepsJson] = queryMap(
+    db,
+    `SELECT json_group_array(step) AS steps FROM (SELECT DISTINCT step FROM metrics WHERE ${inRuns} ORDER BY step)`,
+    [...runIds, key],
+    (v) => text(v[0]),
+  );
+  const allSteps = Float64Array.from(JSON.parse(allStepsJson ?? '[]') as number[]);
+  const ranges = hasRunKeyStepIndex(db)
+    ? runIds.flatMap((runId) =>
+        queryMap(
+          db,
+          `SELECT (SELECT min(step) FROM metrics WHERE run_uuid = ?1 AND key = ?2) AS first,
+                  (SELECT max(step) FROM metrics WHERE run_uuid = ?1 AND key = ?2) AS last`,
+          [runId, key],
+          (v) => (v[0] === null ? [] : [{ min: numberOr(v[0], 0), max: numberOr(v[1], 0) }]),
+        ).flat(),
+      )
+    : queryMap(db, `SELECT min(step) AS first, max(step) AS last FROM metrics WHERE ${inRuns} GROUP BY run_uuid`, [...runIds, key], (v) => ({
+        min: numberOr(v[0], 0),
+        max: numberOr(v[1], 0),
+      }));
   const steps = JSON.stringify([...chooseSampledSteps(allSteps, ranges, window)]);
   const pointsSql = `${historySql(db, ' AND step IN (SELECT value FROM json_each(?))')} LIMIT ?`;
   return runIds.flatMap((runId) =>
