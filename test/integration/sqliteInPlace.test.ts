@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { type ChildProcess, spawn, spawnSync } from 'child_process';
+import { type ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -18,9 +18,15 @@ const REPO = path.resolve(__dirname, '../../..');
 const LOGGER = path.join(REPO, 'test/support/metricLogger.py');
 const RUNNING_RUN = 'a624eb75d72e4f39884a8593b06bd3ab';
 
-function python(args: string[]): void {
-  const result = spawnSync('python3', args, { encoding: 'utf8' });
-  assert.equal(result.status, 0, `python3 failed: ${result.stderr}`);
+/** Runs python3 without blocking the extension host (the tests run inside it). */
+function python(args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('python3', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`python3 failed (${code}): ${stderr}`))));
+  });
 }
 
 describe('SQLite store read in place (real extension host)', function () {
@@ -53,7 +59,7 @@ describe('SQLite store read in place (real extension host)', function () {
     const file = path.join(dir, 'mlflow.db');
     fs.copyFileSync(path.join(folder, 'mlflow.db'), file);
     // 2,100 blobs of 1 MiB in a table MLflow does not know: the file passes 2 GiB in seconds.
-    python([
+    await python([
       '-c',
       'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("CREATE TABLE padding (b BLOB)"); ' +
         'c.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 2100) INSERT INTO padding SELECT zeroblob(1048576) FROM n"); c.commit()',
