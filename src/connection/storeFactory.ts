@@ -1,4 +1,3 @@
-import * as path from 'path';
 import { httpOptionsFor, type EnvCredentials, type TrackingTarget } from '../mlflow/connection';
 import { HttpClient } from '../mlflow/http';
 import { FileStore } from '../mlflow/local/fileStore';
