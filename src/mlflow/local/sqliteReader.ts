@@ -51,8 +51,8 @@ const TRANSIENT = /readonly database|database is locked|busy|disk I\/O error|mal
  */
 export class SqliteReader {
   private connection: { db: EngineDatabase; ino: number; wal: string; walMode: boolean } | undefined;
-  /** Handed to queries; a new object when the schema cookie changes, so schema caches keyed by it stay true. */
-  private handle: { database: Database; schemaCookie: number } | undefined;
+  /** Handed to queries; a new object when the file or its schema cookie changes, so schema caches keyed by it stay true. */
+  private handle: { database: { connection: EngineDatabase }; schemaCookie: number; ino: number } | undefined;
   private disposed = false;
 
   constructor(
@@ -175,17 +175,18 @@ export class SqliteReader {
       }
       this.connection = { db, ino: state.ino, wal: state.wal, walMode };
     }
+    // The schema caches (keyed by the handle) survive a reopen of the same file with the same schema.
     const schemaCookie = u32(state.header, SCHEMA_COOKIE);
-    if (!this.handle || this.handle.database.connection !== this.connection!.db || this.handle.schemaCookie !== schemaCookie) {
-      this.handle = { database: { connection: this.connection!.db }, schemaCookie };
+    if (!this.handle || this.handle.ino !== state.ino || this.handle.schemaCookie !== schemaCookie) {
+      this.handle = { database: { connection: this.connection!.db }, schemaCookie, ino: state.ino };
     }
+    this.handle.database.connection = this.connection!.db;
     return this.handle.database;
   }
 
   private close(): void {
     const connection = this.connection;
     this.connection = undefined;
-    this.handle = undefined;
     if (connection?.db.isOpen) connection.db.close();
   }
 

@@ -6,8 +6,8 @@ export type { SqlValue } from './sqliteEngine';
 export type Row = Record<string, SqlValue>;
 
 /**
- * One consistent read of an SQLite store: the connection, for as long as one SqliteReader.read call
- * runs. A new one is handed out whenever the schema may have changed, so the per-database caches below
+ * An SQLite store as queries see it during one SqliteReader.read call: its connection. The same object
+ * is handed out while the file and its schema cookie stay the same, so the per-database caches below
  * (keyed by this object) never outlive the schema they describe.
  */
 export interface Database {
