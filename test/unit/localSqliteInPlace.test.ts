@@ -76,7 +76,7 @@ describe('SqliteStore reading mlflow.db in place', function () {
         }
         assert.equal(await exited, 0, `logger failed: ${stderr}`);
         assert.equal(written, POINTS);
-        assert.ok(readsWhileWriting >= 10, `reads overlapped the writes (${readsWhileWriting} of ${reads})`);
+        assert.ok(readsWhileWriting >= 3, `reads overlapped the writes (${readsWhileWriting} of ${reads})`);
         assert.ok(busy <= reads / 20, `at most 5% of reads gave up (${busy} busy, ${reads} succeeded)`);
         const final = await store.getMetricHistory(RUN_ID, 'loss');
         assert.equal(final.length, INITIAL_STEPS + POINTS);

@@ -168,7 +168,8 @@ export class SqliteReader {
         // Exclusive locking is what lets SQLite read a WAL without shared memory (and the engine's
         // locks are no-ops, so it holds nothing). In rollback mode the normal mode revalidates the cache.
         if (walMode) db.exec('PRAGMA locking_mode = EXCLUSIVE');
-        db.exec('PRAGMA query_only = 1; PRAGMA cache_size = -16384');
+        // Temporary b-trees (DISTINCT, ORDER BY) stay in memory: the engine's VFS writes nothing, not even temp files.
+        db.exec('PRAGMA query_only = 1; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384');
       } catch (error) {
         db.close();
         throw error;

@@ -281,8 +281,8 @@ function keyTerm(db: Database): string {
 
 /**
  * MLflow 3's `index_metrics_run_uuid_key_step` (run_uuid, key, step): with it, a plain `key =` lets SQLite
- * answer a run's steps of one metric from that index alone (no table rows), and the first and last step,
- * and the points at chosen steps, by seeks instead of scans.
+ * answer a run's steps of one metric from that index alone (no table rows, already in order), and the
+ * points at chosen steps by seeks instead of scans.
  */
 function hasRunKeyStepIndex(db: Database): boolean {
   return hasIndexOn(db, 'metrics', 'run_uuid', ['key', 'step']);
@@ -294,36 +294,21 @@ function historySql(db: Database, stepFilter = ''): string {
 
 /**
  * Histories of one metric for several runs, sampled as get-history-bulk-interval samples them. SQL
- * hands over what the rule needs (the runs' distinct steps in order, as one JSON array, and each run's
- * first and last step), then only the points at the chosen steps, already in (step, timestamp, value)
- * order. With the (run_uuid, key, step) index every part is an index-only scan or a seek.
+ * hands over what the rule needs in one pass per run: the run's distinct steps in order, as one JSON
+ * array (its first and last are the run's ends; the runs' arrays merge into the union the rule samples),
+ * then only the points at the chosen steps, already in (step, timestamp, value) order. With MLflow 3's
+ * (run_uuid, key, step) index the steps come from the index alone and the points by seeks.
  */
 export function sampledHistories(db: Database, requested: readonly string[], key: string, window: SampleWindow): RunMetric[] {
   const runIds = [...new Set(requested)];
   if (runIds.length === 0) return [];
-  const term = keyTerm(db);
-  const inRuns = `run_uuid IN ${placeholders(runIds.length)} AND ${term} = ?`;
-  const [allStepsJson] = queryMap(
-    db,
-    `SELECT json_group_array(step) AS steps FROM (SELECT DISTINCT step FROM metrics WHERE ${inRuns} ORDER BY step)`,
-    [...runIds, key],
-    (v) => text(v[0]),
-  );
-  const allSteps = Float64Array.from(JSON.parse(allStepsJson ?? '[]') as number[]);
-  const ranges = hasRunKeyStepIndex(db)
-    ? runIds.flatMap((runId) =>
-        queryMap(
-          db,
-          `SELECT (SELECT min(step) FROM metrics WHERE run_uuid = ?1 AND key = ?2) AS first,
-                  (SELECT max(step) FROM metrics WHERE run_uuid = ?1 AND key = ?2) AS last`,
-          [runId, key],
-          (v) => (v[0] === null ? [] : [{ min: numberOr(v[0], 0), max: numberOr(v[1], 0) }]),
-        ).flat(),
-      )
-    : queryMap(db, `SELECT min(step) AS first, max(step) AS last FROM metrics WHERE ${inRuns} GROUP BY run_uuid`, [...runIds, key], (v) => ({
-        min: numberOr(v[0], 0),
-        max: numberOr(v[1], 0),
-      }));
+  const stepsSql = `SELECT json_group_array(step) AS steps FROM (SELECT DISTINCT step FROM metrics WHERE run_uuid = ? AND ${keyTerm(db)} = ? ORDER BY step)`;
+  const perRun = runIds.map((runId) => {
+    const [json] = queryMap(db, stepsSql, [runId, key], (v) => text(v[0]));
+    return Float64Array.from(JSON.parse(json || '[]') as number[]);
+  });
+  const ranges = perRun.filter((steps) => steps.length > 0).map((steps) => ({ min: steps[0]!, max: steps[steps.length - 1]! }));
+  const allSteps = perRun.reduce(mergeSortedUnique, new Float64Array(0));
   const steps = JSON.stringify([...chooseSampledSteps(allSteps, ranges, window)]);
   const pointsSql = `${historySql(db, ' AND step IN (SELECT value FROM json_each(?))')} LIMIT ?`;
   return runIds.flatMap((runId) =>
@@ -332,6 +317,19 @@ export function sampledHistories(db: Database, requested: readonly string[], key
       return { runId, key: metric.key, value: metric.value, timestamp: metric.timestamp, step: metric.step };
     }),
   );
+}
+
+/** The union of two ascending arrays without repeats, ascending, without repeats. */
+function mergeSortedUnique(a: Float64Array, b: Float64Array): Float64Array {
+  const out = new Float64Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let n = 0;
+  while (i < a.length || j < b.length) {
+    const next = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i++]! : b[j++]!;
+    if (n === 0 || out[n - 1] !== next) out[n++] = next;
+  }
+  return out.subarray(0, n);
 }
 
 export function artifactUriOfRun(db: Database, runId: string): { artifactUri: string; experimentId: string } {
