@@ -66,6 +66,8 @@ function copyAssets() {
   for (const file of ['node-sqlite3-wasm.js', 'node-sqlite3-wasm.wasm']) {
     fs.copyFileSync(path.join(root, 'node_modules/node-sqlite3-wasm/dist', file), path.join(root, 'dist/sqlite', file));
   }
+  // Its MIT notice travels with it.
+  fs.copyFileSync(path.join(root, 'node_modules/node-sqlite3-wasm/LICENSE'), path.join(root, 'dist/sqlite/LICENSE'));
 }
 
 if (watch) {
