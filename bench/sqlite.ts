@@ -14,7 +14,7 @@
  *
  * The store is generated once by bench/support/generateLargeStore.py into .tmp/bench/ (about 10 minutes
  * on a busy 2-core machine; reused after). SQLITE_BENCH_LIVE_SECONDS and SQLITE_BENCH_JOURNAL (delete |
- * wal) change the live part. Asserts nothing.
+ * wal) change the live part; SQLITE_BENCH_PARTS (open,sampled,live) picks parts. Asserts nothing.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -35,6 +35,8 @@ const SAMPLED_POINTS = 1000;
 const LIVE_SECONDS = Number(process.env.SQLITE_BENCH_LIVE_SECONDS ?? 60);
 const LIVE_JOURNAL = process.env.SQLITE_BENCH_JOURNAL === 'wal' ? 'wal' : 'delete';
 const LIVE_KEY = 'bench_live_loss';
+/** SQLITE_BENCH_PARTS=open,sampled,live (the default: all three). */
+const PARTS = new Set((process.env.SQLITE_BENCH_PARTS ?? 'open,sampled,live').split(','));
 
 interface LargeStore {
   dbFile: string;
@@ -96,63 +98,70 @@ async function main(): Promise<void> {
   const experimentIds = [store.experimentId];
   try {
     // ---- open + experiments + first page, cold, and memory ----
-    const openAndPage = async (): Promise<void> => {
-      const sqlite = new SqliteStore(store.dbFile, { engine: SQLITE_ENGINE });
-      try {
-        await sqlite.searchExperiments({});
-        await sqlite.searchRuns({ experimentIds, maxResults: 100 });
-      } finally {
-        sqlite.dispose();
-      }
-    };
-    await openAndPage(); // the engine's first use (its wasm instance) is not the store's cost
-    const rssBefore = rssMb();
-    const queries = await recorder.record(openAndPage);
-    const cold = await compare({ warmup: 1, reps: 11, variants: { client: openAndPage } });
-    const coldNative = await native.time(store.dbFile, queries, { warmup: 1, reps: 11, connect: true });
-    // Memory: one store kept open after its first page, as the extension keeps it.
-    const kept = new SqliteStore(store.dbFile, { engine: SQLITE_ENGINE });
-    await kept.searchExperiments({});
-    await kept.searchRuns({ experimentIds, maxResults: 100 });
-    const rssAfter = rssMb();
-    kept.dispose();
-    rows.push({
-      operation: 'open + experiments + first page of 100 runs (cold)',
-      client: cold.client,
-      native: coldNative,
-      goal: `≤ 2× native + 50 ms = ${ms(2 * coldNative.median + 50)}`,
-      detail: `${queries.length} statements; RSS growth ${(rssAfter - rssBefore).toFixed(1)} MB (goal ≤ 150 MB)`,
-    });
-    reportFigure({ bench: 'sqlite', name: 'SQLite 3 GB: RSS growth, open + first page', value: (rssAfter - rssBefore) * 2 ** 20, unit: 'bytes', baselineName: 'goal', baseline: 150 * 2 ** 20 });
-    progress(rows[rows.length - 1]!);
+    if (PARTS.has('open')) await openBench();
+    async function openBench(): Promise<void> {
+      const openAndPage = async (): Promise<void> => {
+        const sqlite = new SqliteStore(store.dbFile, { engine: SQLITE_ENGINE });
+        try {
+          await sqlite.searchExperiments({});
+          await sqlite.searchRuns({ experimentIds, maxResults: 100 });
+        } finally {
+          sqlite.dispose();
+        }
+      };
+      await openAndPage(); // the engine's first use (its wasm instance) is not the store's cost
+      const rssBefore = rssMb();
+      const queries = await recorder.record(openAndPage);
+      const cold = await compare({ warmup: 1, reps: 11, variants: { client: openAndPage } });
+      const coldNative = await native.time(store.dbFile, queries, { warmup: 1, reps: 11, connect: true });
+      // Memory: one store kept open after its first page, as the extension keeps it.
+      const kept = new SqliteStore(store.dbFile, { engine: SQLITE_ENGINE });
+      await kept.searchExperiments({});
+      await kept.searchRuns({ experimentIds, maxResults: 100 });
+      const rssAfter = rssMb();
+      kept.dispose();
+      rows.push({
+        operation: 'open + experiments + first page of 100 runs (cold)',
+        client: cold.client,
+        native: coldNative,
+        goal: `≤ 2× native + 50 ms = ${ms(2 * coldNative.median + 50)}`,
+        detail: `${queries.length} statements; RSS growth ${(rssAfter - rssBefore).toFixed(1)} MB (goal ≤ 150 MB)`,
+      });
+      reportFigure({ bench: 'sqlite', name: 'SQLite 3 GB: RSS growth, open + first page', value: (rssAfter - rssBefore) * 2 ** 20, unit: 'bytes', baselineName: 'goal', baseline: 150 * 2 ** 20 });
+      progress(rows[rows.length - 1]!);
+    }
 
     // ---- sampled histories ----
     const sqlite = new SqliteStore(store.dbFile, { engine: SQLITE_ENGINE });
     try {
-      const runIds = store.historyRunIds.slice(0, SAMPLED_RUNS);
-      const sample = (): Promise<unknown> => sqlite.getSampledHistories({ runIds, metricKey: 'loss', maxResults: SAMPLED_POINTS });
-      await sample();
-      let points = 0;
-      const sampledQueries = await recorder.record(async () => {
-        points = ((await sample()) as unknown[]).length;
-      });
-      // Seconds per round on a busy machine: the recorded call was the warm-up; 3 rounds each.
-      const sampled = await compare({ warmup: 0, reps: 3, variants: { client: sample } });
-      const sampledNative = await native.time(store.dbFile, sampledQueries, { warmup: 0, reps: 3 });
-      rows.push({
-        operation: `sampled histories, ${runIds.length} runs × ${store.historySteps.toLocaleString('en-US')} steps → ${SAMPLED_POINTS.toLocaleString('en-US')} points`,
-        client: sampled.client,
-        native: sampledNative,
-        goal: `≤ 1.5× native = ${ms(1.5 * sampledNative.median)}`,
-        detail: `${sampledQueries.length} statements, ${points.toLocaleString('en-US')} points returned`,
-      });
-      progress(rows[rows.length - 1]!);
+      if (PARTS.has('sampled')) {
+        const runIds = store.historyRunIds.slice(0, SAMPLED_RUNS);
+        const sample = (): Promise<unknown> => sqlite.getSampledHistories({ runIds, metricKey: 'loss', maxResults: SAMPLED_POINTS });
+        await sample();
+        let points = 0;
+        const sampledQueries = await recorder.record(async () => {
+          points = ((await sample()) as unknown[]).length;
+        });
+        // Seconds per round on a busy machine: the recorded call was the warm-up; 3 rounds each.
+        const sampled = await compare({ warmup: 0, reps: 3, variants: { client: sample } });
+        const sampledNative = await native.time(store.dbFile, sampledQueries, { warmup: 0, reps: 3 });
+        rows.push({
+          operation: `sampled histories, ${runIds.length} runs × ${store.historySteps.toLocaleString('en-US')} steps → ${SAMPLED_POINTS.toLocaleString('en-US')} points`,
+          client: sampled.client,
+          native: sampledNative,
+          goal: `≤ 1.5× native = ${ms(1.5 * sampledNative.median)}`,
+          detail: `${sampledQueries.length} statements, ${points.toLocaleString('en-US')} points returned`,
+        });
+        progress(rows[rows.length - 1]!);
+      }
 
       // ---- live ----
-      const live = await liveBench(sqlite, store, native);
-      rows.push(live.row);
-      progress(live.row);
-      console.log(live.summary);
+      if (PARTS.has('live')) {
+        const live = await liveBench(sqlite, store, native);
+        rows.push(live.row);
+        progress(live.row);
+        console.log(live.summary);
+      }
     } finally {
       sqlite.dispose();
     }

@@ -50,15 +50,17 @@ export function queryMap<T>(db: Database, sql: string, params: readonly SqlValue
 
 const schemaCache = new WeakMap<Database, Map<string, Set<string>>>();
 
-/** Column names per table of this snapshot (the 2.x and 3.x schemas differ; a snapshot never changes). */
+/** Column names per table (the 2.x and 3.x schemas differ), read in one statement and kept for this schema. */
 function schemaOf(db: Database): Map<string, Set<string>> {
   let schema = schemaCache.get(db);
   if (!schema) {
     schema = new Map();
-    for (const { name } of queryRows(db, "SELECT name FROM sqlite_master WHERE type = 'table'")) {
-      const table = String(name);
-      const columns = queryRows(db, `PRAGMA table_info("${table.replace(/"/g, '""')}")`).map((c) => String(c.name));
-      schema.set(table, new Set(columns));
+    const rows = queryRows(db, "SELECT m.name AS tableName, c.name AS columnName FROM sqlite_master m JOIN pragma_table_info(m.name) c WHERE m.type = 'table'");
+    for (const { tableName, columnName } of rows) {
+      const table = String(tableName);
+      let columns = schema.get(table);
+      if (!columns) schema.set(table, (columns = new Set()));
+      columns.add(String(columnName));
     }
     schemaCache.set(db, schema);
   }
@@ -78,13 +80,18 @@ export function hasIndexOn(db: Database, table: string, column: string, more: re
   const key = `${table}.${wanted.join(',')}`;
   let found = cache.get(key);
   if (found === undefined) {
-    const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
-    found = queryRows(db, `PRAGMA index_list(${quote(table)})`).some((index) => {
-      const columns = queryRows(db, `PRAGMA index_info(${quote(String(index.name))})`)
-        .sort((a, b) => Number(a.seqno) - Number(b.seqno))
-        .map((c) => String(c.name));
-      return wanted.every((name, i) => columns[i] === name);
-    });
+    const columnsByIndex = new Map<string, string[]>();
+    const rows = queryRows(
+      db,
+      'SELECT il.name AS indexName, ii.seqno AS seqno, ii.name AS columnName FROM pragma_index_list(?) il JOIN pragma_index_info(il.name) ii ORDER BY ii.seqno',
+      [table],
+    );
+    for (const { indexName, seqno, columnName } of rows) {
+      const columns = columnsByIndex.get(String(indexName)) ?? [];
+      columns[Number(seqno)] = String(columnName);
+      columnsByIndex.set(String(indexName), columns);
+    }
+    found = [...columnsByIndex.values()].some((columns) => wanted.every((name, i) => columns[i] === name));
     cache.set(key, found);
   }
   return found;
