@@ -11,8 +11,8 @@ const POINTS = 100;
 /**
  * A chart of a RUNNING run from the workspace's mlflow.db while a training script (real SQLite, Python's
  * sqlite3, one transaction per point at 10 Hz as MLflow writes) logs to it: the chart gains the points
- * while the script is still writing, then all of them. The assertions read what chart.js itself holds to
- * draw (its datasets' points and last x, reflected on the figure), not only the webview's model.
+ * while the script is still writing, then all of them. The assertions read what chart.js itself laid out
+ * (data-points and data-last-step count its point elements), not the webview's data model.
  */
 describe('A chart of a local store while a script logs to it (packaged extension)', () => {
   let workbench: Workbench;
@@ -52,7 +52,7 @@ describe('A chart of a local store while a script logs to it (packaged extension
     await view.locator('.live:not([hidden])').waitFor();
     const rmse = chart(view, 'rmse');
     // The demo's running run has logged rmse at steps 0–119.
-    await chart(view, 'rmse', '[data-loading="false"][data-drawn-points="120"][data-drawn-last-x="119"]').waitFor();
+    await chart(view, 'rmse', '[data-loading="false"][data-points="120"][data-last-step="119"]').waitFor();
 
     let written = 0;
     logger = spawn('python3', [LOGGER, store, RUNNING_RUN, 'rmse', '10', String(POINTS)], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -63,12 +63,12 @@ describe('A chart of a local store while a script logs to it (packaged extension
 
     // Chart.js gains points while the script is still writing (the panel polls running runs every 5 s,
     // the script writes for 10 s): the first redraw holds part of them, as a whole line 0…n.
-    await chart(view, 'rmse', ':not([data-drawn-points="120"])').waitFor({ timeout: 60_000 });
-    const drawn = Number(await rmse.getAttribute('data-drawn-points'));
-    const lastX = Number(await rmse.getAttribute('data-drawn-last-x'));
+    await chart(view, 'rmse', ':not([data-points="120"])').waitFor({ timeout: 60_000 });
+    const drawn = Number(await rmse.getAttribute('data-points'));
+    const lastX = Number(await rmse.getAttribute('data-last-step'));
     assert.ok(drawn > 120 && drawn < 120 + POINTS, `the chart gained some points while the script was logging: ${drawn} drawn, ${written} written`);
     assert.strictEqual(lastX, drawn - 1, 'the drawn line is whole: steps 0…n, nothing missing or half-written');
     assert.strictEqual(await exited, 0, 'the logger finished');
-    await chart(view, 'rmse', `[data-drawn-points="${120 + POINTS}"][data-drawn-last-x="${119 + POINTS}"]`).waitFor({ timeout: 60_000 });
+    await chart(view, 'rmse', `[data-points="${120 + POINTS}"][data-last-step="${119 + POINTS}"]`).waitFor({ timeout: 60_000 });
   });
 });
