@@ -19,11 +19,10 @@ import { RunsModel, nestRuns, type RunsViewOptions } from '../src/explorer/runsM
 import { RunsTreeProvider } from '../src/explorer/runsTreeProvider';
 import { HttpClient } from '../src/mlflow/http';
 import { SqliteStore } from '../src/mlflow/local/sqliteStore';
-import { loadSqlJs } from '../src/mlflow/local/sqliteSnapshot';
 import { RestStore } from '../src/mlflow/rest/restStore';
 import type { TrackingStore } from '../src/mlflow/store';
 import type { Run, RunQuery } from '../src/mlflow/types';
-import { SQL_WASM, ensureDataset } from './support/dataset';
+import { SQLITE_ENGINE, ensureDataset, loadSqlJs } from './support/dataset';
 import { collectGarbage, compare, loadNote, ms, overhead, repeat, reportFigure, summarise, table, timeOnce, type Samples } from './support/measure';
 import { BenchMlflowServer } from './support/mlflowServer';
 
@@ -247,10 +246,10 @@ async function main(): Promise<void> {
     `explorer bench: experiment of ${dataset.runCount.toLocaleString('en-US')} runs (every 50th a sweep parent of 9 children), page size ${VIEW_OPTIONS.pageSize}; ` +
       `RunsModel + RunsTreeProvider loaded with a minimal vscode stub; medians; ${loadNote()}`,
   );
-  const SQL = await loadSqlJs(SQL_WASM);
+  const SQL = await loadSqlJs();
   const serverDb = new SQL.Database(await readFile(dataset.dbFile));
   const server = await BenchMlflowServer.start(serverDb);
-  const sqlite = new SqliteStore(dataset.dbFile, { wasm: SQL_WASM });
+  const sqlite = new SqliteStore(dataset.dbFile, { engine: SQLITE_ENGINE });
   const rest = new RestStore(new HttpClient({ baseUrl: server.baseUrl }));
   const rows: Row[] = [];
   try {

@@ -4,6 +4,8 @@
 //   npm run bench                       all benches (3–5 minutes on 2 cores; +30 s the first time,
 //                                       generating the 10,000-run store into .tmp/bench/)
 //   npm run bench -- --only tracking,explorer
+//   npm run bench -- --only sqlite         the ≥ 3 GB local store beside native SQLite (+~10 min the
+//                                       first time, generating it; then ~2 min with 60 s live)
 import { spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +20,8 @@ const tsx = ['--import', 'tsx'];
 /** @type {{ name: string, argv: string[], env?: Record<string, string>, figures?: (stdout: string) => object[] }[]} */
 const steps = [
   { name: 'tracking', argv: ['--expose-gc', ...tsx, 'bench/tracking.ts'] },
+  // The local SQLite store on a ≥ 3 GB store beside native SQLite (generated once into .tmp/bench/).
+  { name: 'sqlite', argv: ['--expose-gc', ...tsx, 'bench/sqlite.ts'] },
   { name: 'explorer', argv: ['--expose-gc', ...tsx, 'bench/explorer.ts'] },
   { name: 'activation', argv: [...tsx, 'bench/activation.ts'] },
   { name: 'bundles', argv: [...tsx, 'bench/bundles.ts'] },

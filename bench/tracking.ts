@@ -3,8 +3,9 @@
  * MLflow 2.17.2-schema store with 10,000 runs and 100 × 20,000-step histories, served over loopback by
  * a stand-in MLflow server for REST), each against the raw work it cannot avoid:
  *
- * - SQLite: the very SQL statements the store issued (recorded), replayed through sql.js on an
- *   already-opened copy, reading rows as plain arrays;
+ * - SQLite: the very SQL statements the store issued (recorded), replayed by native SQLite (Python's
+ *   sqlite3, what MLflow runs on) on the same file, timed inside Python; and, for scale, replayed
+ *   through the store's own engine (SQLite in WebAssembly) without the store's checks and mapping;
  * - REST: the very requests the client made (recorded), sent again with `fetch` + `JSON.parse`
  *   (and, for reference, with node:http, the client's own transport).
  *
@@ -13,20 +14,21 @@
  * Prints medians after a warm-up, the client's overhead over the raw work, and the requests and bytes
  * each operation cost. Asserts nothing.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { HttpClient } from '../src/mlflow/http';
 import { SqliteStore } from '../src/mlflow/local/sqliteStore';
-import { loadSqlJs } from '../src/mlflow/local/sqliteSnapshot';
+import { loadSqliteEngine } from '../src/mlflow/local/sqliteEngine';
 import { RestStore } from '../src/mlflow/rest/restStore';
 import type { TrackingStore } from '../src/mlflow/store';
 import { page } from '../src/mlflow/rest/mlflowApi';
 import { toMetric, toRun, toRunMetric } from '../src/mlflow/rest/mapping';
 import type { Metric, Page, Run } from '../src/mlflow/types';
 import { arrayField } from '../src/mlflow/values';
-import { type BenchDataset, SQL_WASM, ensureDataset } from './support/dataset';
+import { type BenchDataset, SQLITE_ENGINE, ensureDataset, loadSqlJs } from './support/dataset';
 import { bytes, collectGarbage, compare, loadNote, ms, overhead, repeat, reportFigure, table, type Samples } from './support/measure';
 import { BenchMlflowServer } from './support/mlflowServer';
 import { NodeHttpReplay, fetchReplay } from './support/rawHttp';
+import { NativeSqlite } from './support/nativeSqlite';
 import { type RecordedQuery, SqlRecorder, replay } from './support/sqlRecorder';
 
 const SAMPLED_POINTS = 1000;
@@ -117,20 +119,23 @@ async function main(): Promise<void> {
       ((globalThis as { gc?: unknown }).gc ? '' : ' (run with --expose-gc for that)') +
       `; ${loadNote()}`,
   );
-  const SQL = await loadSqlJs(SQL_WASM);
-  const recorder = new SqlRecorder(SQL);
-  // The baseline's already-opened copy; the stand-in server reads the same copy (it never runs while
-  // the SQLite baseline is timed, and after the warm-up it answers from its cache).
-  const rawDb = new SQL.Database(await readFile(dataset.dbFile));
-  const server = await BenchMlflowServer.start(rawDb);
-  const sqlite = new SqliteStore(dataset.dbFile, { wasm: SQL_WASM });
+  const engine = await loadSqliteEngine(SQLITE_ENGINE);
+  const recorder = new SqlRecorder(engine);
+  const native = new NativeSqlite();
+  // The same-engine replay's connection to the same file.
+  const rawDb = new engine.Database(dataset.dbFile, { readOnly: true });
+  // The stand-in server holds its own copy in sql.js (after the warm-up it answers from its cache).
+  const SQL = await loadSqlJs();
+  const serverDb = new SQL.Database(readFileSync(dataset.dbFile));
+  const server = await BenchMlflowServer.start(serverDb);
+  const sqlite = new SqliteStore(dataset.dbFile, { engine: SQLITE_ENGINE });
   const rest = new RestStore(new HttpClient({ baseUrl: server.baseUrl }));
   const nodeHttp = new NodeHttpReplay(server.baseUrl);
   const rows: Row[] = [];
   let firstPageQueries: RecordedQuery[] = [];
   let historyQueries: RecordedQuery[] = [];
   try {
-    await sqlite.capabilities(); // loads the snapshot once (timed separately below)
+    await sqlite.capabilities(); // opens the file once (a cold open is timed separately below)
     for (const scenario of scenarios(dataset)) {
       // SQLite: a call to warm the store (unless one call takes seconds), a recorded call, then the
       // store against the recorded SQL.
@@ -147,21 +152,21 @@ async function main(): Promise<void> {
         reps: local.reps,
         variants: {
           client: () => local.run(sqlite),
-          raw: () => replay(rawDb, queries),
-          objects: () => replay(rawDb, queries, { objects: true }),
+          engine: () => replay(rawDb, queries),
         },
       });
+      const nativeTimes = await native.time(dataset.dbFile, queries, { warmup: local.warmup, reps: local.reps });
       rows.push({
         backend: 'SQLite',
         scenario: local.name,
         client: sqliteTimes.client,
-        baseline: sqliteTimes.raw,
-        baselineName: 'same SQL via sql.js',
-        alternative: sqliteTimes.objects,
+        baseline: nativeTimes,
+        baselineName: 'same SQL, native SQLite (Python)',
+        alternative: sqliteTimes.engine,
         cost: `${queries.length} SQL statement${queries.length === 1 ? '' : 's'}`,
         size: scenario.size(result),
       });
-      progress(`SQLite  ${local.name}`, sqliteTimes.client, sqliteTimes.raw);
+      progress(`SQLite  ${local.name}`, sqliteTimes.client, nativeTimes);
 
       // REST: one call to fill the server's cache, one recorded and counted call, then the timings.
       await scenario.run(rest);
@@ -197,11 +202,15 @@ async function main(): Promise<void> {
 
     // Where the SQLite history time goes: the query plan. Without ANALYZE statistics SQLite answers
     // `run_uuid = ? AND key = ?` from the covering primary-key index (key, timestamp, …), scanning every
-    // run's points of that key; the store's statement, with `+key`, uses index_metrics_run_uuid instead.
-    // Both are timed here.
+    // run's points of that key; the store's statement, with `+key`, uses index_metrics_run_uuid instead
+    // (MLflow 3 stores have a (run_uuid, key, step) index, and there the store uses a plain `key`).
     const plans = historyQueries.map((q) => ({ ...q, sql: q.sql.replace('AND +key = ?', 'AND key = ?') }));
     const plan = await compare({ warmup: 1, reps: 5, variants: { asIs: () => replay(rawDb, historyQueries), plainKey: () => replay(rawDb, plans) } });
-    const planOf = (sql: string): string => rawDb.exec(`EXPLAIN QUERY PLAN ${sql}`, historyQueries[0]?.params ?? [])[0]?.values.map((v) => v[3]).join('; ') ?? '';
+    const planOf = (sql: string): string =>
+      rawDb
+        .all(`EXPLAIN QUERY PLAN ${sql}`, historyQueries[0]?.params ?? [])
+        .map((v) => String(v.detail))
+        .join('; ');
     const planNote = {
       asIs: plan.asIs,
       plainKey: plan.plainKey,
@@ -209,31 +218,26 @@ async function main(): Promise<void> {
       plainKeyPlan: planOf(plans[0]?.sql ?? ''),
     };
 
-    // The first read after the store file changed: the store copies and verifies the whole file.
+    // A cold first page: a new store opens the file (in place: nothing is copied) and reads one page.
     const cold = await compare({
       warmup: 1,
-      reps: 3,
+      reps: 5,
       variants: {
         client: async () => {
-          const store = new SqliteStore(dataset.dbFile, { wasm: SQL_WASM });
+          const store = new SqliteStore(dataset.dbFile, { engine: SQLITE_ENGINE });
           await store.searchRuns({ experimentIds: [dataset.experimentId], maxResults: 100 });
           store.dispose();
-          await new Promise((resolve) => setTimeout(resolve, 1)); // the snapshot closes on a later turn
-        },
-        raw: async () => {
-          const db = new SQL.Database(await readFile(dataset.dbFile));
-          replay(db, firstPageQueries);
-          db.close();
         },
       },
     });
+    const coldNative = await native.time(dataset.dbFile, firstPageQueries, { warmup: 1, reps: 5, connect: true });
     rows.push({
       backend: 'SQLite',
-      scenario: `first page, cold (reads the ${bytes(dataset.bytes)} file)`,
+      scenario: `first page, cold (opens the ${bytes(dataset.bytes)} file)`,
       client: cold.client,
-      baseline: cold.raw,
-      baselineName: 'readFile + open + same SQL',
-      cost: 'whole file read',
+      baseline: coldNative,
+      baselineName: 'open + same SQL, native SQLite (Python)',
+      cost: 'file opened in place',
       size: '100 runs',
     });
 
@@ -245,6 +249,8 @@ async function main(): Promise<void> {
     sqlite.dispose();
     await server.close();
     rawDb.close();
+    serverDb.close();
+    native.dispose();
     collectGarbage();
   }
 }
@@ -264,7 +270,7 @@ function printReport(rows: Row[], plan: PlanNote): void {
   console.log('');
   console.log(
     table(
-      ['backend', 'operation', 'client', '(min)', 'baseline', '(min)', 'baseline is', 'overhead', 'rows as objects / node:http', 'mapping', 'cost', 'returned'],
+      ['backend', 'operation', 'client', '(min)', 'baseline', '(min)', 'baseline is', 'overhead', 'same engine / node:http', 'mapping', 'cost', 'returned'],
       rows.map((r) => [
         r.backend,
         r.scenario,
@@ -284,7 +290,7 @@ function printReport(rows: Row[], plan: PlanNote): void {
   console.log('');
   console.log('Medians (and minimum) of the timed rounds; overhead = client median ÷ baseline median − 1.');
   console.log(
-    'For scale: SQLite "rows as objects" is the same SQL read with getAsObject (a record per row, which the store avoids); ' +
+    'For scale: SQLite "same engine" is the same SQL through the store\'s own engine (SQLite in WebAssembly) without its checks and mapping; ' +
       'REST "node:http" is the same requests on the client\'s own transport, "mapping" the JSON → domain objects step alone.',
   );
   console.log(

@@ -32,7 +32,7 @@ const builds = [
     format: 'cjs',
     target: 'node20',
     external: ['vscode'],
-    // sql.js ships its WebAssembly next to the JS; it is copied beside the bundle below.
+    // The SQLite engine (node-sqlite3-wasm) is loaded at run time from dist/sqlite/, copied below.
   },
   {
     ...common,
@@ -60,7 +60,14 @@ if (tests) {
 
 function copyAssets() {
   fs.mkdirSync(path.join(root, 'dist'), { recursive: true });
-  fs.copyFileSync(path.join(root, 'node_modules/sql.js/dist/sql-wasm.wasm'), path.join(root, 'dist/sql-wasm.wasm'));
+  // The SQLite engine stays a separate file: src/mlflow/local/sqliteEngine.ts loads it with its VFS locks
+  // turned off (and its wasm from beside it), so esbuild must not bundle or rename it.
+  fs.mkdirSync(path.join(root, 'dist/sqlite'), { recursive: true });
+  for (const file of ['node-sqlite3-wasm.js', 'node-sqlite3-wasm.wasm']) {
+    fs.copyFileSync(path.join(root, 'node_modules/node-sqlite3-wasm/dist', file), path.join(root, 'dist/sqlite', file));
+  }
+  // Its MIT notice travels with it.
+  fs.copyFileSync(path.join(root, 'node_modules/node-sqlite3-wasm/LICENSE'), path.join(root, 'dist/sqlite/LICENSE'));
 }
 
 if (watch) {

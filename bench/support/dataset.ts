@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import initSqlJs, { type Database } from 'sql.js';
+import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
 
 /**
  * The one dataset every tracking and explorer bench reads: an MLflow SQLite store in the real 2.17.2
@@ -17,8 +17,18 @@ import initSqlJs, { type Database } from 'sql.js';
  */
 
 export const ROOT = path.resolve(__dirname, '..', '..');
-/** The wasm path passed to SqliteStore and loadSqlJs: the same string, so both share one engine. */
+/** sql.js's wasm: the bench's stand-in MLflow server and the generator hold their copy of a store in it. */
 export const SQL_WASM = path.join(ROOT, 'node_modules', 'sql.js', 'dist', 'sql-wasm.wasm');
+/** The engine SqliteStore reads with, in place (the extension ships the same files in dist/sqlite/). */
+export const SQLITE_ENGINE = path.join(ROOT, 'node_modules', 'node-sqlite3-wasm', 'dist', 'node-sqlite3-wasm.js');
+
+let sqlJs: Promise<SqlJsStatic> | undefined;
+
+/** sql.js, once per process. */
+export function loadSqlJs(): Promise<SqlJsStatic> {
+  sqlJs ??= initSqlJs({ wasmBinary: toArrayBuffer(readFileSync(SQL_WASM)) });
+  return sqlJs;
+}
 const SCHEMA_SOURCE = path.join(ROOT, 'test', 'fixtures', 'mlflow-2.17.2', 'server-store', 'mlflow.db');
 const CACHE_DIR = path.join(ROOT, '.tmp', 'bench');
 /** Bump when the generated data changes, so a stale cached store is not reused. */

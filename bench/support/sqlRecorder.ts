@@ -1,34 +1,34 @@
-import type { BindParams, Database, SqlJsStatic, Statement } from 'sql.js';
+import type { EngineDatabase, EngineStatement, SqlValue, SqliteEngine } from '../../src/mlflow/local/sqliteEngine';
 
 /**
- * Records the SQL a SqliteStore call issues (statement text and bound values), so the SQLite baseline
- * can replay exactly the same statements straight through sql.js: the raw work without the store's
- * snapshot checks, row objects, mapping and in-JS steps.
+ * Records the SQL a SqliteStore call issues (statement text and bound values), so the baselines can
+ * replay exactly the same statements: natively (Python's sqlite3, see nativeSqlite.ts) and through the
+ * store's own engine without the store's consistency checks, mapping and in-JS steps.
  */
 
 export interface RecordedQuery {
   sql: string;
-  params?: BindParams;
+  params?: SqlValue[];
 }
 
 export class SqlRecorder {
   private recording: RecordedQuery[] | undefined;
 
-  /** Wraps `prepare` of this engine's Database class (the store's snapshots use the same engine). */
-  constructor(SQL: SqlJsStatic) {
-    const prototype = SQL.Database.prototype as Database;
+  /** Wraps `prepare` of this engine's Database class (the store's reader uses the same engine). */
+  constructor(engine: SqliteEngine) {
+    const prototype = engine.Database.prototype as EngineDatabase;
     const prepare = prototype.prepare;
     const current = (): RecordedQuery[] | undefined => this.recording;
-    prototype.prepare = function (this: Database, sql: string, params?: BindParams): Statement {
-      const statement = prepare.call(this, sql, params);
+    prototype.prepare = function (this: EngineDatabase, sql: string): EngineStatement {
+      const statement = prepare.call(this, sql);
       const log = current();
       if (log) {
-        const entry: RecordedQuery = { sql, params };
+        const entry: RecordedQuery = { sql };
         log.push(entry);
-        const bind = statement.bind;
-        statement.bind = function (this: Statement, values?: BindParams): boolean {
-          entry.params = values;
-          return bind.call(this, values);
+        const iterate = statement.iterate;
+        statement.iterate = function (this: EngineStatement, values?: readonly SqlValue[]) {
+          entry.params = values ? [...values] : undefined;
+          return iterate.call(this, values);
         };
       }
       return statement;
@@ -43,28 +43,20 @@ export class SqlRecorder {
     } finally {
       this.recording = undefined;
     }
-    return log;
+    // PRAGMAs the reader issues once per connection are not part of the operation.
+    return log.filter((q) => !/^\s*PRAGMA /i.test(q.sql));
   }
 }
 
-/**
- * Issues the recorded statements on `db` and reads every row, as plain arrays (the raw baseline) or,
- * with `objects`, as `{column: value}` objects like the store's queryRows (to show what that costs).
- * Returns the row count.
- */
-export function replay(db: Database, queries: readonly RecordedQuery[], options: { objects?: boolean } = {}): number {
+/** Issues the recorded statements on `db` through the store's engine and reads every row. Returns the row count. */
+export function replay(db: EngineDatabase, queries: readonly RecordedQuery[]): number {
   let rows = 0;
   for (const query of queries) {
     const statement = db.prepare(query.sql);
     try {
-      if (query.params !== undefined) statement.bind(query.params);
-      while (statement.step()) {
-        if (options.objects) statement.getAsObject();
-        else statement.get();
-        rows++;
-      }
+      for (const _row of statement.iterate(query.params ?? [])) rows++;
     } finally {
-      statement.free();
+      statement.finalize();
     }
   }
   return rows;

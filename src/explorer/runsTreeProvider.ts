@@ -114,13 +114,26 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<ExplorerNode> {
       case 'artifacts':
         return this.artifactChildren(run, undefined, undefined);
       case 'models':
-        return [
-          ...run.outputs.modelOutputs.map((m): LoggedModelNode => ({ kind: 'loggedModel', run, modelId: m.modelId, direction: 'output' })),
-          ...run.inputs.modelInputs.map((id): LoggedModelNode => ({ kind: 'loggedModel', run, modelId: id, direction: 'input' })),
-        ];
+        return this.loggedModelChildren(run);
       case 'childRuns':
         return [...(node.children ?? [])];
     }
+  }
+
+  /**
+   * A run's logged models, labelled by their names (`logged_models.name`, e.g. "model"); a model whose
+   * record cannot be read keeps its id as the label.
+   */
+  private async loggedModelChildren(run: Run): Promise<ExplorerNode[]> {
+    const links = [
+      ...run.outputs.modelOutputs.map((m) => ({ modelId: m.modelId, direction: 'output' as const })),
+      ...run.inputs.modelInputs.map((modelId) => ({ modelId, direction: 'input' as const })),
+    ];
+    const store = this.model.store;
+    const names = await Promise.all(
+      links.map(async ({ modelId }) => (store ? (await store.getLoggedModel(modelId).catch(() => undefined))?.name : undefined) || undefined),
+    );
+    return links.map((link, i): LoggedModelNode => ({ kind: 'loggedModel', run, ...link, ...(names[i] ? { name: names[i] } : {}) }));
   }
 
   private async artifactChildren(run: Run, path: string | undefined, loggedModelId: string | undefined): Promise<ExplorerNode[]> {

@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { ExperimentNode, ExplorerNode, MessageNode, RunNode } from '../../src/explorer/nodes';
+import { bundledEngineFile } from '../../src/mlflow/local/sqliteEngine';
 import { SqliteStore } from '../../src/mlflow/local/sqliteStore';
 import type { Workbench } from '../../src/workbench';
 import type { Dataset } from '../support/mlflowServer/dataset';
@@ -63,7 +64,7 @@ describe('Runs view against a tracking server (test MLflow server over the demo 
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const extension = vscode.extensions.getExtension(EXTENSION_ID);
     assert.ok(folder && extension);
-    const store = new SqliteStore(path.join(folder, 'mlflow.db'), { wasm: path.join(extension.extensionPath, 'dist', 'sql-wasm.wasm') });
+    const store = new SqliteStore(path.join(folder, 'mlflow.db'), { engine: bundledEngineFile(extension.extensionPath) });
     try {
       dataset = await datasetFromStore(store, { histories: false });
     } finally {

@@ -2,6 +2,7 @@ import * as assert from 'assert';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { ExplorerNode, RunNode } from '../../src/explorer/nodes';
+import { bundledEngineFile } from '../../src/mlflow/local/sqliteEngine';
 import { SqliteStore } from '../../src/mlflow/local/sqliteStore';
 import type { Workbench } from '../../src/workbench';
 import { datasetFromStore } from '../support/mlflowServer/fromStore';
@@ -85,8 +86,8 @@ describe('Run actions against a tracking server (real extension host)', () => {
     await workbench.ready;
     original = workbench.connections.current?.name;
     const folder = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
-    const wasm = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'dist', 'sql-wasm.wasm');
-    const store = new SqliteStore(path.join(folder, 'mlflow.db'), { wasm });
+    const engine = bundledEngineFile(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath);
+    const store = new SqliteStore(path.join(folder, 'mlflow.db'), { engine });
     try {
       server = await startMlflowServer({ dataset: await datasetFromStore(store, { histories: false, artifacts: false }) });
     } finally {

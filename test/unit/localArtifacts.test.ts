@@ -7,6 +7,7 @@ import { resolveArtifactUri } from '../../src/mlflow/local/artifactLocations';
 import { SqliteStore } from '../../src/mlflow/local/sqliteStore';
 import { toFileInfo } from '../../src/mlflow/rest/mapping';
 import { CAPTURE_SETS, type CaptureSetName, getCapture } from '../support/replayServer';
+import { SQLITE_ENGINE } from '../support/sqliteEngine';
 
 /**
  * Artifacts of local stores whose recorded locations (`/srv/mlflow-ref/…`, `mlflow-artifacts:/…`)
@@ -14,7 +15,6 @@ import { CAPTURE_SETS, type CaptureSetName, getCapture } from '../support/replay
  * (rest-captures), and never outside their root.
  */
 
-const WASM = path.resolve(__dirname, '../../node_modules/sql.js/dist/sql-wasm.wasm');
 const FIXTURES = path.resolve(__dirname, '../fixtures');
 
 type Json = Record<string, unknown>;
@@ -29,7 +29,7 @@ for (const set of CAPTURE_SETS) {
   describe(`SqliteStore artifacts vs ${set} REST captures`, () => {
     let store: SqliteStore;
     before(() => {
-      store = new SqliteStore(path.join(FIXTURES, set, 'server-store', 'mlflow.db'), { wasm: WASM });
+      store = new SqliteStore(path.join(FIXTURES, set, 'server-store', 'mlflow.db'), { engine: SQLITE_ENGINE });
     });
     after(() => store.dispose());
 
@@ -98,7 +98,7 @@ describe('SqliteStore logged model artifacts vs mlflow-3.x REST captures', () =>
   const set = 'mlflow-3.x';
   let store: SqliteStore;
   before(() => {
-    store = new SqliteStore(path.join(FIXTURES, set, 'server-store', 'mlflow.db'), { wasm: WASM });
+    store = new SqliteStore(path.join(FIXTURES, set, 'server-store', 'mlflow.db'), { engine: SQLITE_ENGINE });
   });
   after(() => store.dispose());
   const modelId = (name: string) => getCapture(set, name).request.path.split('/').at(-3) ?? '';
@@ -128,7 +128,7 @@ describe('SqliteStore over MLflow 3 zero-setup store (local-default: mlflow.db b
   const dir = path.join(FIXTURES, 'mlflow-3.x', 'local-default');
   let store: SqliteStore;
   before(async () => {
-    store = await SqliteStore.open(path.join(dir, 'mlflow.db'), { wasm: WASM });
+    store = await SqliteStore.open(path.join(dir, 'mlflow.db'), { engine: SQLITE_ENGINE });
   });
   after(() => store.dispose());
 
@@ -163,7 +163,7 @@ describe('SqliteStore over MLflow 3 zero-setup store (local-default: mlflow.db b
     try {
       cpSync(dir, copy, { recursive: true });
       writeFileSync(path.join(outside, 'secret.txt'), 'secret');
-      const copyStore = new SqliteStore(path.join(copy, 'mlflow.db'), { wasm: WASM });
+      const copyStore = new SqliteStore(path.join(copy, 'mlflow.db'), { engine: SQLITE_ENGINE });
       try {
         const [run] = (await copyStore.searchRuns({ experimentIds: ['1'] })).items;
         symlinkSync(path.join(outside, 'secret.txt'), path.join(copy, 'mlruns', '1', run.info.runId, 'artifacts', 'notes', 'link.txt'));

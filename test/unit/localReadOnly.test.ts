@@ -5,10 +5,10 @@ import { ReadOnlyStoreError } from '../../src/mlflow/errors';
 import { FileStore } from '../../src/mlflow/local/fileStore';
 import { SqliteStore } from '../../src/mlflow/local/sqliteStore';
 import type { TrackingStore } from '../../src/mlflow/store';
+import { SQLITE_ENGINE } from '../support/sqliteEngine';
 
 /** Local stores never write: every write of the TrackingStore contract rejects with the way out. */
 
-const WASM = path.resolve(__dirname, '../../node_modules/sql.js/dist/sql-wasm.wasm');
 const DB = path.resolve(__dirname, '../fixtures/mlflow-2.17.2/server-store/mlflow.db');
 const MLRUNS = path.resolve(__dirname, '../fixtures/mlflow-2.17.2/file-store/mlruns');
 
@@ -40,7 +40,7 @@ const WRITES: [string, (s: TrackingStore) => Promise<unknown>][] = [
 ];
 
 const stores: [string, () => TrackingStore][] = [
-  ['SqliteStore', () => new SqliteStore(DB, { wasm: WASM })],
+  ['SqliteStore', () => new SqliteStore(DB, { engine: SQLITE_ENGINE })],
   ['FileStore', () => new FileStore(MLRUNS)],
 ];
 
@@ -69,7 +69,7 @@ describe('SqliteStore leaves the database file untouched', () => {
   it('reads the whole store without changing a byte, its size or its mtime', async () => {
     const before = statSync(DB);
     const bytes = readFileSync(DB);
-    const store = await SqliteStore.open(DB, { wasm: WASM });
+    const store = await SqliteStore.open(DB, { engine: SQLITE_ENGINE });
     try {
       await store.searchRuns({ experimentIds: ['1', '2', '3'] });
       await store.searchRegisteredModels({});

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import initSqlJs from 'sql.js';
 import { SqliteStore } from '../../src/mlflow/local/sqliteStore';
 import type { Run } from '../../src/mlflow/types';
+import { SQLITE_ENGINE } from '../support/sqliteEngine';
 
 /**
  * Param and tag keys are whatever a logging script chose, including the names of Object.prototype's
@@ -34,7 +35,7 @@ describe('SqliteStore: param and tag keys named like Object.prototype members', 
     db.run('INSERT INTO tags (key, value, run_uuid) VALUES (?, NULL, ?)', ['empty', RUN_ID]);
     writeFileSync(file, db.export());
     db.close();
-    store = new SqliteStore(file, { wasm: WASM });
+    store = new SqliteStore(file, { engine: SQLITE_ENGINE });
   });
 
   after(() => {
@@ -72,7 +73,7 @@ describe('SqliteStore: param and tag keys named like Object.prototype members', 
     for (const table of ['tags', 'params', 'latest_metrics', 'metrics']) db.run(`DROP INDEX index_${table}_run_uuid`);
     writeFileSync(file, db.export());
     db.close();
-    const unindexed = new SqliteStore(file, { wasm: WASM });
+    const unindexed = new SqliteStore(file, { engine: SQLITE_ENGINE });
     try {
       const experimentId = (await store.getRun(RUN_ID)).info.experimentId;
       const sorted = (runs: Run[]) => runs.map((r) => ({ ...r, data: { ...r.data, metrics: [...r.data.metrics].sort((a, b) => a.key.localeCompare(b.key)) } }));

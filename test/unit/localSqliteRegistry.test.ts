@@ -5,6 +5,7 @@ import { SqliteStore } from '../../src/mlflow/local/sqliteStore';
 import { toLoggedModel, toModelVersion, toRegisteredModel } from '../../src/mlflow/rest/mapping';
 import type { LoggedModel, ModelVersion, RegisteredModel, RegistryQuery } from '../../src/mlflow/types';
 import { CAPTURE_SETS, type CaptureSetName, getCapture } from '../support/replayServer';
+import { SQLITE_ENGINE } from '../support/sqliteEngine';
 
 /**
  * The registry (both versions) and MLflow 3's logged models read by SqliteStore, compared with what
@@ -19,7 +20,6 @@ import { CAPTURE_SETS, type CaptureSetName, getCapture } from '../support/replay
  * without them; version aliases are checked through get and alias lookups.
  */
 
-const WASM = path.resolve(__dirname, '../../node_modules/sql.js/dist/sql-wasm.wasm');
 const FIXTURES = path.resolve(__dirname, '../fixtures');
 
 type Json = Record<string, unknown>;
@@ -60,7 +60,7 @@ for (const set of CAPTURE_SETS) {
     let store: SqliteStore;
     let now: { models: RegisteredModel[]; versions: ModelVersion[] };
     before(async () => {
-      store = await SqliteStore.open(path.join(FIXTURES, set, 'server-store', 'mlflow.db'), { wasm: WASM });
+      store = await SqliteStore.open(path.join(FIXTURES, set, 'server-store', 'mlflow.db'), { engine: SQLITE_ENGINE });
       now = {
         models: (await store.searchRegisteredModels({ maxResults: 1000 })).items,
         versions: (await store.searchModelVersions({ maxResults: 1000 })).items,
@@ -174,7 +174,7 @@ describe('SqliteStore logged models vs mlflow-3.x REST captures', () => {
   const set = 'mlflow-3.x';
   let store: SqliteStore;
   before(async () => {
-    store = await SqliteStore.open(path.join(FIXTURES, set, 'server-store', 'mlflow.db'), { wasm: WASM });
+    store = await SqliteStore.open(path.join(FIXTURES, set, 'server-store', 'mlflow.db'), { engine: SQLITE_ENGINE });
   });
   after(() => store.dispose());
 
@@ -186,7 +186,7 @@ describe('SqliteStore logged models vs mlflow-3.x REST captures', () => {
 
   it('reports the capability, which the 2.x schema lacks', async () => {
     assert.equal((await store.capabilities()).loggedModels, true);
-    const v2 = await SqliteStore.open(path.join(FIXTURES, 'mlflow-2.17.2', 'server-store', 'mlflow.db'), { wasm: WASM });
+    const v2 = await SqliteStore.open(path.join(FIXTURES, 'mlflow-2.17.2', 'server-store', 'mlflow.db'), { engine: SQLITE_ENGINE });
     try {
       assert.equal((await v2.capabilities()).loggedModels, false);
       assert.deepEqual((await v2.searchLoggedModels(['1'])).items, []);

@@ -5,6 +5,7 @@ import { SqliteStore } from '../../src/mlflow/local/sqliteStore';
 import { toExperiment, toMetric, toRun } from '../../src/mlflow/rest/mapping';
 import type { Experiment, ExperimentQuery, Run, RunQuery } from '../../src/mlflow/types';
 import { CAPTURE_SETS, type CaptureSetName, captureIds, getCapture } from '../support/replayServer';
+import { SQLITE_ENGINE } from '../support/sqliteEngine';
 
 /**
  * SqliteStore over each server's own `mlflow.db` answers what that server answered over REST
@@ -18,7 +19,6 @@ import { CAPTURE_SETS, type CaptureSetName, captureIds, getCapture } from '../su
  *   mutated (runs_get_after_mutations) was deleted and restored afterwards, which leaves it equal.
  */
 
-const WASM = path.resolve(__dirname, '../../node_modules/sql.js/dist/sql-wasm.wasm');
 const FIXTURES = path.resolve(__dirname, '../fixtures');
 
 type Json = Record<string, unknown>;
@@ -74,7 +74,7 @@ for (const set of CAPTURE_SETS) {
     let store: SqliteStore;
     let cutoff: number;
     before(async () => {
-      store = await SqliteStore.open(path.join(FIXTURES, set, 'server-store', 'mlflow.db'), { wasm: WASM });
+      store = await SqliteStore.open(path.join(FIXTURES, set, 'server-store', 'mlflow.db'), { engine: SQLITE_ENGINE });
       cutoff = (await store.getExperimentByName('api-captures'))?.creationTime ?? Number.POSITIVE_INFINITY;
     });
     after(() => store.dispose());

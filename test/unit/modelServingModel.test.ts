@@ -7,6 +7,7 @@ import { SqliteStore } from '../../src/mlflow/local/sqliteStore';
 import type { ModelVersion } from '../../src/mlflow/types';
 import { loadModelDetails, locateModel, versionLocation } from '../../src/modelServing/modelSource';
 import { MODEL_DIRS } from '../support/fake-mlflow/modelFixtures';
+import { SQLITE_ENGINE } from '../support/sqliteEngine';
 
 const ROOT = path.resolve(__dirname, '../..');
 const WINE_RUN = '3e56eb1ebbc048908c2e6c1176332f77';
@@ -28,7 +29,7 @@ describe('Serve: the model shown in the launcher (modelSource, demo store and fi
   let store: SqliteStore;
 
   before(async () => {
-    store = await SqliteStore.open(path.join(ROOT, 'demo', 'mlflow.db'), { wasm: path.join(ROOT, 'node_modules/sql.js/dist/sql-wasm.wasm') });
+    store = await SqliteStore.open(path.join(ROOT, 'demo', 'mlflow.db'), { engine: SQLITE_ENGINE });
   });
   after(() => store?.dispose());
 

@@ -6,6 +6,7 @@ import { SqliteStore } from '../../src/mlflow/local/sqliteStore';
 import { toRunMetric } from '../../src/mlflow/rest/mapping';
 import { sampleHistories, selectSampledSteps } from '../../src/mlflow/sampling';
 import type { Metric } from '../../src/mlflow/types';
+import { SQLITE_ENGINE } from '../support/sqliteEngine';
 
 /**
  * get-history-bulk-interval sampling, checked on small histories and against what the real servers
@@ -13,7 +14,6 @@ import type { Metric } from '../../src/mlflow/types';
  */
 
 const FIXTURES = path.resolve(__dirname, '../fixtures');
-const WASM = path.resolve(__dirname, '../../node_modules/sql.js/dist/sql-wasm.wasm');
 
 interface Capture {
   request: { query: Record<string, unknown> };
@@ -92,7 +92,7 @@ for (const version of ['mlflow-2.17.2', 'mlflow-3.x']) {
   describe(`sampling: ${version} get-history-bulk-interval captures, recomputed from its store`, () => {
     let store: SqliteStore;
     before(() => {
-      store = new SqliteStore(path.join(FIXTURES, version, 'server-store', 'mlflow.db'), { wasm: WASM });
+      store = new SqliteStore(path.join(FIXTURES, version, 'server-store', 'mlflow.db'), { engine: SQLITE_ENGINE });
     });
     after(() => store.dispose());
 

@@ -6,6 +6,7 @@ import { SqliteStore } from '../../src/mlflow/local/sqliteStore';
 import type { TrackingStore } from '../../src/mlflow/store';
 import type { ViewType } from '../../src/mlflow/types';
 import { type SearchRecord, readRecords } from '../support/searchSemantics';
+import { SQLITE_ENGINE } from '../support/sqliteEngine';
 import { DIVERGENCES, type Divergence, NOT_OFFERED } from './searchConformanceDivergences';
 
 /**
@@ -20,7 +21,6 @@ import { DIVERGENCES, type Divergence, NOT_OFFERED } from './searchConformanceDi
  */
 
 const FIXTURES = path.resolve(__dirname, '../fixtures');
-const WASM = path.resolve(__dirname, '../../node_modules/sql.js/dist/sql-wasm.wasm');
 
 type Json = Record<string, unknown>;
 
@@ -206,7 +206,7 @@ function assertInstead(divergence: Divergence, actual: Outcome, sameFile: readon
 
 async function openStore(file: RecordFile): Promise<TrackingStore> {
   const where = path.join(FIXTURES, file.version, file.store);
-  return file.kind === 'sqlite' ? SqliteStore.open(where, { wasm: WASM }) : new FileStore(where);
+  return file.kind === 'sqlite' ? SqliteStore.open(where, { engine: SQLITE_ENGINE }) : new FileStore(where);
 }
 
 const divergenceKey = (version: string, file: string, id: string) => `${version}/${file}#${id}`;

@@ -1,4 +1,4 @@
-import type { Database, SqlValue } from 'sql.js';
+import type { Database, SqlValue } from './sqliteRows';
 import type { LoggedModel, LoggedModelStatus } from '../types';
 import { parseMetricValue } from '../values';
 import { LOGGED_MODEL_STATUS_CODES } from './loggedModelQuery';

@@ -1,4 +1,4 @@
-import type { Database } from 'sql.js';
+import type { Database } from './sqliteRows';
 import type { ModelVersion, ModelVersionStatus, RegisteredModel, Stage } from '../types';
 import { modelIdFromSource } from '../values';
 import { type RegistryEntries, latestVersionsPerStage } from './registryQuery';

@@ -1,56 +1,66 @@
-import type { BindParams, Database, SqlValue } from 'sql.js';
+import type { EngineDatabase, SqlValue } from './sqliteEngine';
 
-/** Small typed helpers over sql.js result rows; every query in the local store goes through them. */
+/** Small typed helpers over SQLite result rows; every query in the local store goes through them. */
 
+export type { SqlValue } from './sqliteEngine';
 export type Row = Record<string, SqlValue>;
 
-export function queryRows(db: Database, sql: string, params: BindParams = []): Row[] {
-  const statement = db.prepare(sql);
+/**
+ * An SQLite store as queries see it during one SqliteReader.read call: its connection. The same object
+ * is handed out while the file and its schema cookie stay the same, so the per-database caches below
+ * (keyed by this object) never outlive the schema they describe.
+ */
+export interface Database {
+  readonly connection: EngineDatabase;
+}
+
+export function queryRows(db: Database, sql: string, params: readonly SqlValue[] = []): Row[] {
+  const statement = db.connection.prepare(sql);
   try {
-    statement.bind(params);
-    const rows: Row[] = [];
-    // getAsObject asks SQLite for every column name again on every row; ask once, read values as arrays.
-    let columns: string[] | undefined;
-    while (statement.step()) {
-      columns ??= statement.getColumnNames();
-      const values = statement.get();
-      const row: Row = {};
-      for (let i = 0; i < columns.length; i++) row[columns[i]!] = values[i]!;
-      rows.push(row);
-    }
-    return rows;
+    return [...statement.iterate(params)];
   } finally {
-    statement.free();
+    statement.finalize();
   }
 }
 
 /**
  * Each result row straight into `map` as an array of column values, in SELECT order: the hot paths
- * (runs, params, tags, metrics) build their domain objects without an intermediate record per row.
+ * (runs, params, tags, metrics) build their domain objects by position. The columns of one statement
+ * must have distinct names (alias them), since the engine hands rows over as objects.
  */
-export function queryMap<T>(db: Database, sql: string, params: BindParams, map: (values: SqlValue[]) => T): T[] {
-  const statement = db.prepare(sql);
+export function queryMap<T>(db: Database, sql: string, params: readonly SqlValue[], map: (values: SqlValue[]) => T): T[] {
+  const statement = db.connection.prepare(sql);
   try {
-    statement.bind(params);
     const out: T[] = [];
-    while (statement.step()) out.push(map(statement.get()));
+    let columns: string[] | undefined;
+    for (const row of statement.iterate(params)) {
+      if (!columns) {
+        columns = statement._getColumnNames();
+        if (new Set(columns).size !== columns.length) throw new Error(`Duplicate result column names in: ${sql}`);
+      }
+      const values = new Array<SqlValue>(columns.length);
+      for (let i = 0; i < columns.length; i++) values[i] = row[columns[i]!]!;
+      out.push(map(values));
+    }
     return out;
   } finally {
-    statement.free();
+    statement.finalize();
   }
 }
 
 const schemaCache = new WeakMap<Database, Map<string, Set<string>>>();
 
-/** Column names per table of this snapshot (the 2.x and 3.x schemas differ; a snapshot never changes). */
+/** Column names per table (the 2.x and 3.x schemas differ), read in one statement and kept for this schema. */
 function schemaOf(db: Database): Map<string, Set<string>> {
   let schema = schemaCache.get(db);
   if (!schema) {
     schema = new Map();
-    for (const { name } of queryRows(db, "SELECT name FROM sqlite_master WHERE type = 'table'")) {
-      const table = String(name);
-      const columns = queryRows(db, `PRAGMA table_info("${table.replace(/"/g, '""')}")`).map((c) => String(c.name));
-      schema.set(table, new Set(columns));
+    const rows = queryRows(db, "SELECT m.name AS tableName, c.name AS columnName FROM sqlite_master m JOIN pragma_table_info(m.name) c WHERE m.type = 'table'");
+    for (const { tableName, columnName } of rows) {
+      const table = String(tableName);
+      let columns = schema.get(table);
+      if (!columns) schema.set(table, (columns = new Set()));
+      columns.add(String(columnName));
     }
     schemaCache.set(db, schema);
   }
@@ -59,17 +69,29 @@ function schemaOf(db: Database): Map<string, Set<string>> {
 
 const indexCache = new WeakMap<Database, Map<string, boolean>>();
 
-/** Whether some index of `table` starts with `column` (MLflow ≥ 1.x indexes run_uuid; old stores may not). */
-export function hasIndexOn(db: Database, table: string, column: string): boolean {
+/**
+ * Whether some index of `table` starts with `column` (then `more`, in order): MLflow ≥ 1.x indexes
+ * run_uuid, MLflow 3 also (run_uuid, key, step); old stores may have neither.
+ */
+export function hasIndexOn(db: Database, table: string, column: string, more: readonly string[] = []): boolean {
   let cache = indexCache.get(db);
   if (!cache) indexCache.set(db, (cache = new Map()));
-  const key = `${table}.${column}`;
+  const wanted = [column, ...more];
+  const key = `${table}.${wanted.join(',')}`;
   let found = cache.get(key);
   if (found === undefined) {
-    const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
-    found = queryRows(db, `PRAGMA index_list(${quote(table)})`).some(
-      (index) => queryRows(db, `PRAGMA index_info(${quote(String(index.name))})`).find((c) => Number(c.seqno) === 0)?.name === column,
+    const columnsByIndex = new Map<string, string[]>();
+    const rows = queryRows(
+      db,
+      'SELECT il.name AS indexName, ii.seqno AS seqno, ii.name AS columnName FROM pragma_index_list(?) il JOIN pragma_index_info(il.name) ii ORDER BY ii.seqno',
+      [table],
     );
+    for (const { indexName, seqno, columnName } of rows) {
+      const columns = columnsByIndex.get(String(indexName)) ?? [];
+      columns[Number(seqno)] = String(columnName);
+      columnsByIndex.set(String(indexName), columns);
+    }
+    found = [...columnsByIndex.values()].some((columns) => wanted.every((name, i) => columns[i] === name));
     cache.set(key, found);
   }
   return found;

@@ -1,4 +1,4 @@
-import type { Database, SqlValue } from 'sql.js';
+import type { Database, SqlValue } from './sqliteRows';
 import { parseRunFilter, referencedKeys, runMatchesFilter } from '../searchFilter';
 import { type OrderKey, compareByKeys, parseRunOrderBy, runSortValue, withRunTieBreakers } from '../searchOrder';
 import type { Page, Run, RunQuery } from '../types';

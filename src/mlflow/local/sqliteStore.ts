@@ -1,5 +1,4 @@
 import * as path from 'node:path';
-import type { Database } from 'sql.js';
 import { MlflowError } from '../errors';
 import { validateSampleWindow } from '../sampling';
 import type { TrackingStore } from '../store';
@@ -26,7 +25,9 @@ import { LocalRegistryReads } from './localRegistryReads';
 import { hasLoggedModels, readLoggedModels } from './sqliteLoggedModels';
 import { type Registry, hasRegistry, readRegistry } from './sqliteRegistry';
 import { searchRunsInSnapshot } from './sqliteRunSearch';
-import { type SnapshotOptions, SqliteSnapshots, type WasmSource, loadSqlJs } from './sqliteSnapshot';
+import { loadSqliteEngine } from './sqliteEngine';
+import { type ReadOptions, SqliteReader } from './sqliteReader';
+import type { Database } from './sqliteRows';
 import {
   artifactUriOfRun,
   experimentArtifactLocations,
@@ -38,21 +39,25 @@ import {
 } from './sqliteTracking';
 
 export interface SqliteStoreOptions {
-  /** sql.js's `sql-wasm.wasm`: its path (the extension ships `dist/sql-wasm.wasm`) or its bytes. */
-  wasm: WasmSource;
+  /**
+   * node-sqlite3-wasm's `node-sqlite3-wasm.js`, its `.wasm` beside it: the extension ships both in
+   * `dist/sqlite/`; tests use `require.resolve('node-sqlite3-wasm')`.
+   */
+  engine: string;
   /** Retry budget for reading a store that a training script is writing. */
-  snapshot?: SnapshotOptions;
+  retry?: ReadOptions;
 }
 
 /**
- * An MLflow SQLite store (`mlflow.db`, MLflow 2.x or 3.x schema) read directly with sql.js, without
- * a server and without a native module. Read-only: the file is never opened for writing; each read
- * works on a verified in-memory copy (see SqliteSnapshots), so a training script can keep logging to
- * it meanwhile. Writes reject with ReadOnlyStoreError.
+ * An MLflow SQLite store (`mlflow.db`, MLflow 2.x or 3.x schema) read in place by SQLite compiled to
+ * WebAssembly, without a server and without a native module. Read-only: the file is only ever opened
+ * for reading, page by page (memory does not grow with the store); each read is checked to be
+ * consistent while a training script keeps logging to it (see SqliteReader). Writes reject with
+ * ReadOnlyStoreError.
  */
 export class SqliteStore extends LocalRegistryReads implements TrackingStore {
   readonly description: string;
-  private readonly snapshots: SqliteSnapshots;
+  private readonly reader: SqliteReader;
   private readonly storeDir: string;
 
   constructor(
@@ -62,7 +67,7 @@ export class SqliteStore extends LocalRegistryReads implements TrackingStore {
     super();
     this.description = `the SQLite store ${dbFile}`;
     this.storeDir = path.dirname(path.resolve(dbFile));
-    this.snapshots = new SqliteSnapshots(path.resolve(dbFile), () => loadSqlJs(options.wasm), options.snapshot);
+    this.reader = new SqliteReader(path.resolve(dbFile), () => loadSqliteEngine(options.engine), options.retry);
   }
 
   /** Opens the store and reads it once, so a missing or unreadable file fails here. */
@@ -77,24 +82,10 @@ export class SqliteStore extends LocalRegistryReads implements TrackingStore {
     }
   }
 
-  /**
-   * Runs synchronous queries on the current snapshot. Nothing awaits between getting the snapshot
-   * and querying it, so a newer snapshot replacing it cannot close it mid-query.
-   */
+  /** Runs synchronous queries as one consistent read of the file. */
   private async read<T>(options: CallOptions | undefined, query: (db: Database) => T): Promise<T> {
     throwIfAborted(options);
-    const db = await this.snapshots.current(options);
-    try {
-      return query(db);
-    } catch (error) {
-      if (error instanceof Error && /malformed|not a database|corrupt/i.test(error.message)) {
-        this.snapshots.invalidate();
-        throw new MlflowError(`${this.dbFile} could not be read consistently; try again.`, 'STORE_BUSY', undefined, {
-          cause: error,
-        });
-      }
-      throw error;
-    }
+    return await this.reader.read(options, query);
   }
 
   capabilities(options?: CallOptions): Promise<Capabilities> {
@@ -206,6 +197,6 @@ export class SqliteStore extends LocalRegistryReads implements TrackingStore {
   }
 
   dispose(): void {
-    this.snapshots.dispose();
+    this.reader.dispose();
   }
 }

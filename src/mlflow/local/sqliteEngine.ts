@@ -1,0 +1,108 @@
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import * as vm from 'node:vm';
+
+/**
+ * SQLite itself (node-sqlite3-wasm: SQLite compiled to WebAssembly with a VFS over Node's `fs`), reading
+ * a database file in place, page by page: memory does not grow with the file, and a change to the file
+ * costs only the pages the next query touches. No native module, so one build runs on every platform and
+ * Electron version.
+ *
+ * The package's VFS locks with a `<db>.lock` directory beside the database. Native SQLite (MLflow) ignores
+ * that directory, so it would protect nothing, and it would write to the user's folder on every read, fail
+ * in a read-only folder, and leave a stale directory behind that blocks every later read if the extension
+ * host dies mid-read. The engine is therefore loaded with its lock calls turned into no-ops that never
+ * touch the disk and with every write path failing: the file is only ever opened O_RDONLY and read.
+ * Consistency comes from the optimistic checks in SqliteReader instead, and "no reserved lock" is
+ * reported so that SQLite itself refuses to read past a hot rollback journal.
+ */
+
+/** A value SQLite hands back: integers beyond 2^53 come as bigint. */
+export type SqlValue = number | bigint | string | Uint8Array | null;
+
+/** The part of node-sqlite3-wasm's API the store uses (its own typings describe the package as published). */
+export interface EngineStatement {
+  iterate(values?: readonly SqlValue[]): IterableIterator<Record<string, SqlValue>>;
+  finalize(): void;
+  /** The result's column names in SELECT order (the package computes them once per run). */
+  _getColumnNames(): string[];
+}
+
+export interface EngineDatabase {
+  readonly isOpen: boolean;
+  exec(sql: string): void;
+  prepare(sql: string): EngineStatement;
+  all(sql: string, values?: readonly SqlValue[]): Record<string, SqlValue>[];
+  close(): void;
+}
+
+export interface SqliteEngine {
+  Database: new (file: string, options: { readOnly: true }) => EngineDatabase;
+}
+
+/**
+ * Exact edits to the package's VFS. Each must match exactly once, or the engine refuses to load: a new
+ * package version is then a clear build-time failure (tests load it too), never a silently locking engine.
+ */
+const VFS_PATCHES: readonly [string, string][] = [
+  ['function _nodejsLock(fi,level){', 'function _nodejsLock(fi,level){return SQLITE_OK;'],
+  ['function _nodejsUnlock(fi,level){', 'function _nodejsUnlock(fi,level){return SQLITE_OK;'],
+  [
+    'function _nodejsCheckReservedLock(fi,outResult){',
+    'function _nodejsCheckReservedLock(fi,outResult){setValue(outResult,0,"i32");return SQLITE_OK;',
+  ],
+  ['function _nodejsWrite(fi,buffer,bytes,offset){', 'function _nodejsWrite(fi,buffer,bytes,offset){return SQLITE_IOERR_WRITE;'],
+  ['function _nodejsTruncate(fi,size){', 'function _nodejsTruncate(fi,size){return SQLITE_IOERR_TRUNCATE;'],
+  ['function _nodejsDelete(vfs,filePath,dirSync){', 'function _nodejsDelete(vfs,filePath,dirSync){return SQLITE_IOERR_DELETE;'],
+];
+
+export function patchEngineSource(source: string): string {
+  let patched = source;
+  for (const [from, to] of VFS_PATCHES) {
+    const count = patched.split(from).length - 1;
+    if (count !== 1) throw new Error(`Unsupported node-sqlite3-wasm build: "${from}" found ${count} times`);
+    patched = patched.replace(from, to);
+  }
+  return patched;
+}
+
+const engines = new Map<string, Promise<SqliteEngine>>();
+
+/**
+ * The engine from `node-sqlite3-wasm.js` (its `.wasm` beside it): the extension ships both in
+ * `dist/sqlite/`; tests use the package in node_modules. One instance per process: it holds ~1.3 MB of
+ * compiled code.
+ */
+export function loadSqliteEngine(jsFile: string): Promise<SqliteEngine> {
+  let engine = engines.get(jsFile);
+  if (!engine) {
+    engine = readFile(jsFile, 'utf8').then((source) => instantiate(jsFile, patchEngineSource(source)));
+    engine.catch(() => engines.delete(jsFile));
+    engines.set(jsFile, engine);
+  }
+  return engine;
+}
+
+/** Runs the package's CommonJS module with the three built-ins it requires, and nothing else. */
+function instantiate(jsFile: string, source: string): SqliteEngine {
+  const builtins: Record<string, unknown> = { 'node:fs': fs, 'node:path': path, 'node:crypto': crypto };
+  const requireBuiltin = (id: string): unknown => {
+    if (!(id in builtins)) throw new Error(`node-sqlite3-wasm asked for an unexpected module: ${id}`);
+    return builtins[id];
+  };
+  const wrapper = vm.runInThisContext(`(function (module, exports, require, __filename, __dirname) {${source}\n})`, {
+    filename: jsFile,
+  }) as (module: { exports: unknown }, exports: unknown, require: (id: string) => unknown, file: string, dir: string) => void;
+  const module: { exports: unknown } = { exports: {} };
+  wrapper(module, module.exports, requireBuiltin, jsFile, path.dirname(jsFile));
+  const engine = module.exports as Partial<SqliteEngine>;
+  if (typeof engine.Database !== 'function') throw new Error(`${jsFile} is not node-sqlite3-wasm`);
+  return engine as SqliteEngine;
+}
+
+/** Where the extension's build puts the engine (scripts/build.mjs copies it beside the bundle). */
+export function bundledEngineFile(extensionPath: string): string {
+  return path.join(extensionPath, 'dist', 'sqlite', 'node-sqlite3-wasm.js');
+}

@@ -1,0 +1,314 @@
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { MlflowError } from '../errors';
+import type { CallOptions } from '../types';
+import type { EngineDatabase, SqliteEngine } from './sqliteEngine';
+import type { Database } from './sqliteRows';
+
+export interface ReadOptions {
+  /** Reads attempted before giving up with STORE_BUSY. */
+  attempts?: number;
+  /** First backoff delay; doubles per attempt up to `maxDelayMs`. */
+  initialDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+/** Everything a committed change to the store alters, read without SQLite (a stat and a few header bytes). */
+interface FileState {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  /** The database header (100 bytes; fewer for a truncated file). */
+  header: Uint8Array;
+  /** A rollback journal with a non-zero header: a transaction is being written or was left unfinished. */
+  hotJournal: boolean;
+  /** WAL mode: the -wal file's size, mtime and header, and the -shm index header (commit and checkpoint counters). */
+  wal: string;
+}
+
+const SQLITE_MAGIC = 'SQLite format 3\u0000';
+/** Bytes 24–27: the change counter every rollback-mode commit increments. Bytes 40–43: the schema cookie. */
+const CHANGE_COUNTER = 24;
+const SCHEMA_COOKIE = 40;
+/** SQLite's messages for states a concurrent writer produces; the read is retried. */
+const TRANSIENT = /readonly database|database is locked|busy|disk I\/O error|malformed|not a database|short read|unable to open/i;
+
+/**
+ * Reads an SQLite store in place while another process (MLflow, a training script) may write it.
+ *
+ * The engine shares no locks with the writer (see sqliteEngine.ts), so each read is optimistic: the
+ * file's identity, size, mtime and header (change counter), the rollback journal and, in WAL mode, the
+ * WAL and its index header are sampled before and after the queries. A read is only returned when
+ * nothing changed in between and no write transaction was open; otherwise it is retried with backoff,
+ * and after the last attempt the caller gets a typed STORE_BUSY error, never a half-written result.
+ *
+ * One read-only connection is kept. In rollback-journal mode SQLite itself revalidates its page cache
+ * against the change counter at each read. In WAL mode the engine has no shared-memory index, so the
+ * connection uses exclusive locking (a private index rebuilt from the WAL's checksummed frames: only
+ * committed transactions) and is reopened whenever the WAL changed.
+ *
+ * Errors name the real cause when nothing is writing: not an SQLite file, empty or truncated, not an
+ * MLflow store.
+ */
+export class SqliteReader {
+  private connection: { db: EngineDatabase; ino: number; wal: string; walMode: boolean } | undefined;
+  /** Handed to queries; a new object when the file or its schema cookie changes, so schema caches keyed by it stay true. */
+  private handle: { database: { connection: EngineDatabase }; schemaCookie: number; ino: number } | undefined;
+  private disposed = false;
+
+  constructor(
+    private readonly file: string,
+    private readonly engine: () => Promise<SqliteEngine>,
+    private readonly options: ReadOptions = {},
+  ) {}
+
+  /**
+   * Runs synchronous queries as one consistent read. Nothing awaits between the checks and the
+   * queries, so no other read can interleave with this one.
+   */
+  async read<T>(options: CallOptions | undefined, query: (db: Database) => T): Promise<T> {
+    const engine = await this.engine();
+    const attempts = this.options.attempts ?? 12;
+    let delay = this.options.initialDelayMs ?? 2;
+    let lastReason = 'it changed while being read';
+    let lastError: unknown;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      if (this.disposed) throw new MlflowError(`${this.file} is closed`, 'CANCELLED');
+      if (options?.signal?.aborted) throw new MlflowError('The request was cancelled.', 'CANCELLED');
+      const outcome = this.attempt(engine, query);
+      if (outcome.done) return outcome.value;
+      lastReason = outcome.reason;
+      lastError = outcome.error;
+      await sleep(delay);
+      delay = Math.min(delay * 2, this.options.maxDelayMs ?? 100);
+    }
+    throw new MlflowError(`${this.file} is being written by another process (${lastReason}); try again in a moment.`, 'STORE_BUSY', undefined, {
+      cause: lastError,
+    });
+  }
+
+  private attempt<T>(engine: SqliteEngine, query: (db: Database) => T): { done: true; value: T } | { done: false; reason: string; error?: unknown } {
+    const before = this.fileState();
+    const problem = headerProblem(before.header, before.size);
+    if (before.hotJournal) return { done: false, reason: 'a write transaction is in progress' };
+    if (problem) {
+      if (problem.permanent) throw new MlflowError(`${this.file} cannot be read: ${problem.message}.`, 'INVALID_STATE');
+      // Possibly a writer between extending the file and writing its header: retried, and named if it stays.
+      return this.truncated(problem.message, before);
+    }
+    this.truncatedAt = undefined;
+    let value: T;
+    try {
+      const database = this.database(engine, before);
+      value = query(database);
+    } catch (error) {
+      const after = this.fileState();
+      const message = error instanceof Error ? error.message : String(error);
+      if (changed(before, after) || after.hotJournal) {
+        this.close();
+        return { done: false, reason: 'it changed while being read', error };
+      }
+      if (TRANSIENT.test(message)) {
+        this.close();
+        if (/readonly database/i.test(message)) return { done: false, reason: 'a write transaction is in progress', error };
+        return { done: false, reason: message, error };
+      }
+      if (/no such (table|column)/i.test(message)) {
+        throw new MlflowError(
+          `${this.file} is not an MLflow tracking store this version can read (${message}; schema version ${this.schemaVersion()}).`,
+          'INVALID_STATE',
+          undefined,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+    const after = this.fileState();
+    if (changed(before, after) || after.hotJournal) {
+      // The page cache may hold pages of a transaction that was being written: start afresh.
+      this.close();
+      return { done: false, reason: after.hotJournal ? 'a write transaction started while it was being read' : 'it was committed to while being read' };
+    }
+    return { done: true, value };
+  }
+
+  /** The torn file last seen, to tell a writer between two writes from a truncated file. */
+  private truncatedAt: string | undefined;
+
+  /**
+   * A file found torn the same way twice in a row, with no journal and no change in between (a backoff
+   * apart), is truncated: no writer leaves a file that way, so it is named, not reported as busy.
+   */
+  private truncated(message: string, state: FileState): { done: false; reason: string } {
+    const seen = [message, state.ino, state.size, state.mtimeMs, state.wal].join('|');
+    if (this.truncatedAt === seen) {
+      this.truncatedAt = undefined;
+      throw new MlflowError(`${this.file} cannot be read: ${message}.`, 'INVALID_STATE');
+    }
+    this.truncatedAt = seen;
+    return { done: false, reason: message };
+  }
+
+  /** The MLflow schema version (alembic), for messages; '?' when there is none. */
+  private schemaVersion(): string {
+    try {
+      const row = this.connection?.db.all('SELECT version_num FROM alembic_version')[0];
+      return row ? String(row.version_num) : '?';
+    } catch {
+      return 'unknown: no alembic_version table';
+    }
+  }
+
+  private database(engine: SqliteEngine, state: FileState): Database {
+    const walMode = state.header[18] === 2 || state.header[19] === 2;
+    const current = this.connection;
+    if (!current || current.ino !== state.ino || current.walMode !== walMode || (walMode && current.wal !== state.wal)) {
+      this.close();
+      const db = new engine.Database(this.file, { readOnly: true });
+      try {
+        // Exclusive locking is what lets SQLite read a WAL without shared memory (and the engine's
+        // locks are no-ops, so it holds nothing). In rollback mode the normal mode revalidates the cache.
+        if (walMode) db.exec('PRAGMA locking_mode = EXCLUSIVE');
+        // Temporary b-trees (DISTINCT, ORDER BY) stay in memory: the engine's VFS writes nothing, not even temp files.
+        db.exec('PRAGMA query_only = 1; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384');
+      } catch (error) {
+        db.close();
+        throw error;
+      }
+      this.connection = { db, ino: state.ino, wal: state.wal, walMode };
+    }
+    // The schema caches (keyed by the handle) survive a reopen of the same file with the same schema.
+    const schemaCookie = u32(state.header, SCHEMA_COOKIE);
+    if (!this.handle || this.handle.ino !== state.ino || this.handle.schemaCookie !== schemaCookie) {
+      this.handle = { database: { connection: this.connection!.db }, schemaCookie, ino: state.ino };
+    }
+    this.handle.database.connection = this.connection!.db;
+    return this.handle.database;
+  }
+
+  private close(): void {
+    const connection = this.connection;
+    this.connection = undefined;
+    if (connection?.db.isOpen) connection.db.close();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.close();
+  }
+
+  /**
+   * Synchronous: a stat and a few small reads take microseconds, while each trip through libuv's thread
+   * pool costs about a millisecond.
+   */
+  private fileState(): FileState {
+    let fd: number;
+    try {
+      fd = openSync(this.file, 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new MlflowError(`No MLflow store at ${this.file}`, 'RESOURCE_DOES_NOT_EXIST', 404, { cause: error });
+      }
+      throw error;
+    }
+    try {
+      const s = fstatSync(fd);
+      const header = new Uint8Array(100);
+      const read = readSync(fd, header, 0, 100, 0);
+      const walMode = header[18] === 2 || header[19] === 2;
+      return {
+        ino: s.ino,
+        size: s.size,
+        mtimeMs: s.mtimeMs,
+        header: header.subarray(0, read),
+        hotJournal: isHotJournal(`${this.file}-journal`),
+        wal: walMode ? walState(this.file) : '',
+      };
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+function changed(a: FileState, b: FileState): boolean {
+  return a.ino !== b.ino || a.size !== b.size || a.mtimeMs !== b.mtimeMs || a.wal !== b.wal || !sameBytes(a.header, b.header);
+}
+
+function isHotJournal(file: string): boolean {
+  const prefix = readPrefix(file, 8);
+  return !!prefix && prefix.some((b) => b !== 0);
+}
+
+/**
+ * What changes with every WAL commit, checkpoint and restart: the WAL's size, mtime and header (salts,
+ * checkpoint sequence), and the -shm index header (change counter, last frame, backfill count).
+ */
+function walState(file: string): string {
+  const wal = statOrUndefined(`${file}-wal`);
+  if (!wal) return 'no-wal';
+  const walHeader = readPrefix(`${file}-wal`, 32);
+  const shmHeader = readPrefix(`${file}-shm`, 136);
+  return [wal.size, wal.mtimeMs, hex(walHeader), hex(shmHeader)].join('|');
+}
+
+function statOrUndefined(file: string): { size: number; mtimeMs: number } | undefined {
+  try {
+    return statSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+function readPrefix(file: string, length: number): Uint8Array | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const buffer = new Uint8Array(length);
+    return buffer.subarray(0, readSync(fd, buffer, 0, length, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function hex(bytes: Uint8Array | undefined): string {
+  return bytes ? Buffer.from(bytes).toString('hex') : '-';
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function u32(bytes: Uint8Array, at: number): number {
+  if (bytes.length < at + 4) return 0;
+  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
+}
+
+/**
+ * What the 100-byte header says about a file of `size` bytes: a problem that no writer can cause
+ * (permanent), or one a writer in the middle of a transaction can (the file is then read again).
+ */
+export function headerProblem(header: Uint8Array, size: number): { message: string; permanent: boolean } | undefined {
+  if (size === 0) return { message: 'the file is empty', permanent: true };
+  if (header.length >= 16 && String.fromCharCode(...header.subarray(0, 16)) !== SQLITE_MAGIC) {
+    return { message: 'it is not an SQLite database', permanent: true };
+  }
+  if (header.length < 100 || size < 100) return { message: 'the file is truncated', permanent: false };
+  const rawPageSize = (header[16]! << 8) | header[17]!;
+  const pageSize = rawPageSize === 1 ? 65536 : rawPageSize;
+  if (pageSize < 512 || (pageSize & (pageSize - 1)) !== 0) return { message: 'it is not an SQLite database (bad page size)', permanent: true };
+  if (size % pageSize !== 0) return { message: 'its length is not a whole number of pages', permanent: false };
+  // The in-header page count is only valid when "version-valid-for" equals the change counter.
+  if (u32(header, 92) === u32(header, CHANGE_COUNTER) && u32(header, 28) * pageSize > size) {
+    return { message: 'its page count does not match its length (the file is truncated)', permanent: false };
+  }
+  return undefined;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { isMlflowError } from '../../src/mlflow/errors';
+import { SqliteStore } from '../../src/mlflow/local/sqliteStore';
+import { SQLITE_ENGINE } from '../support/sqliteEngine';
+
+/**
+ * The store read in place by SQLite itself while real SQLite (Python's sqlite3, which MLflow uses) logs
+ * to it at 10 Hz, one point per transaction as MLflow does, in both journal modes; and the errors a
+ * user sees for files that are not (or no longer) a readable MLflow store.
+ */
+
+const SOURCE = path.resolve(__dirname, '../fixtures/mlflow-3.x/local-default/mlflow.db');
+const LOGGER = path.resolve(__dirname, '../support/metricLogger.py');
+const RUN_ID = '1fcb5775f910453aa9b46ebe7dcb8c42';
+const INITIAL_STEPS = 5;
+const POINTS = 25;
+
+describe('SqliteStore reading mlflow.db in place', function () {
+  this.timeout(120000);
+  let dir: string;
+  const children: ChildProcess[] = [];
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'mlflow-inplace-'));
+  });
+
+  afterEach(() => {
+    for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const mode of ['delete', 'wal'] as const) {
+    it(`reads consistent, ever newer histories while SQLite logs at 10 Hz (journal_mode=${mode})`, async () => {
+      const file = path.join(dir, 'mlflow.db');
+      copyFileSync(SOURCE, file);
+      const store = new SqliteStore(file, { engine: SQLITE_ENGINE });
+      const logger = spawn('python3', [LOGGER, file, RUN_ID, 'loss', '10', String(POINTS), mode], { stdio: ['pipe', 'pipe', 'pipe'] });
+      children.push(logger);
+      let written = 0;
+      let stderr = '';
+      logger.stdout?.on('data', (chunk: Buffer) => {
+        for (const match of chunk.toString().matchAll(/^wrote (\d+)/gm)) written = Math.max(written, Number(match[1]));
+      });
+      logger.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => logger.on('exit', (code) => resolve(code)));
+      let running = true;
+      void exited.then(() => (running = false));
+
+      let reads = 0;
+      let busy = 0;
+      let readsWhileWriting = 0;
+      let lastLength = 0;
+      try {
+        while (running) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          const writtenBefore = written;
+          try {
+            const history = await store.getMetricHistory(RUN_ID, 'loss');
+            const run = await store.getRun(RUN_ID);
+            reads++;
+            if (writtenBefore > 0 && writtenBefore < POINTS) readsWhileWriting++;
+            assert.deepEqual(history.map((m) => m.step), history.map((_, i) => i), 'steps are contiguous from 0: no half-written result');
+            assert.ok(history.length >= lastLength, `history shrank from ${lastLength} to ${history.length}`);
+            assert.ok(history.length >= INITIAL_STEPS + writtenBefore, 'every point committed before the read is in it');
+            const latest = run.data.metrics.find((m) => m.key === 'loss');
+            assert.ok(latest && latest.step >= history[history.length - 1]!.step, 'latest_metrics is never behind the history read before it');
+            lastLength = history.length;
+          } catch (error) {
+            if (!isMlflowError(error, 'STORE_BUSY')) throw error;
+            busy++;
+          }
+        }
+        assert.equal(await exited, 0, `logger failed: ${stderr}`);
+        assert.equal(written, POINTS);
+        assert.ok(readsWhileWriting >= 3, `reads overlapped the writes (${readsWhileWriting} of ${reads})`);
+        assert.ok(busy <= reads / 20, `at most 5% of reads gave up (${busy} busy, ${reads} succeeded)`);
+        const final = await store.getMetricHistory(RUN_ID, 'loss');
+        assert.equal(final.length, INITIAL_STEPS + POINTS);
+      } finally {
+        store.dispose();
+      }
+    });
+  }
+
+  it('never writes or creates a file beside the store (no lock directory, journal or WAL index)', async () => {
+    const file = path.join(dir, 'mlflow.db');
+    copyFileSync(SOURCE, file);
+    const before = statSync(file);
+    const store = new SqliteStore(file, { engine: SQLITE_ENGINE });
+    try {
+      await store.searchRuns({ experimentIds: ['0'], maxResults: 10 });
+      await store.getMetricHistory(RUN_ID, 'loss');
+      assert.deepEqual(readdirSync(dir), ['mlflow.db']);
+    } finally {
+      store.dispose();
+    }
+    const after = statSync(file);
+    assert.deepEqual([after.mtimeMs, after.size, after.ino], [before.mtimeMs, before.size, before.ino]);
+    assert.ok(readFileSync(file).equals(readFileSync(SOURCE)));
+  });
+
+  const unreadable: [string, (file: string) => void, RegExp][] = [
+    ['an empty file', (file) => writeFileSync(file, ''), /the file is empty/],
+    ['a file that is not SQLite', (file) => writeFileSync(file, 'experiment_id,name\n0,Default\n'.repeat(20)), /not an SQLite database/],
+    [
+      'an SQLite database without MLflow tables',
+      (file) => {
+        const bytes = readFileSync(SOURCE);
+        writeFileSync(file, bytes);
+        assert.equal(runSql(file, 'DROP TABLE experiment_tags'), 0);
+      },
+      /not an MLflow tracking store this version can read \(no such table: experiment_tags; schema version [0-9a-f]+\)/,
+    ],
+  ];
+  for (const [what, make, message] of unreadable) {
+    it(`names the cause for ${what}, without retrying as if it were being written`, async () => {
+      const file = path.join(dir, 'mlflow.db');
+      make(file);
+      const store = new SqliteStore(file, { engine: SQLITE_ENGINE });
+      try {
+        await assert.rejects(store.searchExperiments({}), (e: unknown) => {
+          assert.ok(isMlflowError(e, 'INVALID_STATE'), String(e));
+          assert.match((e as Error).message, message);
+          assert.doesNotMatch((e as Error).message, /being written/);
+          return true;
+        });
+      } finally {
+        store.dispose();
+      }
+    });
+  }
+});
+
+/** Runs one statement on `file` with Python's sqlite3 (the writer MLflow uses). */
+function runSql(file: string, sql: string): number | null {
+  return spawnSync('python3', ['-c', 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()', file, sql]).status;
+}
