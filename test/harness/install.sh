@@ -4,10 +4,13 @@
 # Idempotent: every step is skipped when its result is already there.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-if ! command -v chromium >/dev/null || ! command -v rg >/dev/null || [ ! -e /usr/include/gssapi/gssapi.h ]; then
-  echo "harness: installing chromium ripgrep libkrb5-dev (apt)"
+# python3 (with its sqlite3 module) is the native SQLite the local-store tests and benches compare with and
+# the training process that writes a store while the extension reads it.
+if ! command -v chromium >/dev/null || ! command -v rg >/dev/null || [ ! -e /usr/include/gssapi/gssapi.h ] \
+  || ! python3 -c 'import sqlite3' 2>/dev/null; then
+  echo "harness: installing chromium ripgrep libkrb5-dev python3 (apt)"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium ripgrep libkrb5-dev >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium ripgrep libkrb5-dev python3 >/dev/null
 fi
 if [ ! -x "$HERE/node_modules/.bin/code-server" ]; then
   echo "harness: installing code-server (npm)"
