@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { REPO_ROOT } from '../support/repoRoot';
+import { evaluateWhen, type Context } from '../support/whenClause';
+
+interface MenuItem { readonly command: string; readonly when?: string; readonly group?: string }
+interface Manifest {
+  readonly contributes: {
+    readonly commands: readonly { readonly command: string; readonly title: string; readonly icon?: string }[];
+    readonly menus: Readonly<Record<string, readonly MenuItem[]>>;
+  };
+}
+
+const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as Manifest;
+const menus = manifest.contributes.menus;
+
+/** The commands a tree item's context menu (or its inline icons, `inline: true`) shows for a context. */
+function itemMenu(context: Context, inline: boolean): string[] {
+  return (menus['view/item/context'] ?? [])
+    .filter((item) => (item.group === 'inline' || item.group?.startsWith('inline@')) === inline)
+    .filter((item) => evaluateWhen(item.when, context))
+    .map((item) => item.command);
+}
+
+describe('package.json menus', () => {
+  it('evaluates when clauses the way VS Code does for the shapes the manifest uses', () => {
+    const ctx = { view: 'mlflow.runs', viewItem: 'runRunning', listMultiSelection: true };
+    assert.equal(evaluateWhen('view == mlflow.runs && viewItem =~ /^run(Running|WithModel)?$/', ctx), true);
+    assert.equal(evaluateWhen('view == mlflow.runs && viewItem =~ /^run(WithModel)?$/', ctx), false);
+    assert.equal(evaluateWhen('view == mlflow.models || listMultiSelection', ctx), true);
+    assert.equal(evaluateWhen('!listMultiSelection', ctx), false);
+    assert.equal(evaluateWhen('false', ctx), false);
+    assert.equal(evaluateWhen('view == mlflow.runs && (viewItem =~ /^(run|tag)$/ || viewItem == tag)', ctx), false);
+    assert.equal(evaluateWhen('!(view == x) && viewItem == runRunning', ctx), true);
+    assert.throws(() => evaluateWhen('view == a && (b', ctx), /unbalanced|end/);
+  });
+
+  it('offers Pin on an unpinned experiment and Unpin on a pinned one, never both, with the matching inline icon', () => {
+    const unpinned = { view: 'mlflow.runs', viewItem: 'experiment' };
+    const pinned = { view: 'mlflow.runs', viewItem: 'experimentPinned' };
+    const pinCommands = (commands: string[]) => commands.filter((c) => /^mlflow\.(un)?pinExperiment$/.test(c));
+    assert.deepEqual(pinCommands(itemMenu(unpinned, false)), ['mlflow.pinExperiment']);
+    assert.deepEqual(pinCommands(itemMenu(pinned, false)), ['mlflow.unpinExperiment']);
+    assert.deepEqual(pinCommands(itemMenu(unpinned, true)), ['mlflow.pinExperiment']);
+    assert.deepEqual(pinCommands(itemMenu(pinned, true)), ['mlflow.unpinExperiment']);
+    const icon = (id: string) => manifest.contributes.commands.find((c) => c.command === id)?.icon;
+    assert.notEqual(icon('mlflow.pinExperiment'), icon('mlflow.unpinExperiment'), 'the inline icon tells the two apart');
+  });
+
+  it('keeps every other experiment action on a pinned experiment', () => {
+    const withoutPin = (commands: string[]) => commands.filter((c) => !/^mlflow\.(un)?pinExperiment$/.test(c)).sort();
+    assert.deepEqual(
+      withoutPin(itemMenu({ view: 'mlflow.runs', viewItem: 'experimentPinned' }, false)),
+      withoutPin(itemMenu({ view: 'mlflow.runs', viewItem: 'experiment' }, false)),
+    );
+    assert.ok(itemMenu({ view: 'mlflow.runs', viewItem: 'experimentPinned' }, false).includes('mlflow.chartExperiment'));
+  });
+});
