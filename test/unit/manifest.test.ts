@@ -56,4 +56,16 @@ describe('package.json menus', () => {
     );
     assert.ok(itemMenu({ view: 'mlflow.runs', viewItem: 'experimentPinned' }, false).includes('mlflow.chartExperiment'));
   });
+
+  it('shows Chart Metrics, Chart Runs, Compare Runs and Diff Params in the palette once connected', () => {
+    const palette = menus['commandPalette'] ?? [];
+    const visible = (command: string, context: Context) => {
+      const entry = palette.find((item) => item.command === command);
+      return entry ? evaluateWhen(entry.when, context) : true;
+    };
+    for (const command of ['mlflow.openCharts', 'mlflow.chartExperiment', 'mlflow.compareRuns', 'mlflow.diffParams']) {
+      assert.equal(visible(command, { 'mlflow.connected': true }), true, `${command} is in the palette`);
+      assert.equal(visible(command, { 'mlflow.connected': false }), false, `${command} waits for a store to pick from`);
+    }
+  });
 });
