@@ -1,11 +1,21 @@
 import * as path from 'path';
 import { httpOptionsFor, type EnvCredentials, type TrackingTarget } from '../mlflow/connection';
 import { HttpClient } from '../mlflow/http';
-import { FileStore } from '../mlflow/local/fileStore';
-import { SqliteStore } from '../mlflow/local/sqliteStore';
 import { RestStore } from '../mlflow/rest/restStore';
 import type { TrackingStore } from '../mlflow/store';
+import type * as LocalStores from './localStores';
 import type { StoreFactory } from './connections';
+
+let localStores: typeof LocalStores | undefined;
+
+/**
+ * The local backends, loaded on first use. In the built extension `./localStores` is a file of its own beside
+ * extension.js (scripts/build.mjs keeps this require out of the main bundle); from source it is the module.
+ */
+function loadLocalStores(): typeof LocalStores {
+  localStores ??= require('./localStores') as typeof LocalStores;
+  return localStores;
+}
 
 /**
  * Builds the backend for a tracking target. Local stores read the SQLite file through sql.js, whose
@@ -19,9 +29,9 @@ export function createStoreFactory(extensionPath: string): StoreFactory {
       case 'databricks':
         return new RestStore(new HttpClient(httpOptionsFor(target, credentials)));
       case 'sqlite':
-        return new SqliteStore(target.path, { wasm: wasmPath });
+        return new (loadLocalStores().SqliteStore)(target.path, { wasm: wasmPath });
       case 'file':
-        return new FileStore(target.path);
+        return new (loadLocalStores().FileStore)(target.path);
     }
   };
 }
