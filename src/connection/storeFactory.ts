@@ -6,6 +6,9 @@ import type { TrackingStore } from '../mlflow/store';
 import type * as LocalStores from './localStores';
 import type { StoreFactory } from './connections';
 
+// Declared here so the require below is a plain call the bundler can point elsewhere (scripts/build.mjs).
+declare const require: (id: string) => unknown;
+
 let localStores: typeof LocalStores | undefined;
 
 /**
