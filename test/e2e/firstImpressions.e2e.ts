@@ -100,4 +100,99 @@ describe('First impressions (packaged extension)', () => {
     await workbench.webview().locator('tr[data-param="C"]').waitFor();
     assert.strictEqual(await workbench.page.getByRole('treeitem', { selected: true }).count(), 0, 'still no tree selection');
   });
+
+  /** Moves the focus in the focused tree with the arrow keys until it is on `name`. */
+  async function arrowTo(name: string): Promise<void> {
+    const focused = workbench.page.locator('.part.sidebar .monaco-list-row.focused');
+    await focused.first().waitFor();
+    await workbench.page.keyboard.press('Home');
+    for (let i = 0; i < 30; i++) {
+      if (((await focused.first().textContent()) ?? '').includes(name)) return;
+      await workbench.page.keyboard.press('ArrowDown');
+    }
+    throw new Error(`the keyboard never reached ${name}`);
+  }
+
+  /** Opens the focused tree item's context menu with Shift+F10 and returns its entries. */
+  async function keyboardContextMenu(): Promise<string[]> {
+    await workbench.page.keyboard.press('Shift+F10');
+    const menu = workbench.page.locator('.monaco-menu');
+    await menu.getByRole('menuitem').first().waitFor();
+    return (await menu.getByRole('menuitem').allTextContents()).map((t) => t.trim());
+  }
+
+  /** Takes a context menu entry with the arrow keys and Enter. */
+  async function keyboardChoose(entry: string): Promise<void> {
+    const focused = workbench.page.locator('.monaco-menu .action-item.focused');
+    for (let i = 0; i < 40; i++) {
+      await workbench.page.keyboard.press('ArrowDown');
+      if (((await focused.first().textContent()) ?? '').trim().startsWith(entry)) {
+        await workbench.page.keyboard.press('Enter');
+        await workbench.page.locator('.monaco-menu').waitFor({ state: 'detached' });
+        return;
+      }
+    }
+    throw new Error(`no ${entry} in the context menu`);
+  }
+
+  it('pins and unpins an experiment with the keyboard alone, the menu offering only what applies', async () => {
+    await workbench.openMlflowContainer();
+    await workbench.runCommand('Focus on Runs View');
+    await arrowTo('iris-classification');
+
+    let entries = await keyboardContextMenu();
+    assert.ok(entries.some((e) => e.startsWith('Pin Experiment')), entries.join(' | '));
+    assert.ok(!entries.some((e) => e.startsWith('Unpin Experiment')), `an unpinned experiment offers no Unpin: ${entries.join(' | ')}`);
+    assert.ok(entries.some((e) => e.startsWith('Chart Runs')), 'chart is reachable from the keyboard too');
+    await keyboardChoose('Pin Experiment');
+    const pinnedRow = workbench.page.locator('.part.sidebar .monaco-list-row', { hasText: 'iris-classification' }).first();
+    await pinnedRow.locator('.codicon-pinned').first().waitFor();
+    // The inline action is now Unpin (its icon is "pinned"), not Pin.
+    await pinnedRow.hover();
+    await pinnedRow.locator('.actions [aria-label^="Unpin Experiment"]').waitFor();
+    assert.strictEqual(await pinnedRow.locator('.actions [aria-label^="Pin Experiment"]').count(), 0);
+
+    await arrowTo('iris-classification');
+    entries = await keyboardContextMenu();
+    assert.ok(entries.some((e) => e.startsWith('Unpin Experiment')), entries.join(' | '));
+    assert.ok(!entries.some((e) => e.startsWith('Pin Experiment')), `a pinned experiment offers no Pin: ${entries.join(' | ')}`);
+    await keyboardChoose('Unpin Experiment');
+    await pinnedRow.locator('.codicon-pinned').first().waitFor({ state: 'detached' });
+  });
+
+  it('reads well in the high-contrast theme', async () => {
+    await workbench.openMlflowContainer();
+    await workbench.treeItem('iris-classification').waitFor();
+    await workbench.runCommand('Preferences: Toggle High Contrast Theme');
+    try {
+      await workbench.page.locator('.monaco-workbench.hc-black').waitFor();
+      await workbench.runCommand('MLflow: Chart Runs');
+      await pickOne('wine', /wine-regression/);
+      await workbench.page.getByRole('tab', { name: /Charts: wine-regression/ }).waitFor();
+      await workbench.webview().locator('figure.chart[data-loading="false"]').first().waitFor();
+      await workbench.page.mouse.move(1150, 16);
+      await workbench.screenshot('high-contrast');
+    } finally {
+      await workbench.runCommand('Preferences: Toggle High Contrast Theme');
+      await workbench.page.locator('.monaco-workbench.hc-black').waitFor({ state: 'detached' });
+    }
+  });
+
+  it('offers a walkthrough whose every step shows its picture', async () => {
+    await workbench.runCommand('Welcome: Open Walkthrough...');
+    await pickOne('MLflow', /Get started with MLflow Workbench/);
+    const page = workbench.page.locator('.gettingStartedContainer');
+    const manifest = JSON.parse(fs.readFileSync(path.resolve('package.json'), 'utf8')) as {
+      contributes: { walkthroughs: { steps: { title: string; media: { altText: string } }[] }[] };
+    };
+    const steps = manifest.contributes.walkthroughs[0]!.steps;
+    for (const step of steps) {
+      await page.locator('.getting-started-step', { hasText: step.title }).first().click();
+      const image = page.locator(`img[alt="${step.media.altText}"]`);
+      await image.waitFor();
+      await workbench.page.waitForFunction((img) => (img as HTMLImageElement).complete, await image.elementHandle());
+      assert.ok(await image.evaluate((img) => (img as HTMLImageElement).naturalWidth > 0), `${step.title}: its picture loads`);
+    }
+    await workbench.screenshot('walkthrough');
+  });
 });

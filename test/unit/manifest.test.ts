@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { REPO_ROOT } from '../support/repoRoot';
 import { evaluateWhen, type Context } from '../support/whenClause';
@@ -9,6 +9,11 @@ interface Manifest {
   readonly contributes: {
     readonly commands: readonly { readonly command: string; readonly title: string; readonly icon?: string }[];
     readonly menus: Readonly<Record<string, readonly MenuItem[]>>;
+    readonly walkthroughs?: readonly {
+      readonly id: string;
+      readonly title: string;
+      readonly steps: readonly { readonly id: string; readonly title: string; readonly description: string; readonly media: { readonly image?: string; readonly altText?: string } }[];
+    }[];
   };
 }
 
@@ -67,5 +72,23 @@ describe('package.json menus', () => {
       assert.equal(visible(command, { 'mlflow.connected': true }), true, `${command} is in the palette`);
       assert.equal(visible(command, { 'mlflow.connected': false }), false, `${command} waits for a store to pick from`);
     }
+  });
+
+  it('walks a new user through store, run, live charts, compare, serve and register, each step with its command and a shipped picture', () => {
+    const [walkthrough] = manifest.contributes.walkthroughs ?? [];
+    assert.ok(walkthrough, 'contributes.walkthroughs');
+    const commands = new Set(manifest.contributes.commands.map((c) => c.command));
+    const shipped = readFileSync(path.join(REPO_ROOT, '.vscodeignore'), 'utf8').split('\n').filter((l) => l.startsWith('!')).map((l) => l.slice(1));
+    const stepCommands = walkthrough.steps.map((step) => {
+      const linked = [...step.description.matchAll(/\]\(command:([\w.]+)\)/g)].map((m) => m[1]!);
+      assert.ok(linked.length > 0, `${step.id} has a command to click`);
+      for (const command of linked) assert.ok(commands.has(command), `${step.id}: ${command} is a contributed command`);
+      const image = step.media.image;
+      assert.ok(image && step.media.altText, `${step.id} has a picture with alt text`);
+      assert.ok(existsSync(path.join(REPO_ROOT, image)), `${image} exists`);
+      assert.ok(shipped.includes(image), `${image} is let into the .vsix by .vscodeignore`);
+      return linked[0];
+    });
+    assert.deepEqual(stepCommands, ['mlflow.connect', 'mlflow.runProject', 'mlflow.openCharts', 'mlflow.compareRuns', 'mlflow.serveModel', 'mlflow.registerModel']);
   });
 });
