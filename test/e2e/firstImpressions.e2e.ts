@@ -103,7 +103,10 @@ describe('First impressions (packaged extension)', () => {
 
   /** Picks a colour theme the way a user does (it is a user setting: the suite puts the default back). */
   async function chooseTheme(name: string): Promise<void> {
-    await workbench.runCommand('Preferences: Color Theme');
+    // Ctrl+K Ctrl+T opens the theme picker itself (in the palette, "Color Theme" also finds the Marketplace's).
+    await workbench.page.keyboard.press('Control+K');
+    await workbench.page.keyboard.press('Control+T');
+    await quickInput().locator('input').waitFor({ state: 'visible' });
     await pickOne(name, new RegExp(name));
   }
 
