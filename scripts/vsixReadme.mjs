@@ -11,7 +11,7 @@ const MIME = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg',
 /**
  * @param {string} markdown the README text
  * @param {string} baseDir where its relative image paths start
- * @returns {{ markdown: string, images: string[] }} the text with images embedded, and the files embedded
+ * @returns {{ markdown: string, images: string[] }} the text with images embedded (and relative links as text), and the files embedded
  */
 export function embedReadmeImages(markdown, baseDir) {
   const images = [];
@@ -26,5 +26,7 @@ export function embedReadmeImages(markdown, baseDir) {
     return `![${alt}](data:${mime};base64,${fs.readFileSync(file).toString('base64')})`;
   });
   if (/<img\s/i.test(embedded)) throw new Error('README: write images as ![alt](path) so they are embedded');
-  return { markdown: embedded, images };
+  // A relative link (CONTRIBUTING.md) leads nowhere from an installed extension's Details page: its text stays.
+  const delinked = embedded.replace(/(?<!!)\[([^\]]+)\]\((?![a-z][a-z0-9+.-]*:|#)[^)\s]+\)/gi, '$1');
+  return { markdown: delinked, images };
 }

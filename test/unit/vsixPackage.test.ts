@@ -45,6 +45,9 @@ describe('what the .vsix ships', () => {
       assert.match((embed('![x](missing.png)', dir) as { error: string }).error, /does not exist/);
       assert.match((embed('<img src="a.png">', dir) as { error: string }).error, /!\[alt\]\(path\)/);
       assert.equal((embed('![x](https://example.com/a.png)', dir) as { markdown: string }).markdown, '![x](https://example.com/a.png)');
+      // Relative links lead nowhere once installed: their text stays, other links stay links.
+      assert.equal((embed('see [CONTRIBUTING.md](CONTRIBUTING.md), [docs](https://x.org/d) and [top](#top)', dir) as { markdown: string }).markdown,
+        'see CONTRIBUTING.md, [docs](https://x.org/d) and [top](#top)');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
