@@ -18,21 +18,48 @@ const webviewApps = fs.readdirSync(path.join(root, 'webview'), { withFileTypes: 
 const common = {
   bundle: true,
   minify: production,
-  sourcemap: production ? 'linked' : 'inline',
+  // Release maps are written beside the bundles (bench/bundles.ts reads them to say what takes the space) but
+  // not linked from them and not packaged (.vscodeignore): 5 MB that no user's VS Code reads.
+  sourcemap: production ? 'external' : 'inline',
   logLevel: 'warning',
   absWorkingDir: root,
+};
+
+/**
+ * What activation does not need is a file of its own beside dist/extension.js, required on first use:
+ * - dist/localStores.js: the SQLite and file-store backends, when a local store is opened
+ *   (src/connection/storeFactory.ts);
+ * - dist/yaml.js: the `yaml` package, when an MLproject, MLmodel or meta.yaml is first parsed (src/mlflow/yaml.ts).
+ * The requires stay lazy in the source; this plugin points them at those files instead of inlining them.
+ */
+const lazyChunks = {
+  name: 'lazy-chunks',
+  setup(build) {
+    build.onResolve({ filter: /^yaml$/ }, () => ({ path: './yaml.js', external: true }));
+    build.onResolve({ filter: /^\.\/localStores$/ }, (args) =>
+      args.importer.endsWith(path.join('src', 'connection', 'storeFactory.ts')) ? { path: './localStores.js', external: true } : undefined);
+  },
 };
 
 const builds = [
   {
     ...common,
-    entryPoints: { extension: 'src/extension.ts' },
+    entryPoints: { extension: 'src/extension.ts', localStores: 'src/connection/localStores.ts' },
     outdir: 'dist',
     platform: 'node',
     format: 'cjs',
     target: 'node20',
     external: ['vscode'],
+    plugins: [lazyChunks],
     // The SQLite engine (node-sqlite3-wasm) is loaded at run time from dist/sqlite/, copied below.
+  },
+  {
+    ...common,
+    entryPoints: { yaml: 'yaml' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
   },
   {
     ...common,

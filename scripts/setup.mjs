@@ -1,5 +1,5 @@
 // Makes a fresh clone ready: the project's npm dependencies, then the real-VS-Code harness (apt's
-// Chromium and ripgrep, code-server from npm). Plain Node with no dependencies, so it can run first.
+// Chromium, ripgrep and compiler, code-server from npm; apt through sudo when not root). Plain Node with no dependencies, so it can run first.
 // Each step is skipped when its result is already present.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -24,9 +24,10 @@ export function ensureDependencies() {
 /**
  * The harness's own code-server, then the other VS Codes the tests run on (test/harness/vscodes.mjs):
  * all of them, or those whose ids are given (an empty list means all); `own` alone for the demo.
+ * `browser: false` (the demo) leaves out the Chromium that only the tests drive.
  */
-export async function ensureHarness(ids = [], { own = false } = {}) {
-  run('bash', [path.join(root, 'test/harness/install.sh')]);
+export async function ensureHarness(ids = [], { own = false, browser = true } = {}) {
+  run('bash', [path.join(root, 'test/harness/install.sh'), ...(browser ? ['--browser'] : [])]);
   if (own) return;
   const { VSCODES } = await import('../test/harness/vscodes.mjs');
   for (const vscode of VSCODES.slice(1)) {

@@ -51,7 +51,7 @@ export class Workbench implements vscode.Disposable {
       selection: () => this.explorer.treeView.selection,
     }));
     this.charts = track(new ChartsFeature({ extensionUri: context.extensionUri, activeStore: this.connections, log: this.log }));
-    track(new ChartCommands({ charts: this.charts, runCommands: this.runCommands }));
+    track(new ChartCommands({ charts: this.charts, runCommands: this.runCommands, activeStore: this.connections, log: this.log }));
     track(new ArtifactsFeature({ activeStore: this.connections, log: this.log }));
     this.trackingServer = track(new TrackingServerFeature({
       activeStore: this.connections,

@@ -84,6 +84,8 @@ export interface MessageNode {
 /** Values of `contextValue`, matched by package.json menus (`viewItem =~ /^run/`). */
 export const enum NodeContext {
   Experiment = 'experiment',
+  /** A pinned experiment: offers Unpin (and the inline "pinned" icon) instead of Pin. */
+  ExperimentPinned = 'experimentPinned',
   ExperimentDeleted = 'experimentDeleted',
   Run = 'run',
   RunRunning = 'runRunning',

@@ -159,7 +159,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<ExplorerNode> {
         item.id = `experiment:${e.experimentId}`;
         item.iconPath = new vscode.ThemeIcon(node.pinned ? 'pinned' : e.lifecycleStage === 'deleted' ? 'trash' : 'beaker');
         item.description = e.lifecycleStage === 'deleted' ? 'deleted' : `#${e.experimentId}`;
-        item.contextValue = e.lifecycleStage === 'deleted' ? NodeContext.ExperimentDeleted : NodeContext.Experiment;
+        item.contextValue = e.lifecycleStage === 'deleted' ? NodeContext.ExperimentDeleted
+          : node.pinned ? NodeContext.ExperimentPinned : NodeContext.Experiment;
         item.tooltip = untrustedMarkdown((md) => {
           md.appendMarkdown('**');
           md.appendText(e.name);

@@ -15,7 +15,23 @@ export type ClientErrorCode =
   | 'SERVER_ERROR' // 5xx without an MLflow error body
   | 'STORE_BUSY'; // a local store kept changing while being read
 
+/** Marks every MlflowError, whichever bundle made it (see MlflowError[Symbol.hasInstance]). */
+const MLFLOW_ERROR: unique symbol = Symbol.for('mlflow-workbench.MlflowError');
+
 export class MlflowError extends Error {
+  readonly [MLFLOW_ERROR] = true;
+
+  /**
+   * `x instanceof MlflowError` by brand, not by prototype: the local stores are a bundle of their own,
+   * loaded on demand (dist/localStores.js, see scripts/build.mjs) with their own copy of this class, and
+   * their errors must still read as MlflowErrors (READ_ONLY_STORE, STORE_BUSY…) in the extension's bundle.
+   * Subclasses keep the ordinary prototype check.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== MlflowError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as { [MLFLOW_ERROR]?: unknown })[MLFLOW_ERROR] === true;
+  }
+
   constructor(
     message: string,
     /** MLflow's `error_code`, or one of ClientErrorCode. */

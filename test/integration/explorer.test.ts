@@ -81,7 +81,10 @@ describe('Runs view over the demo SQLite store (real extension host)', () => {
       assert.deepStrictEqual((await children()).map(labelOf), ['wine-regression']);
 
       model.setOptions({ experimentNameFilter: undefined, pinned: new Set(['3']) });
-      assert.strictEqual(labelOf((await children())[0]!), 'llm-finetune-sim', 'a pinned experiment comes first');
+      const [first, second] = await children();
+      assert.strictEqual(labelOf(first!), 'llm-finetune-sim', 'a pinned experiment comes first');
+      assert.strictEqual(workbench.explorer.provider.getTreeItem(first!).contextValue, 'experimentPinned', 'a pinned experiment offers Unpin');
+      assert.strictEqual(workbench.explorer.provider.getTreeItem(second!).contextValue, 'experiment', 'the others offer Pin');
 
       model.setOptions({ pinned: new Set(), showDeletedExperiments: true, showDeletedRuns: true });
       const all = (await children()).map(labelOf);

@@ -4,6 +4,7 @@ import { buildSeries } from '../../src/charts/series';
 import { contentSecurityPolicy } from '../../src/vscode/webviewHtml';
 import type { RunMetric } from '../../src/mlflow/types';
 import { init, isType, lossPoints, lossSeries, renderedWhere, RUNS, START, XSS_NAME } from './fixtures';
+import { unnamedControls } from './accessibility';
 import { WebviewHarness, type WebviewPage } from './harness';
 
 type Posted<T extends ChartsWebviewMessage['type']> = Extract<ChartsWebviewMessage, { type: T }>;
@@ -221,6 +222,11 @@ describe('charts webview (built bundle in Chromium, real CSP)', function () {
     await view.page.locator('#export-csv').click();
     const csv = await view.waitFor(posted('exportCsv'), { since });
     assert.deepStrictEqual(csv.metricKeys, ['loss']);
+  });
+
+  it('gives every control an accessible name (as Chromium computes it for screen readers)', async () => {
+    view = await openLoaded();
+    assert.deepStrictEqual(await unnamedControls(view.page), []);
   });
 });
 

@@ -4,6 +4,7 @@ import type { CompareRenderSummary, CompareWebviewMessage } from '../../src/char
 import type { Metric, Run } from '../../src/mlflow/types';
 import { contentSecurityPolicy } from '../../src/vscode/webviewHtml';
 import { isType, START, XSS_NAME } from './fixtures';
+import { unnamedControls } from './accessibility';
 import { WebviewHarness, type WebviewPage } from './harness';
 
 type Posted<T extends CompareWebviewMessage['type']> = Extract<CompareWebviewMessage, { type: T }>;
@@ -122,5 +123,10 @@ describe('compare webview (built bundle in Chromium, real CSP)', function () {
     assert.ok(header?.includes(XSS_NAME), `header: ${header}`);
     assert.strictEqual(await view.page.locator('img').count(), 0);
     assert.deepStrictEqual(view.dialogs, []);
+  });
+
+  it('gives every control an accessible name (as Chromium computes it for screen readers)', async () => {
+    await openLoaded();
+    assert.deepStrictEqual(await unnamedControls(view.page), []);
   });
 });

@@ -8,6 +8,7 @@ import type {
 } from '../../src/modelServing/protocol';
 import { contentSecurityPolicy } from '../../src/vscode/webviewHtml';
 import { isType, XSS_NAME } from './fixtures';
+import { unnamedControls } from './accessibility';
 import { WebviewHarness, type WebviewPage } from './harness';
 
 /** The harness names the apps it knows; `serve` is built the same way (dist/webview/serve.js). */
@@ -194,5 +195,10 @@ describe('serve webview (built bundle in Chromium, real CSP)', function () {
     await body.fill(BODY);
     await view.waitFor(rendered((s) => s.request.body === BODY && s.request.format === 'dataframe_split'), { since, what: 'back to dataframe_split' });
     assert.ok(!view.received.some(posted('convert')), 'typing converts nothing: the body is the user\'s');
+  });
+
+  it('gives every control an accessible name (as Chromium computes it for screen readers)', async () => {
+    await openLoaded();
+    assert.deepStrictEqual(await unnamedControls(view.page), []);
   });
 });

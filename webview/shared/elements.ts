@@ -15,7 +15,9 @@ export function select(
   options: readonly (readonly [string, string])[],
   onChange: (value: string) => void,
 ): { field: HTMLElement; control: VscodeSingleSelect } {
-  const control = element('vscode-single-select', { attributes: { id, 'aria-label': label } });
+  // `label` is what vscode-single-select puts on its inner combobox (the one a screen reader reaches inside
+  // its shadow DOM); an aria-label on the host alone leaves that combobox unnamed.
+  const control = element('vscode-single-select', { attributes: { id, 'aria-label': label, label } });
   for (const [value, text] of options) control.append(element('vscode-option', { text, attributes: { value } }));
   control.addEventListener('change', () => onChange(control.value));
   const field = element('label', { className: 'field', attributes: { for: id } }, element('span', { text: label }), control);

@@ -1,0 +1,105 @@
+import * as vscode from 'vscode';
+import type { ActiveStore } from '../connection/activeStore';
+import type { TrackingStore } from '../mlflow/store';
+import type { Experiment } from '../mlflow/types';
+import { experimentPicks, pickCountProblem, runPicks, type ExperimentPick, type PickCount, type RunPick } from './core/pickItems';
+
+/** Enough to find a run by typing; past this the Runs view's filter is the tool. */
+const PICK_LIMIT = 1000;
+
+/**
+ * Asks for experiments and runs when a command comes from the palette with nothing selected in the Runs
+ * view: a searchable quick pick of the store's experiments, then of that experiment's runs (several at
+ * once where the command takes several). Undefined when the user cancels.
+ */
+export class RunPicker {
+  constructor(private readonly deps: { activeStore: ActiveStore; keyMetric: () => string | undefined }) {}
+
+  async pickExperiment(title: string): Promise<Experiment | undefined> {
+    const store = this.store();
+    const experiments: Experiment[] = [];
+    const picked = await this.pick<ExperimentPick>({ title, placeholder: 'Experiment (type to search)', many: false }, async () => {
+      const page = await store.searchExperiments({ viewType: 'ACTIVE_ONLY', orderBy: ['last_update_time DESC'], maxResults: PICK_LIMIT });
+      experiments.push(...page.items);
+      return experimentPicks(page.items);
+    });
+    const id = picked?.[0]?.experimentId;
+    return experiments.find((e) => e.experimentId === id);
+  }
+
+  /** Run ids, after asking for the experiment they are in. */
+  async pickRuns(title: string, need: PickCount): Promise<string[] | undefined> {
+    const experiment = await this.pickExperiment(title);
+    if (!experiment) return undefined;
+    const store = this.store();
+    const picked = await this.pick<RunPick>(
+      { title: `${title}: ${experiment.name}`, placeholder: placeholderFor(need), many: need.max !== 1, need },
+      async () => {
+        const page = await store.searchRuns({
+          experimentIds: [experiment.experimentId], runViewType: 'ACTIVE_ONLY', orderBy: ['attributes.start_time DESC'], maxResults: PICK_LIMIT,
+        });
+        return runPicks(page.items, { keyMetric: this.deps.keyMetric(), now: Date.now() });
+      },
+    );
+    return picked?.map((p) => p.runId);
+  }
+
+  private store(): TrackingStore {
+    const store = this.deps.activeStore.current?.store;
+    if (!store) throw new Error('Not connected to an MLflow tracking store. Connect first ("MLflow: Connect to Tracking Server…").');
+    return store;
+  }
+
+  /**
+   * One quick pick, shown at once (busy while `load` runs) so the palette never looks unresponsive. With
+   * `many`, Enter is refused until the picked count fits `need`, saying why in the placeholder.
+   */
+  private pick<T extends vscode.QuickPickItem>(
+    options: { title: string; placeholder: string; many: boolean; need?: PickCount },
+    load: () => Promise<T[]>,
+  ): Promise<readonly T[] | undefined> {
+    const quickPick = vscode.window.createQuickPick<T>();
+    quickPick.title = options.title;
+    quickPick.placeholder = options.placeholder;
+    quickPick.canSelectMany = options.many;
+    quickPick.matchOnDescription = true;
+    quickPick.matchOnDetail = true;
+    quickPick.ignoreFocusOut = options.many;
+    quickPick.busy = true;
+    return new Promise<readonly T[] | undefined>((resolve, reject) => {
+      let settled = false;
+      const finish = (value: readonly T[] | undefined, error?: unknown) => {
+        if (settled) return;
+        settled = true;
+        quickPick.dispose();
+        if (error !== undefined) reject(error);
+        else resolve(value);
+      };
+      quickPick.onDidHide(() => finish(undefined));
+      quickPick.onDidAccept(() => {
+        const chosen = options.many ? quickPick.selectedItems : quickPick.activeItems.slice(0, 1);
+        const problem = options.need ? pickCountProblem(chosen.length, options.need) : chosen.length ? undefined : 'Nothing to pick.';
+        if (problem && options.many) {
+          quickPick.placeholder = `${problem} ${options.placeholder}`;
+          return;
+        }
+        if (chosen.length) finish(chosen);
+      });
+      quickPick.show();
+      load().then(
+        (items) => {
+          quickPick.items = items;
+          quickPick.busy = false;
+          if (!items.length) quickPick.placeholder = 'Nothing here yet: no active experiments or runs in this store.';
+        },
+        (error: unknown) => finish(undefined, error),
+      );
+    });
+  }
+}
+
+function placeholderFor(need: PickCount): string {
+  if (need.max === 1) return 'Run (type to search by name, id, status or metric)';
+  const count = need.max === need.min ? `exactly ${need.min}` : need.min > 1 ? `${need.min} or more` : 'one or more';
+  return `Check ${count} runs (type to search by name, id, status or metric), then press Enter`;
+}
