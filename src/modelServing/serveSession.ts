@@ -1,3 +1,4 @@
+import { describeEnvironment } from '../environment/core/childEnv';
 import { parseModelUri } from '../serving/modelUri';
 import type { SignatureItem } from '../serving/mlmodel';
 import { convertPayload, type PayloadFormat } from '../serving/payload';
@@ -159,7 +160,7 @@ export class ServeSession extends WebviewSession<ServeHostMessage, ServeWebviewM
     if (this.lifetime.signal.aborted) return;
     if (lookup.ok) {
       this.cli = lookup.cli;
-      this.cliStatus = { status: 'ready', executable: lookup.cli.executable, version: lookup.cli.version };
+      this.cliStatus = { status: 'ready', executable: lookup.cli.executable, version: lookup.cli.version, environment: describeEnvironment(lookup.cli.environment) };
     } else {
       this.cliStatus = { status: 'missing', message: lookup.message };
     }

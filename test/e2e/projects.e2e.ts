@@ -15,7 +15,7 @@ describe('Run MLproject from the palette and from the MLproject file (packaged e
 
   before(async () => {
     const folder = demoWorkspace('projects');
-    const fakeMlflow = path.resolve('test/support/fake-mlflow/mlflow');
+    const fakeMlflow = path.resolve('test/support/fake-venv/bin/mlflow');
     assert.ok(fs.existsSync(fakeMlflow), fakeMlflow);
     fs.mkdirSync(path.join(folder, '.vscode'), { recursive: true });
     fs.writeFileSync(path.join(folder, '.vscode', 'settings.json'), JSON.stringify({ 'mlflow.executablePath': fakeMlflow }, null, 2));

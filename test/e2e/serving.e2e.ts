@@ -9,7 +9,7 @@ const IRIS_RUN = 'b6018b06ee1d4ca0b0b9c15450bf3092';
 const MODEL_URI = `runs:/${IRIS_RUN}/model`;
 const IRIS_COLUMNS = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
 /** The stand-in `mlflow` (test/support/fake-mlflow): binds the port, answers /ping and /invocations. */
-const FAKE_MLFLOW = path.resolve(process.cwd(), 'test', 'support', 'fake-mlflow', 'mlflow');
+const FAKE_MLFLOW = path.resolve(process.cwd(), 'test', 'support', 'fake-venv', 'bin', 'mlflow');
 
 /** A copy of the demo workspace whose settings point the extension at the fake mlflow. */
 function servingWorkspace(): string {

@@ -70,7 +70,7 @@ describe('Serve model (real extension host, the fake mlflow)', () => {
     await workbench.ready;
     await waitFor(() => workbench.connections.current?.kind === 'sqlite', 'the demo store to be the active connection');
     const extension = vscode.extensions.getExtension(EXTENSION_ID)!;
-    fakeMlflow = path.join(extension.extensionPath, 'test', 'support', 'fake-mlflow', 'mlflow');
+    fakeMlflow = path.join(extension.extensionPath, 'test', 'support', 'fake-venv', 'bin', 'mlflow');
     assert.ok(fs.existsSync(fakeMlflow), 'the fake mlflow exists');
     // The extension host has the login shell's PATH, not the harness's: put the fake first here.
     pathBefore = process.env.PATH;

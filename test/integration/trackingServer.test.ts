@@ -72,7 +72,7 @@ describe('Tracking server (real extension host, the fake mlflow on PATH)', () =>
     const workbench = await activateExtension();
     log = workbench.log;
     workspace = vscode.workspace.workspaceFolders![0].uri.fsPath;
-    fakeMlflow = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'test', 'support', 'fake-mlflow', 'mlflow');
+    fakeMlflow = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'test', 'support', 'fake-venv', 'bin', 'mlflow');
     assert.ok(fs.existsSync(fakeMlflow), 'the fake mlflow exists');
     // code-server gives the extension host the login shell's PATH, not the harness's: put the fake first
     // here so that the feature's own PATH search finds it.

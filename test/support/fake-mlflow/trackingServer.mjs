@@ -5,6 +5,7 @@
  */
 import { FLASK_404, serve } from './httpHost.mjs';
 import { logMlflow, writeErr } from './logLines.mjs';
+import { refusesFileStore } from './environment.mjs';
 
 export async function serveTracking({ values, versionKey, version }) {
   const host = values.get('host') ?? '127.0.0.1';
@@ -12,6 +13,7 @@ export async function serveTracking({ values, versionKey, version }) {
   const backendStoreUri = values.get('backend_store_uri') ?? '';
   const sqlStore = /^(sqlite|postgresql|mysql|mssql)/.test(backendStoreUri) || (versionKey !== '2.17.2' && backendStoreUri === '');
   const v3 = versionKey !== '2.17.2';
+  if (refusesFileStore(versionKey, backendStoreUri)) return 1;
 
   if (v3 && values.get('registry_store_uri') === undefined) writeErr('Registry store URI not provided. Using backend store URI.');
   if (sqlStore) {
