@@ -23,7 +23,7 @@ export default tseslint.config(
       'no-restricted-imports': restrictedImports([]),
     },
   },
-  { files: ['src/mlflow/**', 'src/mlproject/**', 'src/serving/**', 'webview/**'], rules: noVscode },
+  { files: ['src/mlflow/**', 'src/mlproject/**', 'src/serving/**', 'src/*/core/**', 'webview/**'], rules: noVscode },
   {
     files: ['**/*.mjs'],
     languageOptions: { globals: { console: 'readonly', process: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', fetch: 'readonly', Buffer: 'readonly' } },
