@@ -173,6 +173,17 @@ export class ProjectLauncher implements vscode.Disposable {
     return { ok: true, launch, terminal: pty };
   }
 
+  /**
+   * Stops every run still going (SIGTERM to its process group, SIGKILL after the grace period) and
+   * waits until each has exited: VS Code closing must not leave a detached `mlflow run` behind.
+   */
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.ptys].map(async (pty) => {
+      pty.stop();
+      await pty.exitCode;
+    }));
+  }
+
   dispose(): void {
     this.closeListener.dispose();
     for (const terminal of this.terminals) terminal.dispose();

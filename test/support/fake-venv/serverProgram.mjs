@@ -1,7 +1,9 @@
 // A server program's process tree without the serving (the stand-in mlflow answers HTTP itself): a master
 // that forks `-w N` / `--workers N` workers, stops them on SIGTERM, and with FAKE_MLFLOW_STUBBORN=1 lets
-// the first SIGTERM pass (master and workers). Each process exits when its parent is gone, so a stand-in
-// stopped by a test's single kill leaves nothing behind.
+// the first SIGTERM pass (master and workers). Workers exit when their master is gone, as gunicorn's do;
+// the master exits with its parent only when not stubborn (so a stand-in stopped by a test's single kill
+// leaves nothing behind), while a stubborn master, like a real one, outlives the mlflow that started it:
+// only a signal to the whole process group ends it.
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -16,7 +18,8 @@ const watchParent = () => {
   }
   setTimeout(watchParent, 200);
 };
-watchParent();
+const worker = process.argv[2] === '--fake-worker';
+if (worker || !stubborn) watchParent();
 
 function onTerm(stop) {
   let seen = 0;
@@ -27,7 +30,7 @@ function onTerm(stop) {
   });
 }
 
-if (process.argv[2] === '--fake-worker') {
+if (worker) {
   onTerm(() => process.exit(0));
 } else {
   const args = process.argv.slice(2);
