@@ -8,7 +8,9 @@ export { notInstalledMessage } from './core/notInstalled';
 /** The selected interpreter (Python extension), else python3 / python on PATH. */
 export async function pythonFor(lookup: Pick<MlflowLookup, 'interpreter'>): Promise<TargetPython> {
   if (lookup.interpreter) return { path: lookup.interpreter, source: 'selected' };
-  const onPath = (await findOnPath('python3')) ?? (await findOnPath('python'));
+  // One PATH for both lookups, read now: the answer must not mix two moments.
+  const env = { PATH: process.env.PATH, Path: process.env.Path };
+  const onPath = (await findOnPath('python3', env)) ?? (await findOnPath('python', env));
   return onPath ? { path: onPath, source: 'path' } : { source: 'none' };
 }
 
