@@ -1,4 +1,4 @@
-import { constants as fsConstants, existsSync } from 'node:fs';
+import { constants as fsConstants, existsSync, realpathSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -88,7 +88,14 @@ export async function findMlflow(resource?: vscode.Uri): Promise<MlflowLookup> {
 }
 
 function executableAt(file: string, source: MlflowExecutable['source'], sysPrefix?: string): MlflowExecutable {
-  return { path: file, source, environment: environmentOfMlflow(file, { platform: process.platform, exists: existsSync }, sysPrefix) };
+  // A link (~/bin/mlflow → /w/.venv/bin/mlflow) belongs to the environment it points into.
+  let real = file;
+  try {
+    real = realpathSync(file);
+  } catch {
+    // Unreadable link: judged by where it is.
+  }
+  return { path: file, source, environment: environmentOfMlflow(real, { platform: process.platform, exists: existsSync }, sysPrefix) };
 }
 
 async function mlflowOfSelectedEnvironment(
