@@ -88,8 +88,9 @@ describe('Run MLproject from the palette and from the MLproject file (packaged e
     await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
     // The stand-in mlflow runs `python` from PATH: only the venv's (first on the run's PATH) has the packages.
     await page.locator('.terminal-tabs-entry, .single-terminal-tab', { hasText: 'MLflow run: tiny-elasticnet/validate' }).first().waitFor();
-    await page.locator('.xterm-rows', { hasText: `In the virtual environment ${venv}` }).first().waitFor();
     assert.match(await waitForNewRun(known), /^[0-9a-f]{32}$/);
+    // The terminal of this run (the one showing) says which environment, under the command.
+    await page.locator('.xterm-rows', { hasText: `In the virtual environment ${venv} (MLflow 2.17.2)` }).filter({ visible: true }).first().waitFor();
   });
 
   it('runs an entry point from the Run CodeLens above it in the MLproject', async () => {

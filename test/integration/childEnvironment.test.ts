@@ -156,4 +156,51 @@ describe('Child environments: every mlflow child runs in its Python environment 
       fs.rmSync(folder, { recursive: true, force: true });
     }
   });
+
+  it('with no mlflow anywhere, Run MLproject says MLflow is not installed for that Python and Install MLflow runs pip for it, as an argv', async function () {
+    this.timeout(60_000);
+    const configuration = vscode.workspace.getConfiguration('mlflow');
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'mlflow-no-mlflow-'));
+    // A Python without MLflow: the stand-in interpreter, alone on PATH (no mlflow beside it).
+    fs.symlinkSync(path.join(venv, 'bin', 'python'), path.join(bin, 'python3'));
+    const window = vscode.window as unknown as Record<string, unknown>;
+    const original = window.showErrorMessage;
+    const shown: { message: string; items: string[] }[] = [];
+    window.showErrorMessage = async (message: string, ...items: string[]) => {
+      shown.push({ message, items });
+      return items.includes('Install MLflow') ? 'Install MLflow' : undefined;
+    };
+    const pathBeforeTest = process.env.PATH;
+    await configuration.update('executablePath', undefined, vscode.ConfigurationTarget.Workspace);
+    process.env.PATH = [bin, path.dirname(process.execPath)].join(path.delimiter);
+    const memory = new Map<string, unknown>();
+    const workspaceState = { get: <T>(key: string) => memory.get(key) as T | undefined, update: async (key: string, value: unknown) => void memory.set(key, value) };
+    const launcher = new ProjectLauncher({ activeStore: workbench.connections, log: workbench.log, remembered: new RememberedRuns(workspaceState), revealRun: async () => undefined });
+    try {
+      const opened = new Promise<vscode.Terminal>((resolve) => {
+        const listener = vscode.window.onDidOpenTerminal((terminal) => {
+          if (terminal.name !== 'Install MLflow') return;
+          listener.dispose();
+          resolve(terminal);
+        });
+      });
+      assert.strictEqual(await launcher.prepare(undefined), undefined, 'nothing to run');
+      const terminal = await opened;
+      const python = path.join(bin, 'python3');
+      assert.deepStrictEqual(shown, [{
+        message: `Can't run the MLproject: MLflow is not installed for the selected Python (${python}, the first on PATH). ` +
+          `Install it there with \`${python} -m pip install mlflow\`, select another interpreter, or set mlflow.executablePath.`,
+        items: ['Install MLflow', 'Set mlflow.executablePath'],
+      }]);
+      const options = terminal.creationOptions as vscode.TerminalOptions;
+      assert.deepStrictEqual([options.shellPath, options.shellArgs], [python, ['-m', 'pip', 'install', 'mlflow']]);
+      terminal.dispose();
+    } finally {
+      window.showErrorMessage = original;
+      process.env.PATH = pathBeforeTest;
+      launcher.dispose();
+      await configuration.update('executablePath', venvMlflow, vscode.ConfigurationTarget.Workspace);
+      fs.rmSync(bin, { recursive: true, force: true });
+    }
+  });
 });
