@@ -38,7 +38,7 @@ describe('child environment: which Python environment an mlflow belongs to', () 
 
   it('anything else (pip --user, a system install): just the folder holding mlflow', () => {
     assert.deepEqual(environmentOfMlflow('/home/u/.local/bin/mlflow', existing()), { kind: 'folder', binDirs: ['/home/u/.local/bin'] });
-    assert.equal(describeEnvironment({ kind: 'folder', binDirs: ['/home/u/.local/bin'] }), 'the Python installation of /home/u/.local/bin');
+    assert.equal(describeEnvironment({ kind: 'folder', binDirs: ['/home/u/.local/bin'] }), 'Python installation of /home/u/.local/bin');
     assert.equal(describeEnvironment(VENV), 'virtual environment /w/.venv');
   });
 });

@@ -48,7 +48,7 @@ export function environmentOfMlflow(mlflowPath: string, probe: EnvironmentProbe,
   return { kind: 'folder', binDirs: [scriptsDir] };
 }
 
-/** For messages and the launchers: "venv /w/.venv", "conda environment /opt/conda/envs/ml", "/usr/local/bin". */
+/** For the launchers, after "the"/"in the": "virtual environment /w/.venv", "conda environment /opt/conda/envs/ml". */
 export function describeEnvironment(environment: MlflowEnvironment): string {
   switch (environment.kind) {
     case 'venv':
@@ -56,7 +56,7 @@ export function describeEnvironment(environment: MlflowEnvironment): string {
     case 'conda':
       return `conda environment ${environment.prefix}`;
     case 'folder':
-      return `the Python installation of ${environment.binDirs[0]}`;
+      return `Python installation of ${environment.binDirs[0]}`;
   }
 }
 
