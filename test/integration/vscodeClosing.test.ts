@@ -96,7 +96,19 @@ describe('VS Code closing: deactivate() leaves no process behind (real extension
 
     const module = createRequire(__filename)(path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'dist', 'extension.js')) as ExtensionModule;
     await module.deactivate();
+    // deactivate() resolves only once every process it started has exited (and was reaped): VS Code may
+    // end the extension host right after, and these groups are detached, so nothing would stop them later.
+    const leaders = [...groups].filter((pid) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    assert.deepStrictEqual(leaders, [], 'no group leader is still running when deactivate() resolves');
 
+    // Their workers go with the group's SIGKILL; init reaps them a moment later.
     const left = await waitFor(() => {
       const alive = processes().filter((row) => groups.has(row.pgid));
       return alive.length === 0 ? 'none' : undefined;
