@@ -97,6 +97,11 @@ export class ServeSession extends WebviewSession<ServeHostMessage, ServeWebviewM
     return this.served;
   }
 
+  /** Whether mlflow was found ('ready'), not found ('missing'), or is still being looked for. */
+  get cliState(): CliStatus['status'] {
+    return this.cliStatus.status;
+  }
+
   get modelUri(): string {
     return this.form.modelUri;
   }
