@@ -10,13 +10,20 @@ export function activate(context: vscode.ExtensionContext): Workbench {
   return workbench;
 }
 
-/** Stops processes the extension started (model servers, a tracking server) and waits for them before VS Code exits. */
+/**
+ * Stops processes the extension started (model servers, a tracking server, `mlflow run`s) and waits for
+ * them, SIGKILL after each grace period included, before VS Code exits: they run in their own process
+ * groups, so nothing else would stop them.
+ */
 export async function deactivate(): Promise<void> {
   const current = workbench;
   workbench = undefined;
   if (current) {
-    await current.serving.stopAll();
-    if (current.trackingServer.state !== 'stopped') await current.trackingServer.stop();
+    await Promise.all([
+      current.serving.stopAll(),
+      current.projects.launcher.stopAll(),
+      current.trackingServer.state !== 'stopped' ? current.trackingServer.stop() : Promise.resolve(),
+    ]);
   }
   current?.dispose();
 }

@@ -176,11 +176,14 @@ async function main() {
           fs.rmSync(dir, { recursive: true, force: true });
           const installed = installVsix(dir, vsix, vscode.dir);
           console.log(`installed: ${installed.join(', ')}`);
-          const server = await startCodeServer({ stateDir: dir, env: { ...env, ...vscode.env }, install: vscode.dir });
+          // No `mlflow` on the e2e PATH at all: tests name the stand-in with mlflow.executablePath, and
+          // notInstalled.e2e.ts checks what a user without MLflow is told.
+          const e2eEnv = { ...env, PATH: process.env.PATH ?? '' };
+          const server = await startCodeServer({ stateDir: dir, env: { ...e2eEnv, ...vscode.env }, install: vscode.dir });
           let counts;
           try {
             counts = mochaCounts(await run('node', [mocha, '--config', 'test/e2e/.mocharc.json', ...e2eGrep], {
-              env: { ...env, VSC_URL: server.url, E2E_STATE_DIR: dir, E2E_DEMO_DIR: path.join(root, 'demo'), E2E_VSCODE: vscode.id },
+              env: { ...e2eEnv, VSC_URL: server.url, E2E_STATE_DIR: dir, E2E_DEMO_DIR: path.join(root, 'demo'), E2E_VSCODE: vscode.id },
             }));
           } finally {
             await server.stop();

@@ -3,6 +3,7 @@ import { Disposer } from '../vscode/disposer';
 import type { Log } from '../vscode/log';
 import type { ActiveConnection } from './activeStore';
 import type { Connections } from './connections';
+import { splitUserinfo } from './core/serverUri';
 
 const LOCALHOST_UI = 'http://localhost:5000';
 
@@ -22,6 +23,8 @@ export class ConnectionFeature implements vscode.Disposable {
     this.statusItem.command = 'mlflow.selectConnection';
     this.disposer.track(connections.onDidChange((connection) => void this.showStatus(connection)));
     this.disposer.track(vscode.workspace.onDidChangeConfiguration((event) => {
+      // A password typed into settings.json by hand is moved out as soon as it is saved.
+      if (event.affectsConfiguration('mlflow.servers')) void this.moveCredentialsOutOfSettings();
       if (event.affectsConfiguration('mlflow.trackingUri') || event.affectsConfiguration('mlflow.servers')) void connections.reconnect();
     }));
     const register = (id: string, handler: (...args: never[]) => unknown) => this.disposer.track(vscode.commands.registerCommand(id, handler));
@@ -30,6 +33,44 @@ export class ConnectionFeature implements vscode.Disposable {
     register('mlflow.selectConnection', () => this.selectConnection());
     register('mlflow.signIn', () => connections.signIn());
     register('mlflow.signOut', () => connections.signOut());
+    void this.moveCredentialsOutOfSettings();
+  }
+
+  /**
+   * Servers saved before credentials were split off (or written by hand) may hold `user:pass@` in
+   * settings.json: move each to SecretStorage and rewrite the entry without it, in the scope it was in.
+   */
+  private async moveCredentialsOutOfSettings(): Promise<void> {
+    const config = vscode.workspace.getConfiguration('mlflow');
+    const inspected = config.inspect<unknown[]>('servers');
+    const scopes: [unknown[] | undefined, vscode.ConfigurationTarget][] = [
+      [inspected?.globalValue, vscode.ConfigurationTarget.Global],
+      [inspected?.workspaceValue, vscode.ConfigurationTarget.Workspace],
+    ];
+    for (const [entries, target] of scopes) {
+      if (!Array.isArray(entries)) continue;
+      let moved = 0;
+      const rewritten: unknown[] = [];
+      for (const entry of entries) {
+        const uri = (entry as { uri?: unknown } | null)?.uri;
+        const split = typeof uri === 'string' ? splitUserinfo(uri) : undefined;
+        if (!split?.credentials) {
+          rewritten.push(entry);
+          continue;
+        }
+        try {
+          await this.deps.connections.storeCredentials(split.uri, split.credentials);
+          rewritten.push({ ...(entry as object), uri: split.uri });
+          moved++;
+        } catch (error) {
+          this.deps.log.error('Could not move the credentials of a server in mlflow.servers to the keychain', error);
+          rewritten.push(entry);
+        }
+      }
+      if (moved === 0) continue;
+      await config.update('servers', rewritten, target);
+      this.deps.log.info(`Moved the credentials of ${moved} server(s) from the mlflow.servers setting to VS Code's SecretStorage.`);
+    }
   }
 
   /** Shows the active connection at once, then whether it answers. */
@@ -83,16 +124,19 @@ export class ConnectionFeature implements vscode.Disposable {
       validateInput: (value) => (/^(https?:\/\/\S+|databricks(:\/\/\S*)?|sqlite:\/\/\/\S+|file:\/\/\S+)$/i.test(value.trim()) ? undefined : 'Not a tracking URI MLflow Workbench can open'),
     });
     if (!uri) return;
+    // `https://user:pass@host` as typed: the password goes to the keychain, the setting gets the URI without it.
+    const split = splitUserinfo(uri);
     const name = await vscode.window.showInputBox({
       title: 'Name this connection',
       prompt: 'Saved in the mlflow.servers setting (credentials, if any, are asked for when the server wants them and kept in the OS keychain)',
-      value: new URL(uri.startsWith('http') ? uri : 'http://local').host || 'MLflow',
+      value: new URL(split.uri.startsWith('http') ? split.uri : 'http://local').host || 'MLflow',
       ignoreFocusOut: true,
     });
     if (!name) return;
     const config = vscode.workspace.getConfiguration('mlflow');
     const servers = config.get<unknown[]>('servers', []).filter((s) => (s as { name?: unknown }).name !== name);
-    await config.update('servers', [...servers, { name, uri: uri.trim() }], vscode.ConfigurationTarget.Global);
+    if (split.credentials) await this.deps.connections.storeCredentials(split.uri, split.credentials);
+    await config.update('servers', [...servers, { name, uri: split.uri }], vscode.ConfigurationTarget.Global);
     await this.deps.connections.select(name);
   }
 

@@ -140,6 +140,17 @@ export class Connections implements ActiveStore, ConnectionSwitch, vscode.Dispos
     return true;
   }
 
+  /**
+   * Keeps credentials typed into a server URI in SecretStorage, under the URI they were split from
+   * (what `build` looks them up by), so the setting can hold the URI without them.
+   */
+  async storeCredentials(uri: string, credentials: StoredCredentials): Promise<void> {
+    const target = parseTrackingUri(uri);
+    if (target.kind !== 'rest') throw new Error(`Credentials are kept for http(s) servers only, not ${uri}`);
+    await this.credentials.set(target.baseUrl, credentials);
+    this.deps.log.addSecret(credentials.kind === 'basic' ? credentials.password : credentials.token);
+  }
+
   async signOut(): Promise<void> {
     if (!this.active) return;
     await this.credentials.delete(this.active.trackingUri);

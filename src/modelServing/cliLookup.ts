@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
 import { parseMlflowVersion, serveEnvManagers, type EnvManager } from '../mlproject/mlflowCli';
 import { mlflowVersion } from '../vscode/mlflowVersion';
-import { findMlflow } from '../vscode/python';
+import type { MlflowEnvironment } from '../environment/core/childEnv';
+import { findMlflow, type MlflowLookup } from '../vscode/python';
+import { notInstalledMessage, pythonFor } from '../environment/installMlflow';
 
 /** The installed `mlflow` as the launcher needs it: where it is, and what its version accepts. */
 export interface MlflowCli {
@@ -10,9 +12,12 @@ export interface MlflowCli {
   readonly versionLine: string;
   readonly version: string;
   readonly envManagers: readonly EnvManager[];
+  /** The Python environment `executable` belongs to; the server's PATH starts with its scripts folder. */
+  readonly environment: MlflowEnvironment;
 }
 
-export type CliLookup = { ok: true; cli: MlflowCli } | { ok: false; message: string };
+/** `notInstalled` when no `mlflow` was found at all (then installing it is the way out). */
+export type CliLookup = { ok: true; cli: MlflowCli } | { ok: false; message: string; notInstalled?: MlflowLookup };
 
 /**
  * Finds `mlflow` (setting, selected Python environment, PATH) and runs `--version`, which also proves it
@@ -22,17 +27,16 @@ export type CliLookup = { ok: true; cli: MlflowCli } | { ok: false; message: str
 export async function lookUpMlflow(signal: AbortSignal): Promise<CliLookup> {
   const lookup = await findMlflow(vscode.workspace.workspaceFolders?.[0]?.uri);
   if (!lookup.executable) {
-    const where = lookup.selectedEnvironment
-      ? `MLflow was not found in ${lookup.selectedEnvironment}, and there is no \`mlflow\` on PATH.`
-      : 'No `mlflow` executable was found on PATH.';
-    const next = lookup.pythonExtension ? 'Select a Python interpreter with MLflow installed' : 'Install MLflow (`python -m pip install mlflow`)';
-    return { ok: false, message: `${where} ${next}, or set mlflow.executablePath.` };
+    if (lookup.selectedEnvironment?.startsWith('mlflow.executablePath')) {
+      return { ok: false, message: `${lookup.selectedEnvironment} is not usable. Set mlflow.executablePath to an mlflow executable, or clear it.` };
+    }
+    return { ok: false, message: notInstalledMessage("Can't serve the model", await pythonFor(lookup)), notInstalled: lookup };
   }
-  const executable = lookup.executable.path;
+  const { path: executable, environment } = lookup.executable;
   try {
-    const versionLine = await mlflowVersion(executable, signal);
+    const versionLine = await mlflowVersion(executable, signal, environment);
     const version = parseMlflowVersion(versionLine);
-    return { ok: true, cli: { executable, versionLine, version: version.raw, envManagers: serveEnvManagers(version) } };
+    return { ok: true, cli: { executable, versionLine, version: version.raw, envManagers: serveEnvManagers(version), environment } };
   } catch (error) {
     return { ok: false, message: error instanceof Error ? error.message : String(error) };
   }

@@ -4,6 +4,7 @@ import type { ActiveStore } from '../connection/activeStore';
 import { MlflowError } from '../mlflow/errors';
 import type { EnvManager } from '../mlproject/mlflowCli';
 import { buildServeArgv } from '../serving/serveArgv';
+import { mlflowChildEnv } from '../environment/mlflowChildEnv';
 import type { Log } from '../vscode/log';
 import type { MlflowCli } from './cliLookup';
 import { ModelServer, type ModelServerInfo } from './modelServer';
@@ -81,7 +82,8 @@ export class ModelServers implements vscode.Disposable {
     const argv = buildServeArgv({ ...request, version: request.cli.versionLine });
     const taken = await portProblem(request.host, request.port);
     if (taken) throw new MlflowError(taken, 'INVALID_PARAMETER_VALUE');
-    const storeEnv = (await this.deps.activeStore.current?.processEnv()) ?? {};
+    const connection = this.deps.activeStore.current;
+    const storeEnv = connection ? await connection.processEnv() : undefined;
     const server = new ModelServer(
       {
         id: this.nextId++,
@@ -91,8 +93,9 @@ export class ModelServers implements vscode.Disposable {
         envManager: request.envManager,
         executable: request.cli.executable,
         argv,
-        // Unbuffered, so the terminal shows MLflow's output as it happens rather than at exit.
-        env: { ...process.env, ...storeEnv, PYTHONUNBUFFERED: '1' },
+        // The executable's environment first on PATH (MLflow starts gunicorn/uvicorn through it), the
+        // connection's credentials instead of inherited ones, and the file-store opt-in of MLflow 3.
+        env: mlflowChildEnv(request.cli.environment, { connection: storeEnv, fileStore: connection?.kind === 'file' }),
         cwd: vscode.workspace.workspaceFolders?.find((folder) => folder.uri.scheme === 'file')?.uri.fsPath ?? os.homedir(),
         healthTimeoutMs: request.envManager === 'local' ? HEALTH_TIMEOUT_LOCAL_MS : HEALTH_TIMEOUT_BUILD_MS,
         requestTimeoutMs: ((request.timeout ?? DEFAULT_SERVER_TIMEOUT_S) + 10) * 1000,

@@ -24,7 +24,8 @@ export type FieldErrors = Partial<Record<FormField, string>>;
 /** The `mlflow` the launcher will run, once found and asked for its version. */
 export type CliStatus =
   | { status: 'checking' }
-  | { status: 'ready'; executable: string; version: string }
+  /** `environment` names the Python environment the server runs in (its PATH starts there). */
+  | { status: 'ready'; executable: string; version: string; environment: string }
   | { status: 'missing'; message: string };
 
 export interface LauncherView {

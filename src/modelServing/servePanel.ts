@@ -3,6 +3,7 @@ import type { ActiveStore } from '../connection/activeStore';
 import { freeLoopbackPort } from '../trackingServer/health';
 import type { Log } from '../vscode/log';
 import { createAppPanel, SessionPanel } from '../vscode/sessionPanel';
+import { offerMlflowInstall } from '../environment/installMlflow';
 import { lookUpMlflow } from './cliLookup';
 import type { ModelServer } from './modelServer';
 import type { ModelServers } from './modelServers';
@@ -33,7 +34,12 @@ export class ServePanel extends SessionPanel<ServeRenderSummary, ServeSession> {
       new ServeSession(
         {
           post: (message) => void panel.webview.postMessage(message),
-          lookUpMlflow: (signal) => lookUpMlflow(signal),
+          lookUpMlflow: async (signal) => {
+            const lookup = await lookUpMlflow(signal);
+            // The panel says it too; the notification carries the way out (install, select, set).
+            if (!lookup.ok && lookup.notInstalled) void offerMlflowInstall(lookup.notInstalled, "Can't serve the model");
+            return lookup;
+          },
           proposePort: () => freeLoopbackPort(),
           loadModel: (uri, signal) => loadModelDetails(deps.activeStore.current?.store, uri, signal),
           launch: async (request) => {

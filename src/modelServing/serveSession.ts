@@ -1,3 +1,4 @@
+import { describeEnvironment } from '../environment/core/childEnv';
 import { parseModelUri } from '../serving/modelUri';
 import type { SignatureItem } from '../serving/mlmodel';
 import { convertPayload, type PayloadFormat } from '../serving/payload';
@@ -96,6 +97,11 @@ export class ServeSession extends WebviewSession<ServeHostMessage, ServeWebviewM
     return this.served;
   }
 
+  /** Whether mlflow was found ('ready'), not found ('missing'), or is still being looked for. */
+  get cliState(): CliStatus['status'] {
+    return this.cliStatus.status;
+  }
+
   get modelUri(): string {
     return this.form.modelUri;
   }
@@ -159,7 +165,7 @@ export class ServeSession extends WebviewSession<ServeHostMessage, ServeWebviewM
     if (this.lifetime.signal.aborted) return;
     if (lookup.ok) {
       this.cli = lookup.cli;
-      this.cliStatus = { status: 'ready', executable: lookup.cli.executable, version: lookup.cli.version };
+      this.cliStatus = { status: 'ready', executable: lookup.cli.executable, version: lookup.cli.version, environment: describeEnvironment(lookup.cli.environment) };
     } else {
       this.cliStatus = { status: 'missing', message: lookup.message };
     }

@@ -65,25 +65,6 @@ export function paramsToPass(entryPoint: EntryPoint, values: Readonly<Record<str
   return out;
 }
 
-/**
- * The child's environment: ours, with the connected store's tracking variables replacing any inherited
- * `MLFLOW_TRACKING_*` (a token meant for another server must not travel with the run), and unbuffered
- * Python so the terminal shows output as it happens. Without a connection the inherited values stay:
- * they are MLflow's own default.
- */
-export function childProcessEnv(
-  base: Readonly<Record<string, string | undefined>>,
-  connection: Readonly<Record<string, string>> | undefined,
-): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(base)) {
-    if (value === undefined) continue;
-    if (connection && name.toUpperCase().startsWith('MLFLOW_TRACKING_')) continue;
-    env[name] = value;
-  }
-  return { ...env, ...connection, PYTHONUNBUFFERED: '1' };
-}
-
 /** A POSIX-shell rendering of an argv for display only (the process is never started through a shell). */
 export function displayCommand(executable: string, argv: readonly string[]): string {
   return [executable, ...argv].map(displayArg).join(' ');

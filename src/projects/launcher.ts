@@ -7,7 +7,10 @@ import { buildMlflowRunArgv } from '../mlproject/runArgv';
 import { mlflowVersion } from '../vscode/mlflowVersion';
 import type { Log } from '../vscode/log';
 import { findMlflow, type MlflowLookup } from '../vscode/python';
-import { childProcessEnv, displayCommand, terminalName, type LaunchSpec } from './launchSpec';
+import { displayCommand, terminalName, type LaunchSpec } from './launchSpec';
+import { describeEnvironment, type MlflowEnvironment } from '../environment/core/childEnv';
+import { mlflowChildEnv } from '../environment/mlflowChildEnv';
+import { offerMlflowInstall } from '../environment/installMlflow';
 import { readProjectDir, saveProjectFile } from './projectFiles';
 import type { RememberedRuns } from './rememberedRuns';
 import { MlflowRunTerminal } from './runTerminal';
@@ -15,7 +18,7 @@ import { showError, showInfo, showWarning } from '../vscode/notify';
 
 export interface LauncherDeps {
   /** Only read at launch: where the run logs to, and the credentials for its environment. */
-  readonly activeStore: { readonly current: Pick<ActiveConnection, 'name' | 'trackingUri' | 'processEnv'> | undefined };
+  readonly activeStore: { readonly current: Pick<ActiveConnection, 'name' | 'kind' | 'trackingUri' | 'processEnv'> | undefined };
   readonly log: Pick<Log, 'info' | 'warn' | 'error' | 'show'>;
   readonly remembered: RememberedRuns;
   /** Shows the new run in the Runs view once MLflow has created it. */
@@ -28,6 +31,8 @@ export interface LauncherDeps {
 export interface MlflowCli {
   readonly executable: string;
   readonly version: string;
+  /** The Python environment `executable` belongs to; the run's PATH starts with its scripts folder. */
+  readonly environment: MlflowEnvironment;
 }
 
 /** One started `mlflow run`; the integration tests await its outcome. */
@@ -77,7 +82,8 @@ export class ProjectLauncher implements vscode.Disposable {
       return undefined;
     }
     try {
-      return { executable: lookup.executable.path, version: await this.versionOf(lookup.executable.path) };
+      const { path: executable, environment } = lookup.executable;
+      return { executable, environment, version: await this.versionOf(executable, environment) };
     } catch (error) {
       this.failed(`Can't run the MLproject: ${errorText(error)}`);
       return undefined;
@@ -142,9 +148,10 @@ export class ProjectLauncher implements vscode.Disposable {
       executable: cli.executable,
       argv,
       cwd: spec.projectDir,
-      env: childProcessEnv(process.env, connectionEnv),
+      env: mlflowChildEnv(cli.environment, { connection: connectionEnv, fileStore: connection?.kind === 'file' }),
       header: [
         `$ ${displayCommand(cli.executable, argv)}`,
+        `In the ${describeEnvironment(cli.environment)} (MLflow ${cli.version.replace(/^.*version\s+/, '')})`,
         connection ? `Logging to ${connection.name} (${connection.trackingUri})` : "Logging to MLflow's default (no store connected)",
       ],
       closeOnExit: options.closeOnExit,
@@ -164,6 +171,17 @@ export class ProjectLauncher implements vscode.Disposable {
     // Logged without the environment: that is where the credentials are.
     this.deps.log.info(`Starting in ${spec.projectDir}: ${displayCommand(cli.executable, argv)}`);
     return { ok: true, launch, terminal: pty };
+  }
+
+  /**
+   * Stops every run still going (SIGTERM to its process group, SIGKILL after the grace period) and
+   * waits until each has exited: VS Code closing must not leave a detached `mlflow run` behind.
+   */
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.ptys].map(async (pty) => {
+      pty.stop();
+      await pty.exitCode;
+    }));
   }
 
   dispose(): void {
@@ -199,14 +217,14 @@ export class ProjectLauncher implements vscode.Disposable {
     if (choice === 'Open Charts') await vscode.commands.executeCommand('mlflow.openCharts', { runIds: [runId] });
   }
 
-  private versionOf(executable: string): Promise<string> {
+  private versionOf(executable: string, environment: MlflowEnvironment): Promise<string> {
     return fs.stat(executable).then((stat) => {
       // Reinstalling MLflow rewrites its console script, so the modification time stands for the version.
       const key = `${executable}\0${stat.mtimeMs}`;
       let version = this.versions.get(key);
       if (!version) {
         // Never aborted: mlflowVersion bounds a hung interpreter itself.
-        version = mlflowVersion(executable, new AbortController().signal);
+        version = mlflowVersion(executable, new AbortController().signal, environment);
         this.versions.set(key, version);
         version.catch(() => this.versions.delete(key));
       }
@@ -224,14 +242,13 @@ export class ProjectLauncher implements vscode.Disposable {
 
   private async explainMissingMlflow(lookup: MlflowLookup): Promise<void> {
     // findMlflow names the setting here when it is set but unusable; then PATH was not searched.
-    const where = lookup.selectedEnvironment?.startsWith('mlflow.executablePath')
-      ? `${lookup.selectedEnvironment} is not usable.`
-      : lookup.selectedEnvironment
-        ? `MLflow is not installed in the selected Python environment (${lookup.selectedEnvironment}), and there is no \`mlflow\` on PATH.`
-        : 'No `mlflow` executable was found on PATH.';
+    if (!lookup.selectedEnvironment?.startsWith('mlflow.executablePath')) {
+      await offerMlflowInstall(lookup, "Can't run the MLproject");
+      return;
+    }
     const actions = [...(lookup.pythonExtension ? ['Select Python Interpreter'] : []), 'Set mlflow.executablePath'];
     const choice = await showError(
-      `Can't run the MLproject: ${where} Select a Python interpreter with MLflow installed (\`python -m pip install mlflow\`), or set mlflow.executablePath.`,
+      `Can't run the MLproject: ${lookup.selectedEnvironment} is not usable. Select a Python interpreter with MLflow installed (\`python -m pip install mlflow\`), or set mlflow.executablePath.`,
       ...actions,
     );
     if (choice === 'Select Python Interpreter') await vscode.commands.executeCommand('python.setInterpreter');

@@ -15,6 +15,7 @@ import { RememberedRuns } from './rememberedRuns';
 import { askRunSpec, type ExperimentChoice } from './runWizard';
 import { MLFLOW_TASK_TYPE } from './taskDefinition';
 import { showError, showInfo } from '../vscode/notify';
+import { describeEnvironment } from '../environment/core/childEnv';
 
 /** The button of the "cannot be read" error. */
 export const OPEN_AT_ERROR = 'Open MLproject at the Error';
@@ -130,6 +131,7 @@ export class ProjectsFeature implements vscode.Disposable {
       projects,
       entryPoint: projects.length === 1 && entryPoint !== undefined && resolveEntryPoint(projects[0].project, entryPoint) ? entryPoint : undefined,
       envManagers: runEnvManagers(parseMlflowVersion(cli.version)),
+      localEnvironment: describeEnvironment(cli.environment),
       remembered: this.remembered,
       experiments: connection ? () => this.experiments(connection.store) : undefined,
       scripts: (project) => runnableScripts(project.dir),

@@ -17,6 +17,8 @@ export interface RunWizardInput {
   entryPoint?: string;
   /** What `mlflow run --env-manager` accepts in the installed version. */
   envManagers: readonly EnvManager[];
+  /** Which Python environment `local` means: the one the mlflow executable belongs to, named in the step. */
+  localEnvironment: string;
   remembered: RememberedRuns;
   /** Names of the connected store's experiments; undefined when no store is connected. */
   experiments: (() => Promise<readonly ExperimentChoice[]>) | undefined;
@@ -48,7 +50,7 @@ type EnvItem = vscode.QuickPickItem & { envManager: EnvManager };
 
 const BROWSE: StepButton = { id: 'browse', iconPath: new vscode.ThemeIcon('folder-opened'), tooltip: 'Browse…' };
 const ENV_DESCRIPTIONS: Record<EnvManager, string> = {
-  local: 'the current Python environment, nothing is installed',
+  local: 'nothing is installed',
   virtualenv: "a virtualenv built from the project's python_env (needs pyenv)",
   uv: "an environment built with uv from the project's python_env",
   conda: "a conda environment built from the project's conda.yaml",
@@ -229,7 +231,9 @@ async function pickEnvManager(frame: StepFrame, state: WizardState, input: RunWi
   const available = input.envManagers;
   const items: EnvItem[] = available.map((envManager) => ({
     label: envManager,
-    description: `${ENV_DESCRIPTIONS[envManager]}${envManager === projectDefault ? ' (MLflow\'s default for this project)' : ''}`,
+    description:
+      `${envManager === 'local' ? `the ${input.localEnvironment}, ` : ''}${ENV_DESCRIPTIONS[envManager]}` +
+      `${envManager === projectDefault ? ' (MLflow\'s default for this project)' : ''}`,
     envManager,
   }));
   const preferred = state.envManager && available.includes(state.envManager) ? state.envManager : projectDefault;

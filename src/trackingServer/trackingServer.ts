@@ -11,6 +11,8 @@ import { buildServeStartArgv } from '../serving/serveArgv';
 import { backendStoreUri, defaultArtifactRoot, localStoreFromTrackingUri, type LocalStore } from './localStore';
 import { mlflowVersion } from '../vscode/mlflowVersion';
 import { showError, showInfo, showWarning } from '../vscode/notify';
+import { offerMlflowInstall } from '../environment/installMlflow';
+import { mlflowChildEnv } from '../environment/mlflowChildEnv';
 
 export interface TrackingServerDeps {
   /** Only the current connection is read: which local store to serve, and where to return on stop. */
@@ -187,7 +189,7 @@ export class TrackingServer implements vscode.Disposable {
     let argv: string[];
     let port: number;
     try {
-      const version = await mlflowVersion(mlflow.path, signal);
+      const version = await mlflowVersion(mlflow.path, signal, mlflow.environment);
       this.deps.log.info(`Using ${version} at ${mlflow.path} (${mlflow.source === 'path' ? 'from PATH' : 'the selected Python environment'})`);
       port = await freeLoopbackPort();
       argv = buildServeStartArgv({
@@ -208,8 +210,8 @@ export class TrackingServer implements vscode.Disposable {
     const tail: string[] = [];
     const child = spawnServerProcess(mlflow.path, argv, {
       cwd: path.dirname(store.location),
-      // Unbuffered, so the log shows MLflow's output as it happens rather than at exit.
-      env: { ...process.env, PYTHONUNBUFFERED: '1' },
+      // In the executable's environment; MLflow 3 serves a file store only with MLFLOW_ALLOW_FILE_STORE=true.
+      env: mlflowChildEnv(mlflow.environment, { fileStore: store.kind === 'file' }),
       onOutput: (text) => {
         this.deps.log.append(text);
         tail.push(...text.split(/\r?\n/).filter((line) => line.trim() !== ''));
@@ -313,16 +315,11 @@ export class TrackingServer implements vscode.Disposable {
   }
 
   private async explainMissingMlflow(lookup: MlflowLookup): Promise<void> {
-    const where = lookup.selectedEnvironment
-      ? `MLflow is not installed in the selected Python environment (${lookup.selectedEnvironment}), and there is no \`mlflow\` on PATH.`
-      : 'No `mlflow` executable was found on PATH.';
-    const actions = lookup.pythonExtension ? ['Select Python Interpreter', 'Install MLflow'] : ['Install MLflow'];
-    const choice = await showError(
-      `${where} Select a Python interpreter with MLflow installed, or install it there with \`python -m pip install mlflow\`.`,
-      ...actions,
-    );
-    if (choice === 'Select Python Interpreter') await vscode.commands.executeCommand('python.setInterpreter');
-    if (choice === 'Install MLflow') await vscode.env.openExternal(vscode.Uri.parse('https://mlflow.org/docs/latest/getting-started/'));
+    if (lookup.selectedEnvironment?.startsWith('mlflow.executablePath')) {
+      void showError(`Can't start the MLflow tracking server: ${lookup.selectedEnvironment} is not usable. Set mlflow.executablePath to an mlflow executable, or clear it.`);
+      return;
+    }
+    await offerMlflowInstall(lookup, "Can't start the MLflow tracking server");
   }
 
   private failed(message: string): void {

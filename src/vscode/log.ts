@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { MIN_SECRET_LENGTH, redact } from '../mlflow/redact';
 
 /**
  * The "MLflow" output channel. Every line passes through `redact` first: URLs may carry
@@ -10,7 +11,7 @@ export class Log implements vscode.Disposable {
 
   /** Secrets registered here are masked wherever they appear in a later log line. */
   addSecret(secret: string | undefined): void {
-    if (secret && secret.length >= 4) this.secrets.add(secret);
+    if (secret && secret.length >= MIN_SECRET_LENGTH) this.secrets.add(secret);
   }
 
   info(message: string): void {
@@ -36,10 +37,7 @@ export class Log implements vscode.Disposable {
   }
 
   redact(text: string): string {
-    let out = text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/\s:@]+:[^/\s@]+@/gi, '$1***@');
-    out = out.replace(/(authorization:\s*)(basic|bearer)\s+\S+/gi, '$1$2 ***');
-    for (const secret of this.secrets) out = out.split(secret).join('***');
-    return out;
+    return redact(text, this.secrets);
   }
 
   dispose(): void {

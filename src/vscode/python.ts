@@ -1,7 +1,8 @@
-import { constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, existsSync, realpathSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { environmentOfMlflow, type MlflowEnvironment } from '../environment/core/childEnv';
 
 /**
  * Finds the `mlflow` executable the user means: the one of the Python environment selected in the
@@ -32,6 +33,8 @@ export interface MlflowExecutable {
   /** Absolute path of the `mlflow` console script (spawned directly, with an argv array). */
   readonly path: string;
   readonly source: 'setting' | 'python-environment' | 'path';
+  /** The Python environment it belongs to: what its children get on PATH (see environment/core/childEnv). */
+  readonly environment: MlflowEnvironment;
 }
 
 export interface MlflowLookup {
@@ -40,6 +43,8 @@ export interface MlflowLookup {
   readonly pythonExtension: boolean;
   /** The selected environment, when one is selected; named in messages when it lacks mlflow. */
   readonly selectedEnvironment?: string;
+  /** The selected environment's python, when the Python extension named one: where "Install MLflow" installs. */
+  readonly interpreter?: string;
 }
 
 export async function findMlflow(resource?: vscode.Uri): Promise<MlflowLookup> {
@@ -48,32 +53,55 @@ export async function findMlflow(resource?: vscode.Uri): Promise<MlflowLookup> {
   if (configured) {
     const usable = path.isAbsolute(configured) && (await isExecutableFile(configured));
     return {
-      executable: usable ? { path: configured, source: 'setting' } : undefined,
+      executable: usable ? executableAt(configured, 'setting') : undefined,
       pythonExtension: vscode.extensions.getExtension(PYTHON_EXTENSION_ID) !== undefined,
       selectedEnvironment: usable ? undefined : `mlflow.executablePath (${configured}: not an executable file)`,
     };
   }
   const extension = vscode.extensions.getExtension<PythonExtensionApi>(PYTHON_EXTENSION_ID);
   let selectedEnvironment: string | undefined;
+  let interpreterOfSelected: string | undefined;
   if (extension) {
     try {
       const fromEnvironment = await mlflowOfSelectedEnvironment(extension, resource);
       selectedEnvironment = fromEnvironment.environment;
+      interpreterOfSelected = fromEnvironment.interpreter;
       if (fromEnvironment.mlflow) {
-        return { executable: { path: fromEnvironment.mlflow, source: 'python-environment' }, pythonExtension: true, selectedEnvironment };
+        return {
+          executable: executableAt(fromEnvironment.mlflow, 'python-environment', fromEnvironment.sysPrefix),
+          pythonExtension: true,
+          selectedEnvironment,
+          interpreter: fromEnvironment.interpreter,
+        };
       }
     } catch {
       // A Python extension that fails to activate must not keep a PATH install from working.
     }
   }
   const onPath = await findOnPath('mlflow');
-  return { executable: onPath ? { path: onPath, source: 'path' } : undefined, pythonExtension: extension !== undefined, selectedEnvironment };
+  return {
+    executable: onPath ? executableAt(onPath, 'path') : undefined,
+    pythonExtension: extension !== undefined,
+    selectedEnvironment,
+    interpreter: interpreterOfSelected,
+  };
+}
+
+function executableAt(file: string, source: MlflowExecutable['source'], sysPrefix?: string): MlflowExecutable {
+  // A link (~/bin/mlflow → /w/.venv/bin/mlflow) belongs to the environment it points into.
+  let real = file;
+  try {
+    real = realpathSync(file);
+  } catch {
+    // Unreadable link: judged by where it is.
+  }
+  return { path: file, source, environment: environmentOfMlflow(real, { platform: process.platform, exists: existsSync }, sysPrefix) };
 }
 
 async function mlflowOfSelectedEnvironment(
   extension: vscode.Extension<PythonExtensionApi>,
   resource: vscode.Uri | undefined,
-): Promise<{ environment?: string; mlflow?: string }> {
+): Promise<{ environment?: string; mlflow?: string; interpreter?: string; sysPrefix?: string }> {
   const api = extension.isActive ? extension.exports : await extension.activate();
   await api.ready;
   const environments = api.environments;
@@ -82,10 +110,12 @@ async function mlflowOfSelectedEnvironment(
   const resolved = await environments.resolveEnvironment(active);
   const interpreter = resolved?.executable.uri?.fsPath ?? active.path;
   const environment = resolved?.environment?.name ?? interpreter;
-  for (const candidate of mlflowCandidates(interpreter, resolved?.executable.sysPrefix)) {
-    if (await isExecutableFile(candidate)) return { environment, mlflow: candidate };
+  const sysPrefix = resolved?.executable.sysPrefix;
+  const found = { environment, interpreter: resolved?.executable.uri?.fsPath, sysPrefix };
+  for (const candidate of mlflowCandidates(interpreter, sysPrefix)) {
+    if (await isExecutableFile(candidate)) return { ...found, mlflow: candidate };
   }
-  return { environment };
+  return found;
 }
 
 /**

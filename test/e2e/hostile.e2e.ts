@@ -27,7 +27,7 @@ const ROW = {
   script: 'b </script><script>',
   template: 'c {{constructor',
 };
-const FAKE_MLFLOW = path.resolve(process.cwd(), 'test', 'support', 'fake-mlflow', 'mlflow');
+const FAKE_MLFLOW = path.resolve(process.cwd(), 'test', 'support', 'fake-venv', 'bin', 'mlflow');
 
 describe('Hostile data in the real workbench: shown as text, never run (packaged extension)', () => {
   let server: MlflowServer;

@@ -15,7 +15,7 @@ describe('Run MLproject from the palette and from the MLproject file (packaged e
 
   before(async () => {
     const folder = demoWorkspace('projects');
-    const fakeMlflow = path.resolve('test/support/fake-mlflow/mlflow');
+    const fakeMlflow = path.resolve('test/support/fake-venv/bin/mlflow');
     assert.ok(fs.existsSync(fakeMlflow), fakeMlflow);
     fs.mkdirSync(path.join(folder, '.vscode'), { recursive: true });
     fs.writeFileSync(path.join(folder, '.vscode', 'settings.json'), JSON.stringify({ 'mlflow.executablePath': fakeMlflow }, null, 2));
@@ -67,6 +67,30 @@ describe('Run MLproject from the palette and from the MLproject file (packaged e
     await workbench.page.locator('.terminal-tabs-entry, .single-terminal-tab', { hasText: 'MLflow run: tiny-elasticnet/main' }).first().waitFor();
     const first = await waitForNewRun([]);
     assert.match(first, /^[0-9a-f]{32}$/);
+  });
+
+  it("runs with --env-manager local in mlflow's own environment, which the launcher names (code-server's PATH lacks it)", async () => {
+    const known = await succeededRuns();
+    const venv = path.resolve('test/support/fake-venv');
+    const page = workbench.page;
+    await workbench.runCommand('MLflow: Run MLproject…');
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: '(1/4)' }).waitFor();
+    await page.locator('.quick-input-widget input').fill('validate');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'validate' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await acceptStep(2, 5); // threshold
+    await acceptStep(3, 5, "MLflow's default experiment");
+    await acceptStep(4, 5); // run name
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: '(5/5)' }).waitFor();
+    const local = page.locator('.quick-input-list .monaco-list-row', { hasText: `the virtual environment ${venv}, nothing is installed` });
+    await local.waitFor();
+    await local.click();
+    await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+    // The stand-in mlflow runs `python` from PATH: only the venv's (first on the run's PATH) has the packages.
+    await page.locator('.terminal-tabs-entry, .single-terminal-tab', { hasText: 'MLflow run: tiny-elasticnet/validate' }).first().waitFor();
+    assert.match(await waitForNewRun(known), /^[0-9a-f]{32}$/);
+    // The terminal of this run (the one showing) says which environment, under the command.
+    await page.locator('.xterm-rows', { hasText: `In the virtual environment ${venv} (MLflow 2.17.2)` }).filter({ visible: true }).first().waitFor();
   });
 
   it('runs an entry point from the Run CodeLens above it in the MLproject', async () => {

@@ -13,7 +13,7 @@ const NEW_ALIAS = 'staging-candidate';
 const VERSION_3_RUN = 'ec033497c82c457d8bdd9ab82f58445e';
 const ALIAS_URI = `models:/${MODEL}@champion`;
 /** The stand-in `mlflow` (test/support/fake-mlflow): the launcher asks it for its version. */
-const FAKE_MLFLOW = path.resolve(process.cwd(), 'test', 'support', 'fake-mlflow', 'mlflow');
+const FAKE_MLFLOW = path.resolve(process.cwd(), 'test', 'support', 'fake-venv', 'bin', 'mlflow');
 
 /**
  * Promoting a model through the Models view, against a store that takes writes: the test MLflow server

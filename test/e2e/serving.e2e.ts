@@ -9,7 +9,7 @@ const IRIS_RUN = 'b6018b06ee1d4ca0b0b9c15450bf3092';
 const MODEL_URI = `runs:/${IRIS_RUN}/model`;
 const IRIS_COLUMNS = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
 /** The stand-in `mlflow` (test/support/fake-mlflow): binds the port, answers /ping and /invocations. */
-const FAKE_MLFLOW = path.resolve(process.cwd(), 'test', 'support', 'fake-mlflow', 'mlflow');
+const FAKE_MLFLOW = path.resolve(process.cwd(), 'test', 'support', 'fake-venv', 'bin', 'mlflow');
 
 /** A copy of the demo workspace whose settings point the extension at the fake mlflow. */
 function servingWorkspace(): string {
@@ -71,7 +71,8 @@ describe('Serve Model: from a run\'s model folder to predictions (packaged exten
       `${FAKE_MLFLOW} models serve --model-uri ${MODEL_URI} --host 127.0.0.1 --port ${port} --env-manager local`,
     );
     assert.strictEqual(await view.locator('#model-uri').textContent(), MODEL_URI);
-    await view.locator('#cli', { hasText: `MLflow 2.17.2 at ${FAKE_MLFLOW}` }).waitFor();
+    // The server's PATH starts with the venv's bin/, where gunicorn is (code-server's own PATH lacks it).
+    await view.locator('#cli', { hasText: `MLflow 2.17.2 at ${FAKE_MLFLOW}, in the virtual environment ${path.dirname(path.dirname(FAKE_MLFLOW))}.` }).waitFor();
     await view.locator('#flavors .badge', { hasText: 'python_function' }).waitFor();
     await view.locator('#flavors .badge', { hasText: 'sklearn' }).waitFor();
     assert.deepStrictEqual(await view.locator('#signature-inputs tbody tr td:first-child').allTextContents(), IRIS_COLUMNS, 'the iris columns of the signature');

@@ -299,8 +299,9 @@ describe('Faults: the Runs view and the panels against a failing tracking server
         const env = await connection.processEnv();
         assert.deepStrictEqual(env, { MLFLOW_TRACKING_URI: guarded.baseUrl, MLFLOW_TRACKING_USERNAME: 'alice', MLFLOW_TRACKING_PASSWORD: PASSWORD });
 
-        const fake = path.join(vscode.extensions.getExtension(EXTENSION_ID)?.extensionPath ?? '', 'test/support/fake-mlflow/mlflow');
-        const cli = { executable: fake, versionLine: 'mlflow, version 2.17.2', version: '2.17.2', envManagers: ['local' as const] };
+        const fake = path.join(vscode.extensions.getExtension(EXTENSION_ID)?.extensionPath ?? '', 'test/support/fake-venv/bin/mlflow');
+        const environment = { kind: 'venv' as const, prefix: path.dirname(path.dirname(fake)), binDirs: [path.dirname(fake)] };
+        const cli = { executable: fake, versionLine: 'mlflow, version 2.17.2', version: '2.17.2', envManagers: ['local' as const], environment };
         const server = await servers.start({ cli, modelUri: 'models:/guarded-model/1', host: '127.0.0.1', port: await freeLoopbackPort(), envManager: 'local' });
         await server.whenState((state) => state.phase === 'healthy' || state.phase === 'stopped');
         const calls = await waitFor(() => (fs.existsSync(record) ? fs.readFileSync(record, 'utf8').trim() : ''), 'the recorded call');

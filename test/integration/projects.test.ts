@@ -58,7 +58,7 @@ describe('Run MLproject (real extension host, the fake mlflow as mlflow.executab
     await workbench.ready;
     projects = projectsOf(workbench);
     tiny = path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, 'mlproject-tiny');
-    const fakeMlflow = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'test', 'support', 'fake-mlflow', 'mlflow');
+    const fakeMlflow = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'test', 'support', 'fake-venv', 'bin', 'mlflow');
     // code-server gives the extension host the login shell's PATH, so the fake is named by the setting.
     await vscode.workspace.getConfiguration('mlflow').update('executablePath', fakeMlflow, vscode.ConfigurationTarget.Workspace);
     record = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mlflow-projects-it-')), 'invocations.jsonl');
@@ -124,8 +124,9 @@ describe('Run MLproject (real extension host, the fake mlflow as mlflow.executab
   it('gives credentials to the run only through its environment, never its argv, replacing inherited ones', async () => {
     const token = 'tok-s3cret-value';
     process.env.MLFLOW_TRACKING_PASSWORD = 'inherited-password';
-    const current: Pick<ActiveConnection, 'name' | 'trackingUri' | 'processEnv'> = {
+    const current: Pick<ActiveConnection, 'name' | 'kind' | 'trackingUri' | 'processEnv'> = {
       name: 'team server',
+      kind: 'rest',
       trackingUri: 'http://127.0.0.1:9',
       processEnv: async () => ({ MLFLOW_TRACKING_URI: 'http://127.0.0.1:9', MLFLOW_TRACKING_TOKEN: token }),
     };

@@ -1,4 +1,5 @@
 import * as assert from 'assert';
+import * as path from 'path';
 import * as vscode from 'vscode';
 import type { TrackingStore } from '../../src/mlflow/store';
 import { ModelRegistration } from '../../src/registry/modelRegistration';
@@ -7,7 +8,7 @@ import { RegistryModel } from '../../src/registry/registryModel';
 import type { AliasNode, ModelVersionNode, RegisteredModelNode, RegistryNode } from '../../src/registry/registryNodes';
 import type { Workbench } from '../../src/workbench';
 import { ReplayServer } from '../support/replayServer';
-import { activateExtension, waitFor } from './support';
+import { activateExtension, EXTENSION_ID, waitFor } from './support';
 
 /** Runs of the demo store (demo/mlflow.db, the store behind the 2.17.2 captures) that produced iris-classifier's versions. */
 const RUNS = { v1: '459191d6afe44e408cc618beff3a1e37', v2: 'b6018b06ee1d4ca0b0b9c15450bf3092', v3: 'ec033497c82c457d8bdd9ab82f58445e' };
@@ -174,9 +175,20 @@ describe('Models view (real extension host)', () => {
       assert.ok((await vscode.commands.getCommands(true)).includes('mlflow.serveModel'), 'the Workbench registers serving');
       const tabs = (): vscode.Tab[] => vscode.window.tabGroups.all.flatMap((group) => group.tabs).filter((tab) => tab.input instanceof vscode.TabInputWebview);
       const labels = () => tabs().map((tab) => tab.label);
-      await vscode.commands.executeCommand('mlflow.serveModelVersion', await versionOf('iris-classifier', '2'));
-      await vscode.commands.executeCommand('mlflow.serveModelAlias', await aliasOf('iris-classifier', 'champion'));
-      await waitFor(() => labels().includes('Serve models:/iris-classifier/2') && labels().includes('Serve models:/iris-classifier@champion'), 'both launchers to open');
+      // An mlflow to find (the stand-in venv's): without one the launcher says MLflow is not installed.
+      const configuration = vscode.workspace.getConfiguration('mlflow');
+      const venvMlflow = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'test', 'support', 'fake-venv', 'bin', 'mlflow');
+      await configuration.update('executablePath', venvMlflow, vscode.ConfigurationTarget.Workspace);
+      try {
+        await vscode.commands.executeCommand('mlflow.serveModelVersion', await versionOf('iris-classifier', '2'));
+        await vscode.commands.executeCommand('mlflow.serveModelAlias', await aliasOf('iris-classifier', 'champion'));
+        await waitFor(() => labels().includes('Serve models:/iris-classifier/2') && labels().includes('Serve models:/iris-classifier@champion'), 'both launchers to open');
+        const panels = workbench.serving.panels.panels;
+        await waitFor(() => panels.length === 2 && panels.every((panel) => panel.session.cliState !== 'checking'), 'both launchers to look for mlflow', 30_000);
+        assert.deepStrictEqual(panels.map((panel) => panel.session.cliState), ['ready', 'ready']);
+      } finally {
+        await configuration.update('executablePath', undefined, vscode.ConfigurationTarget.Workspace);
+      }
       assert.deepStrictEqual(user.shown, [], 'no warning: serving is available');
       assert.deepStrictEqual(workbench.serving.servers, [], 'opening a launcher starts no server');
       await vscode.window.tabGroups.close(tabs().filter((tab) => tab.label.startsWith('Serve ')));

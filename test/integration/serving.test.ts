@@ -70,7 +70,7 @@ describe('Serve model (real extension host, the fake mlflow)', () => {
     await workbench.ready;
     await waitFor(() => workbench.connections.current?.kind === 'sqlite', 'the demo store to be the active connection');
     const extension = vscode.extensions.getExtension(EXTENSION_ID)!;
-    fakeMlflow = path.join(extension.extensionPath, 'test', 'support', 'fake-mlflow', 'mlflow');
+    fakeMlflow = path.join(extension.extensionPath, 'test', 'support', 'fake-venv', 'bin', 'mlflow');
     assert.ok(fs.existsSync(fakeMlflow), 'the fake mlflow exists');
     // The extension host has the login shell's PATH, not the harness's: put the fake first here.
     pathBefore = process.env.PATH;
@@ -134,7 +134,8 @@ describe('Serve model (real extension host, the fake mlflow)', () => {
         assert.strictEqual(groupGone(pid), false);
         const stopped = await server.stop();
         assert.deepStrictEqual([stopped.phase, stopped.reason, stopped.exitCode], ['stopped', 'user', 0]);
-        assert.ok(groupGone(pid), `${modelUri}: no process of the server group is left`);
+        // Workers (gunicorn's, forked by the stand-in venv's program) are reaped a moment after the group's SIGKILL.
+        await waitFor(() => groupGone(pid), `${modelUri}: no process of the server group to be left`);
         await assert.rejects(pingOnce(server.url, AbortSignal.timeout(2_000)), `${modelUri}: nothing answers on :${port} any more`);
       });
     }
@@ -203,19 +204,6 @@ describe('Serve model (real extension host, the fake mlflow)', () => {
     const stopped = await server.whenState((state) => state.phase === 'stopped');
     assert.deepStrictEqual([stopped.reason, stopped.exitCode], ['exited', 1]);
     assert.match(server.view.text, /^Stopped \(exit code 1\): the server exited by itself$/);
-  });
-
-  it('dispose stops every server (VS Code closing)', async () => {
-    const own = new ModelServers({ activeStore: workbench.connections, log: workbench.log, terminals: false });
-    const started = await Promise.all(['models:/iris-classifier/1', `runs:/${WINE_RUN}/model`].map(async (modelUri) => {
-      const server = await own.start({ cli: await cli(), modelUri, host: '127.0.0.1', port: await freeLoopbackPort(), envManager: 'local' });
-      await server.whenState((state) => state.phase === 'healthy');
-      return server;
-    }));
-    await own.whenServers((infos) => infos.length === 2 && infos.every((info) => info.state.phase === 'healthy'));
-    const pids = started.map((server) => server.info.pid!);
-    own.dispose();
-    await waitFor(() => pids.every(groupGone), 'both server process groups to exit after dispose');
   });
 
   it('the panel shows the exact command and the MLmodel, launches, turns healthy, answers requests and stops', async function () {

@@ -72,7 +72,7 @@ describe('Tracking server (real extension host, the fake mlflow on PATH)', () =>
     const workbench = await activateExtension();
     log = workbench.log;
     workspace = vscode.workspace.workspaceFolders![0].uri.fsPath;
-    fakeMlflow = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'test', 'support', 'fake-mlflow', 'mlflow');
+    fakeMlflow = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'test', 'support', 'fake-venv', 'bin', 'mlflow');
     assert.ok(fs.existsSync(fakeMlflow), 'the fake mlflow exists');
     // code-server gives the extension host the login shell's PATH, not the harness's: put the fake first
     // here so that the feature's own PATH search finds it.
@@ -144,21 +144,11 @@ describe('Tracking server (real extension host, the fake mlflow on PATH)', () =>
     assert.strictEqual(server.state, 'stopped');
     assert.strictEqual(server.running, undefined);
     assert.deepStrictEqual(states, ['starting', 'running', 'stopping', 'stopped']);
-    assert.ok(groupGone(pid), 'no process of the server group is left');
+    // The server program's workers are reaped a moment after the group's SIGKILL.
+    await waitFor(() => groupGone(pid), 'no process of the server group to be left');
     assert.strictEqual(await checkHealth(running.url), false);
     assert.deepStrictEqual(calls[1], ['Workspace store', local.trackingUri], 'back to the store it served');
     assert.strictEqual(saved.has('mlflow.trackingServer'), false);
-  });
-
-  it('stops the server when disposed (VS Code closing)', async () => {
-    if (process.platform === 'win32') return;
-    const { activeStore, connections } = fakeConnections({ name: 'Workspace store', kind: 'sqlite', trackingUri: `sqlite:///${path.join(workspace, 'mlflow.db')}` });
-    const server = new TrackingServer({ activeStore, connections, log });
-    const running = await server.start();
-    assert.ok(running, `the server started (${shown.messages.join('; ')})`);
-    server.dispose();
-    await waitFor(() => groupGone(running.pid!), 'the server process group to exit after dispose');
-    assert.strictEqual(await checkHealth(running.url), false);
   });
 
   it('reports an mlflow that does not run and leaves nothing running', async () => {
@@ -193,7 +183,10 @@ describe('Tracking server (real extension host, the fake mlflow on PATH)', () =>
     }
     assert.strictEqual(server.state, 'stopped');
     assert.deepStrictEqual(calls, []);
-    assert.strictEqual(shown.messages.length, 1, shown.messages.join('; '));
-    assert.match(shown.messages[0], /^showErrorMessage: No `mlflow` executable was found on PATH\. Select a Python interpreter with MLflow installed, or install it there with `python -m pip install mlflow`\.$/);
+    await waitFor(() => shown.messages.length > 0, 'the message');
+    assert.deepStrictEqual(shown.messages, [
+      "showErrorMessage: Can't start the MLflow tracking server: MLflow is not installed, and no Python was found (no python3 or python on PATH). " +
+        'Install Python 3 and then MLflow (`python -m pip install mlflow`), or set mlflow.executablePath.',
+    ]);
   });
 });

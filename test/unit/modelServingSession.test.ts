@@ -8,7 +8,7 @@ import { describeState, INITIAL_STATE, nextState, type ServerEvent, type ServerS
 import { ServeSession, type ServedModel, type ServeSessionHost } from '../../src/modelServing/serveSession';
 
 const URI = 'runs:/3e56eb1ebbc048908c2e6c1176332f77/model';
-const CLI: CliLookup = { ok: true, cli: { executable: '/opt/my env/bin/mlflow', versionLine: 'mlflow, version 2.17.2', version: '2.17.2', envManagers: ['local', 'virtualenv', 'conda'] } };
+const CLI: CliLookup = { ok: true, cli: { executable: '/opt/my env/bin/mlflow', versionLine: 'mlflow, version 2.17.2', version: '2.17.2', envManagers: ['local', 'virtualenv', 'conda'], environment: { kind: 'venv', prefix: '/opt/my env', binDirs: ['/opt/my env/bin'] } } };
 const BODY = JSON.stringify({ dataframe_split: { columns: ['a', 'b'], data: [[1, 2], [3, 4]] } }, null, 2);
 const DETAILS: ModelDetails = {
   model: { status: 'loaded', detail: 'run x', flavors: ['python_function'], servable: true, inputs: [], outputs: [], params: [], exampleSource: 'serving_input_example.json', problems: [] },
@@ -93,7 +93,7 @@ describe('Serve panel session (host side, fake host)', () => {
     session.receive({ type: 'ready' });
     const { launcher } = await h.next('launcher', launcherWith((l) => l.command !== undefined));
     assert.equal(launcher.command, `'/opt/my env/bin/mlflow' models serve --model-uri ${URI} --host 127.0.0.1 --port 5123 --env-manager local`);
-    assert.deepEqual(launcher.cli, { status: 'ready', executable: '/opt/my env/bin/mlflow', version: '2.17.2' });
+    assert.deepEqual(launcher.cli, { status: 'ready', executable: '/opt/my env/bin/mlflow', version: '2.17.2', environment: 'virtual environment /opt/my env' });
     assert.deepEqual(launcher.envManagers, ['local', 'virtualenv', 'conda']);
     assert.deepEqual((await h.next('payload')).payload, DETAILS.payload);
     assert.equal((await h.next('model', (m) => m.model.status === 'loaded')).model.flavors[0], 'python_function');

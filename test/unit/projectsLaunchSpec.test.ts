@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { buildMlflowRunArgv } from '../../src/mlproject/runArgv';
 import { parseMlproject } from '../../src/mlproject/parse';
 import type { EntryPoint, MlProject } from '../../src/mlproject/types';
-import { childProcessEnv, defaultEnvManager, displayCommand, paramsToPass, projectLabel, terminalName } from '../../src/projects/launchSpec';
+import { defaultEnvManager, displayCommand, paramsToPass, projectLabel, terminalName } from '../../src/projects/launchSpec';
 import { checkTaskDefinition, launchSpecFromTask, taskDefinitionFor, taskProjectDir, type MlflowTaskDefinition } from '../../src/projects/taskDefinition';
 
 const TINY = join(__dirname, '..', 'fixtures', 'mlflow-2.17.2', 'mlproject-tiny');
@@ -35,25 +35,6 @@ describe('projects: launch spec helpers', () => {
     assert.equal(projectLabel(tiny(), TINY), 'tiny-elasticnet');
     assert.equal(projectLabel({ entryPoints: [], environment: { kind: 'none' } }, '/work/my-proj'), 'my-proj');
     assert.equal(terminalName({ projectLabel: 'tiny-elasticnet', entryPoint: 'main' }), 'MLflow run: tiny-elasticnet/main');
-  });
-
-  it("replaces inherited MLFLOW_TRACKING_* with the connection's, keeps the rest, and runs Python unbuffered", () => {
-    const base = { PATH: '/bin', MLFLOW_TRACKING_URI: 'http://other', MLFLOW_TRACKING_TOKEN: 'other-token', MLFLOW_EXPERIMENT_NAME: 'e', HOME: undefined };
-    assert.deepEqual(childProcessEnv(base, { MLFLOW_TRACKING_URI: 'sqlite:////w/mlflow.db', MLFLOW_TRACKING_USERNAME: 'u' }), {
-      PATH: '/bin',
-      MLFLOW_EXPERIMENT_NAME: 'e',
-      MLFLOW_TRACKING_URI: 'sqlite:////w/mlflow.db',
-      MLFLOW_TRACKING_USERNAME: 'u',
-      PYTHONUNBUFFERED: '1',
-    });
-    // No store connected: MLflow's own default, which includes what the user exported.
-    assert.deepEqual(childProcessEnv(base, undefined), {
-      PATH: '/bin',
-      MLFLOW_TRACKING_URI: 'http://other',
-      MLFLOW_TRACKING_TOKEN: 'other-token',
-      MLFLOW_EXPERIMENT_NAME: 'e',
-      PYTHONUNBUFFERED: '1',
-    });
   });
 
   it('displays an argv the way a POSIX shell would need it, without changing it', () => {

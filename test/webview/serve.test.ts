@@ -27,7 +27,7 @@ const LAUNCHER: LauncherView = {
   envManagers: ['local', 'virtualenv', 'conda'],
   command: COMMAND,
   errors: {},
-  cli: { status: 'ready', executable: '/opt/venv/bin/mlflow', version: '2.17.2' },
+  cli: { status: 'ready', executable: '/opt/venv/bin/mlflow', version: '2.17.2', environment: 'virtual environment /opt/venv' },
   launching: false,
 };
 const MODEL: ModelView = {

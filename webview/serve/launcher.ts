@@ -123,7 +123,7 @@ function cliText(view: LauncherView): string {
     case 'checking':
       return 'Looking for mlflow…';
     case 'ready':
-      return `MLflow ${view.cli.version} at ${view.cli.executable}. Runs without a shell, exactly as shown.`;
+      return `MLflow ${view.cli.version} at ${view.cli.executable}, in the ${view.cli.environment}. Runs without a shell, exactly as shown.`;
     case 'missing':
       return view.cli.message;
   }

@@ -5,10 +5,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { REPO_ROOT } from '../repoRoot';
 
 export const FAKE_MLFLOW = join(REPO_ROOT, 'test', 'support', 'fake-mlflow', 'mlflow');
+/** A stand-in venv with MLflow "installed": `bin/` holds mlflow, python, gunicorn and uvicorn (test/support/fake-venv). */
+export const FAKE_VENV = join(REPO_ROOT, 'test', 'support', 'fake-venv');
+export const FAKE_VENV_BIN = join(FAKE_VENV, 'bin');
 
 export type FakeVersion = '2.17.2' | '3.x';
 
@@ -16,6 +19,11 @@ export interface FakeMlflowOptions {
   version?: FakeVersion;
   env?: Readonly<Record<string, string>>;
   cwd?: string;
+  /**
+   * Whether PATH starts with the stand-in venv's bin/, as in a shell where it is activated (default):
+   * under `--env-manager local` MLflow finds python and gunicorn/uvicorn there.
+   */
+  activated?: boolean;
 }
 
 export interface RecordedInvocation {
@@ -40,7 +48,12 @@ export class FakeMlflowProcess {
   private readonly listeners = new Set<() => void>();
 
   constructor(argv: readonly string[], options: FakeMlflowOptions = {}) {
-    const env = { PATH: process.env.PATH ?? '', FAKE_MLFLOW_VERSION: options.version ?? '2.17.2', ...options.env };
+    const inherited = process.env.PATH ?? '';
+    const env = {
+      PATH: options.activated === false ? inherited : `${FAKE_VENV_BIN}${delimiter}${inherited}`,
+      FAKE_MLFLOW_VERSION: options.version ?? '2.17.2',
+      ...options.env,
+    };
     // On Windows a shebang script cannot be spawned directly; everywhere else the executable itself is tested.
     const [file, args] = process.platform === 'win32' ? [process.execPath, [FAKE_MLFLOW, ...argv]] : [FAKE_MLFLOW, [...argv]];
     this.child = spawn(file, args, { env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -12,7 +12,7 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
  * Resolves with the exit code once the server has stopped (0 after a signal, 1 when the port is taken).
  * `handle(request, body) => { status, contentType, body }`.
  */
-export function serve({ host, port, server: kind, timestampedUvicorn = false, uvicornParent = false, handle }) {
+export function serve({ host, port, server: kind, timestampedUvicorn = false, uvicornParent = false, ignoreFirstSigterm = false, handle }) {
   const pid = process.pid;
   const workerPid = pid + 1;
   const http = createServer((request, response) => {
@@ -81,7 +81,9 @@ export function serve({ host, port, server: kind, timestampedUvicorn = false, uv
       http.close(() => done(0));
       http.closeAllConnections();
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    // FAKE_MLFLOW_STUBBORN=1: a server busy with requests lets the first SIGTERM pass; only SIGKILL (or a second SIGTERM) ends it.
+    if (ignoreFirstSigterm) process.once('SIGTERM', () => process.once('SIGTERM', () => stop('SIGTERM')));
+    else process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
 }

@@ -17,7 +17,7 @@ const HELP_FILES = { run: 'help-run.txt', 'models serve': 'help-models-serve.txt
 const ROOT_USAGE = 'mlflow [OPTIONS] COMMAND [ARGS]...';
 // MLflow's own order in `env_manager.validate` (mlflow/utils/env_manager.py), used in its error message.
 const ENV_MANAGER_ORDER = ['local', 'conda', 'virtualenv', 'uv'];
-const RECORDED_ENV = ['MLFLOW_TRACKING_URI', 'MLFLOW_REGISTRY_URI', 'MLFLOW_EXPERIMENT_NAME', 'MLFLOW_EXPERIMENT_ID'];
+const RECORDED_ENV = ['MLFLOW_TRACKING_URI', 'MLFLOW_REGISTRY_URI', 'MLFLOW_EXPERIMENT_NAME', 'MLFLOW_EXPERIMENT_ID', 'MLFLOW_ALLOW_FILE_STORE', 'VIRTUAL_ENV', 'PATH'];
 // Only whether these are set is recorded: their values must never land in a file.
 const CREDENTIAL_ENV = [
   'MLFLOW_TRACKING_TOKEN',

@@ -11,6 +11,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { logMlflow, pythonException, pythonList, shlexQuote, writeErr } from './logLines.mjs';
+import { checkEntryPointPython, refusesFileStore } from './environment.mjs';
 
 class ExecutionException extends Error {}
 
@@ -22,12 +23,13 @@ class PythonError extends Error {
   }
 }
 
-export async function runProject({ values, positionals, envManagers }) {
+export async function runProject({ values, positionals, envManagers, versionKey }) {
   const envManager = values.get('env_manager');
   if (envManager !== undefined && !envManagers.includes(envManager)) {
     pythonException('mlflow.exceptions.MlflowException', `Invalid value for \`env_manager\`: ${envManager}. Must be one of ${pythonList(envManagers)}`);
     return 1;
   }
+  if (refusesFileStore(versionKey, process.env.MLFLOW_TRACKING_URI)) return 1;
   const userParams = new Map();
   for (const entry of values.get('param_list') ?? []) {
     const eq = entry.indexOf('=');
@@ -71,9 +73,11 @@ export async function runProject({ values, positionals, envManagers }) {
     writeErr('\nAborted!');
     return 1;
   }
+  // `local` runs the entry point with the python on PATH (environment.mjs): the wrong one fails the run.
+  const entryPointCode = envManager === 'local' ? checkEntryPointPython(command) : 0;
   process.stdout.write(`run_id ${runId}\n`);
   viewRunLines(values, runId);
-  if (process.env.FAKE_MLFLOW_RUN_FAIL === '1') {
+  if (process.env.FAKE_MLFLOW_RUN_FAIL === '1' || entryPointCode !== 0) {
     logMlflow('ERROR', 'mlflow.cli', `=== Run (ID '${runId}') failed ===`);
     return 1;
   }
@@ -86,8 +90,18 @@ function clickException(message) {
   return 1;
 }
 
-/** Resolves true when SIGINT arrives before `ms` have passed. SIGTERM keeps Node's default: the process dies. */
+/**
+ * Resolves true when SIGINT arrives before `ms` have passed. SIGTERM keeps Node's default (the process
+ * dies), except with FAKE_MLFLOW_STUBBORN=1, where an entry point busy writing lets the first one pass.
+ */
 function entryPointRuns(ms) {
+  if (process.env.FAKE_MLFLOW_STUBBORN === '1') {
+    let seen = 0;
+    process.on('SIGTERM', () => {
+      seen += 1;
+      if (seen > 1) process.exit(143);
+    });
+  }
   return new Promise((done) => {
     const onInterrupt = () => {
       clearTimeout(timer);

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { FLASK_404, serve } from './httpHost.mjs';
 import { logMlflow, pythonException, pythonList } from './logLines.mjs';
+import { refusesFileStore, startScoringBackend } from './environment.mjs';
 
 const IRIS_COLUMNS = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
 const FORMATS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'];
@@ -42,20 +43,31 @@ export async function serveModel({ values, versionKey, version, envManagers }) {
     pythonException('mlflow.exceptions.MlflowException', `Could not load the model at '${modelUri}' (FAKE_MLFLOW_SERVE_FAIL=1)`);
     return 1;
   }
+  if (refusesFileStore(versionKey, process.env.MLFLOW_TRACKING_URI)) return 1;
   logMlflow('INFO', 'mlflow.models.flavor_backend_registry', "Selected backend for flavor 'python_function'");
   const uvicorn = versionKey !== '2.17.2';
   const backendCommand = uvicorn
     ? `exec uvicorn --host ${host} --port ${port} --workers ${workers} mlflow.pyfunc.scoring_server.app:app`
     : `exec gunicorn --timeout=${timeout} -b ${host}:${port} -w ${workers} \${GUNICORN_CMD_ARGS} -- mlflow.pyfunc.scoring_server.wsgi:app`;
   logMlflow('INFO', 'mlflow.pyfunc.backend', `=== Running command '${backendCommand}'`);
+  // Under `local` the server program comes from PATH (environment.mjs); the other managers build their own environment.
+  const backend = envManager === 'local' ? startScoringBackend(backendCommand) : undefined;
+  if (envManager === 'local' && !backend) return 1;
 
   const columns = modelColumns(modelUri);
-  return serve({
+  const code = await serve({
     host,
     port,
     server: uvicorn ? 'uvicorn' : 'gunicorn',
+    ignoreFirstSigterm: process.env.FAKE_MLFLOW_STUBBORN === '1',
     handle: (request, body) => route(request, body, { columns, versionKey, version }),
   });
+  if (backend && backend.exitCode === null) {
+    backend.kill('SIGTERM');
+    // A stubborn program outlives this process; it exits once it sees its parent gone.
+    backend.unref();
+  }
+  return code;
 }
 
 function route(request, body, context) {

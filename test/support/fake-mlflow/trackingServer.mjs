@@ -5,6 +5,8 @@
  */
 import { FLASK_404, serve } from './httpHost.mjs';
 import { logMlflow, writeErr } from './logLines.mjs';
+import { refusesFileStore, whichOnPath } from './environment.mjs';
+import { spawn } from 'node:child_process';
 
 export async function serveTracking({ values, versionKey, version }) {
   const host = values.get('host') ?? '127.0.0.1';
@@ -12,6 +14,7 @@ export async function serveTracking({ values, versionKey, version }) {
   const backendStoreUri = values.get('backend_store_uri') ?? '';
   const sqlStore = /^(sqlite|postgresql|mysql|mssql)/.test(backendStoreUri) || (versionKey !== '2.17.2' && backendStoreUri === '');
   const v3 = versionKey !== '2.17.2';
+  if (refusesFileStore(versionKey, backendStoreUri)) return 1;
 
   if (v3 && values.get('registry_store_uri') === undefined) writeErr('Registry store URI not provided. Using backend store URI.');
   if (sqlStore) {
@@ -24,10 +27,14 @@ export async function serveTracking({ values, versionKey, version }) {
       '[MLflow] Security middleware enabled with default settings (localhost-only). To allow connections from other hosts, use --host 0.0.0.0 and configure --allowed-hosts and --cors-allowed-origins.',
     );
   }
-  return serve({
+  // Like `mlflow server`, run the server program with its workers when the environment has one on PATH.
+  const program = whichOnPath(v3 ? 'uvicorn' : 'gunicorn');
+  const backend = program ? spawn(program, ['--workers', String(values.get('workers') ?? 4)], { stdio: 'ignore' }) : undefined;
+  const code = await serve({
     host,
     port,
     server: v3 ? 'uvicorn' : 'gunicorn',
+    ignoreFirstSigterm: process.env.FAKE_MLFLOW_STUBBORN === '1',
     timestampedUvicorn: true,
     uvicornParent: true,
     handle: (request) => {
@@ -42,6 +49,11 @@ export async function serveTracking({ values, versionKey, version }) {
       return { status: 404, contentType: 'text/html; charset=utf-8', body: FLASK_404 };
     },
   });
+  if (backend && backend.exitCode === null) {
+    backend.kill('SIGTERM');
+    backend.unref();
+  }
+  return code;
 }
 
 const PRIVATE_HOST = /^(localhost|127\.0\.0\.1|\[::1\]|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+|172\.(1[6-9]|2\d|3[01])\.\d+\.\d+)(:\d+)?$/;
