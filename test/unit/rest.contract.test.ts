@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { CAPTURE_SETS, loadCaptures, servedCaptureNames } from '../support/replayServer';
-import type { CaptureSetName } from '../support/replayServer';
+import type { RestCaptureSetName } from '../support/replayServer';
 // The contract suites, loaded here so that this file, run alone, still sees every capture they serve.
 // Mocha loads each file once; whichever loads first registers the suites, always before the check below.
 import './restArtifacts.contract.test';
@@ -57,7 +57,7 @@ const SHARED_SKIPS: SkipList = {
     'get-latest-versions is deprecated with stages; RegisteredModel.latestVersions (registered-models/get and search) carries the same versions',
 };
 
-const SKIPPED: Readonly<Record<CaptureSetName, SkipList>> = {
+const SKIPPED: Readonly<Record<RestCaptureSetName, SkipList>> = {
   'mlflow-2.17.2': {
     ...SHARED_SKIPS,
     metrics_get_history_20000_steps: NOT_THE_REST_CLIENT.historyNoMaxResults,
