@@ -112,13 +112,9 @@ async function readTraceInfo(dir: string): Promise<TraceInfo | undefined> {
     readKeyValues(path.join(dir, 'tags')),
     readAssessments(path.join(dir, 'assessments')),
   ]);
-  return toTraceInfo({
-    ...meta,
-    execution_duration: meta.execution_duration_ms ?? meta.execution_duration,
-    trace_metadata: metadata,
-    tags,
-    assessments,
-  });
+  const info = toTraceInfo({ ...meta, execution_duration: meta.execution_duration_ms ?? meta.execution_duration, trace_metadata: metadata, tags });
+  info.assessments = assessments;
+  return info;
 }
 
 async function readAssessments(dir: string): Promise<Assessment[]> {
