@@ -11,6 +11,7 @@ import { TrackingServerFeature } from './trackingServer/trackingServerFeature';
 import { ServingFeature } from './modelServing/servingFeature';
 import { ProjectsFeature } from './projects/projectsFeature';
 import { RegistryFeature } from './registry/registryFeature';
+import { TracesFeature } from './traces/tracesFeature';
 import { Disposer } from './vscode/disposer';
 import { Log } from './vscode/log';
 
@@ -30,6 +31,7 @@ export class Workbench implements vscode.Disposable {
   readonly registry: RegistryFeature;
   readonly projects: ProjectsFeature;
   readonly serving: ServingFeature;
+  readonly traces: TracesFeature;
   /** Resolves when the first connection has been chosen (no network involved). */
   readonly ready: Promise<void>;
 
@@ -72,6 +74,12 @@ export class Workbench implements vscode.Disposable {
       activeStore: this.connections,
       log: this.log,
       revealRun,
+    }));
+    this.traces = track(new TracesFeature({
+      extensionUri: context.extensionUri,
+      globalStorageUri: context.globalStorageUri,
+      activeStore: this.connections,
+      log: this.log,
     }));
     track(vscode.commands.registerCommand('mlflow.showOutput', () => this.log.show()));
     this.ready = this.connections.initialize();
