@@ -31,14 +31,14 @@ export class TracesFeature implements vscode.Disposable {
   private readonly disposer = new Disposer();
   readonly model: TracesModel;
   readonly treeView: vscode.TreeView<TracesNode>;
+  readonly provider: TracesTreeProvider;
   private readonly panels = new Map<string, TracePanel>();
 
   constructor(private readonly deps: { extensionUri: vscode.Uri; globalStorageUri: vscode.Uri; activeStore: ActiveStore; log: Log }) {
     const { activeStore } = deps;
     this.model = this.disposer.track(new TracesModel(activeStore, PAGE_SIZE));
-    this.treeView = this.disposer.track(
-      vscode.window.createTreeView('mlflow.traces', { treeDataProvider: new TracesTreeProvider(this.model), showCollapseAll: true }),
-    );
+    this.provider = new TracesTreeProvider(this.model);
+    this.treeView = this.disposer.track(vscode.window.createTreeView('mlflow.traces', { treeDataProvider: this.provider, showCollapseAll: true }));
     this.disposer.track(activeStore.onDidChange(() => this.onConnectionChanged()));
     void this.onConnectionChanged();
 
@@ -168,8 +168,10 @@ export class TracesFeature implements vscode.Disposable {
   }
 }
 
-/** Who a HUMAN assessment added here is from: the OS user, as MLflow's own client records it. */
+/** Who a HUMAN assessment added here is from: the setting, else the OS user. */
 function reviewer(): string {
+  const configured = vscode.workspace.getConfiguration('mlflow').get<string>('traces.reviewer')?.trim();
+  if (configured) return configured;
   try {
     return userInfo().username || 'vscode-user';
   } catch {

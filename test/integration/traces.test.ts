@@ -1,0 +1,114 @@
+import * as assert from 'assert';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { TracesNode } from '../../src/traces/tracesTreeProvider';
+import type { Workbench } from '../../src/workbench';
+import { ReplayServer } from '../support/replayServer';
+import { FIXTURES_DIR } from '../support/repoRoot';
+import { activateExtension } from './support';
+
+/**
+ * The Traces view and the trace panel in the real extension host: against the GenAI SQLite store
+ * (read-only) and against a loopback server replaying the MLflow 3 GenAI captures (an assessment
+ * added from the panel sends exactly the captured request); on a 2.x server there are no traces.
+ */
+
+const GENAI_DB = path.join(FIXTURES_DIR, 'mlflow-3.x', 'genai-store', 'mlflow.db');
+const ERROR_TRACE = 'tr-873a8f64a37a38e7e62b221cb35491ba';
+const SCRATCH_TRACE = 'tr-4fa588e721aa33c4c92898b2e2919153';
+
+describe('Traces view and trace panel', () => {
+  let workbench: Workbench;
+  let original: string | undefined;
+  const children = (node?: TracesNode) => workbench.traces.provider.getChildren(node);
+  const labelOf = (node: TracesNode) => String(workbench.traces.provider.getTreeItem(node).label);
+
+  before(async () => {
+    workbench = await activateExtension();
+    await workbench.ready;
+    original = workbench.connections.current?.name;
+  });
+
+  after(async () => {
+    workbench.traces.model.setFilter(undefined);
+    if (original) await workbench.connections.select(original);
+  });
+
+  describe('on the GenAI SQLite store', () => {
+    before(async () => {
+      await workbench.connections.connectTo('GenAI store', `sqlite:///${GENAI_DB}`);
+    });
+
+    it('lists the experiments that have traces, and genai-app’s 29 traces newest first', async () => {
+      const experiments = (await children()).filter((n) => n.kind === 'experiment');
+      assert.deepStrictEqual(experiments.map(labelOf).sort(), ['genai-app', 'genai-app-capture-scratch', 'genai-app-partial-export', 'genai-traces']);
+      const app = experiments.find((n) => labelOf(n) === 'genai-app')!;
+      const traces = (await children(app)).filter((n): n is Extract<TracesNode, { kind: 'trace' }> => n.kind === 'trace');
+      assert.strictEqual(traces.length, 29);
+      assert.strictEqual(labelOf(traces[0]!), 'multimodal_agent');
+      const times = traces.map((t) => t.trace.requestTime);
+      assert.deepStrictEqual(times, [...times].sort((a, b) => b - a));
+      const item = workbench.traces.provider.getTreeItem(traces[0]!);
+      assert.match(String(item.description), /^\d+ms · 91 tok · /);
+    });
+
+    it('filters with MLflow’s trace filter syntax', async () => {
+      workbench.traces.model.setFilter("trace.status = 'ERROR'");
+      try {
+        const app = (await children()).find((n) => n.kind === 'experiment' && n.experiment.name === 'genai-app')!;
+        const traces = (await children(app)).filter((n) => n.kind === 'trace');
+        assert.deepStrictEqual(traces.map((t) => t.kind === 'trace' && t.trace.traceId), [ERROR_TRACE]);
+      } finally {
+        workbench.traces.model.setFilter(undefined);
+      }
+    });
+
+    it('opens a trace panel that draws the span tree with its ERROR spans', async () => {
+      await vscode.commands.executeCommand('mlflow.traces.open', ERROR_TRACE);
+      const panel = workbench.traces.panelOf(ERROR_TRACE);
+      assert.ok(panel);
+      const summary = await panel.whenRendered((s) => s.spans > 0 && s.selectedSpan !== undefined);
+      assert.deepStrictEqual([summary.spans, summary.errorSpans, summary.selectedSpan], [3, 2, 'weather_agent']);
+      panel.dispose();
+    });
+  });
+
+  describe('on an MLflow 3 server (GenAI captures replayed)', () => {
+    let replay: ReplayServer;
+    before(async () => {
+      replay = await ReplayServer.start('mlflow-3.x-genai');
+      await vscode.workspace.getConfiguration('mlflow').update('traces.reviewer', 'reviewer@example.com', vscode.ConfigurationTarget.Global);
+      await workbench.connections.connectTo('GenAI replay', replay.baseUrl);
+    });
+    after(async () => {
+      await vscode.workspace.getConfiguration('mlflow').update('traces.reviewer', undefined, vscode.ConfigurationTarget.Global);
+      await replay.close();
+    });
+
+    it('adds an expectation from the panel with exactly the request MLflow’s client sends, then reloads', async () => {
+      await vscode.commands.executeCommand('mlflow.traces.open', SCRATCH_TRACE);
+      const panel = workbench.traces.panelOf(SCRATCH_TRACE);
+      assert.ok(panel);
+      const before = await panel.whenRendered((s) => s.traceId === SCRATCH_TRACE && s.spans > 0);
+      replay.takeRequests();
+      await panel.session.addAssessment({ kind: 'expectation', name: 'expected_response', value: 'ok' });
+      const sent = replay.takeRequests().filter((r) => r.path.includes('/traces/')).map((r) => r.capture ?? `UNMATCHED ${r.method} ${r.path} ${JSON.stringify(r.body)}`);
+      assert.deepStrictEqual(sent, ['assessments_create_expectation_text', 'traces_get_scratch_with_assessments']);
+      assert.ok(before.assessments > 0);
+      panel.dispose();
+    });
+  });
+
+  describe('on an MLflow 2 server', () => {
+    let replay: ReplayServer;
+    before(async () => {
+      replay = await ReplayServer.start('mlflow-2.17.2');
+      await workbench.connections.connectTo('Replay 2.17.2', replay.baseUrl);
+    });
+    after(() => replay.close());
+
+    it('has no traces (the view stays hidden)', async () => {
+      assert.strictEqual(await workbench.traces.model.available(), false);
+    });
+  });
+});
