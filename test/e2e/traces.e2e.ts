@@ -91,6 +91,27 @@ describe('Traces: the GenAI store and a trace panel by clicking (packaged extens
     await panel().locator('#span-name', { hasText: '<img src=x' }).waitFor();
     assert.strictEqual(await panel().locator('img').count(), 0);
   });
+
+  it('diffs two prompt versions from the Models view in VS Code’s diff editor', async () => {
+    await workbench.runCommand('View: Close All Editors');
+    await workbench.clickWithoutHover(workbench.viewPane('Traces'));
+    await workbench.clickWithoutHover(workbench.viewPane('Models'));
+    const modelsPane = page().locator('.part.sidebar .pane').filter({ has: page().locator('.pane-header', { hasText: /^Models/ }) });
+    const modelRow = (text: string | RegExp, level: number): Locator => modelsPane.locator(`[role="treeitem"][aria-level="${level}"]`, { hasText: text }).first();
+    await workbench.clickWithoutHover(modelRow(/^Prompts/, 1));
+    await workbench.clickWithoutHover(modelRow('genai-app-qa', 2));
+    const v3 = modelRow('Version 3', 3);
+    await v3.waitFor();
+    assert.match(await v3.innerText(), /@staging/);
+    await v3.click({ button: 'right' });
+    // A click that lands right as the menu opens is sometimes swallowed; the highlighted entry takes Enter.
+    await page().getByRole('menuitem', { name: 'Compare with Another Version…', exact: true }).hover();
+    await page().keyboard.press('Enter');
+    await page().locator('.quick-input-list .monaco-list-row', { hasText: 'Version 2' }).first().click();
+    await page().locator('.monaco-diff-editor').first().waitFor();
+    await page().locator('.tab', { hasText: 'genai-app-qa: v2 ↔ v3' }).first().waitFor();
+    await workbench.screenshot('prompt-diff');
+  });
 });
 
 describe('Traces: an assessment added from the panel against an MLflow 3 server (packaged extension)', () => {

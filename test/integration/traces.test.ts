@@ -63,6 +63,32 @@ describe('Traces view and trace panel', () => {
       }
     });
 
+    it('shows the prompts in the Models view; opens a version and diffs two versions', async () => {
+      const registry = workbench.registry.provider;
+      const root = await registry.getChildren();
+      const promptsNode = root.find((n) => n.kind === 'prompts');
+      assert.ok(promptsNode, 'a Prompts node');
+      assert.ok(!root.some((n) => n.kind === 'model' && n.model.name === 'genai-app-qa'), 'prompts are not listed as models');
+      const prompts = await registry.getChildren(promptsNode);
+      assert.deepStrictEqual(prompts.map((n) => n.kind === 'prompt' && n.prompt.name), ['genai-app-chat', 'genai-app-qa']);
+      const versions = await registry.getChildren(prompts[1]);
+      assert.deepStrictEqual(versions.map((n) => String(registry.getTreeItem(n).description)), ['@staging · Handle unknown answers', '@production · Add persona and language variables', 'Initial version']);
+      const v3 = versions[0]!;
+      await vscode.commands.executeCommand('mlflow.prompts.open', v3);
+      const editor = vscode.window.activeTextEditor;
+      assert.ok(editor);
+      assert.match(editor.document.getText(), /^You are a concise \{\{persona\}\}\. Answer using only the context; say "I don't know" otherwise\./);
+      assert.strictEqual(editor.document.uri.scheme, 'mlflow-prompt');
+      if (v3.kind !== 'promptVersion') assert.fail('a version node');
+      await workbench.prompts.diff(v3, '2');
+      const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+      assert.ok(input instanceof vscode.TabInputTextDiff, 'a diff editor');
+      const [left, right] = await Promise.all([vscode.workspace.openTextDocument(input.original), vscode.workspace.openTextDocument(input.modified)]);
+      assert.match(left.getText(), /using only the context\.\n/);
+      assert.match(right.getText(), /say "I don't know" otherwise/);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    });
+
     it('opens a trace panel that draws the span tree with its ERROR spans', async () => {
       await vscode.commands.executeCommand('mlflow.traces.open', ERROR_TRACE);
       const panel = workbench.traces.panelOf(ERROR_TRACE);
