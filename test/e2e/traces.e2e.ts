@@ -35,6 +35,15 @@ describe('Traces: the GenAI store and a trace panel by clicking (packaged extens
   const tracesPane = (): Locator => page().locator('.part.sidebar .pane').filter({ has: page().locator('.pane-header', { hasText: /^Traces/ }) });
   const row = (text: string | RegExp, level: number): Locator => tracesPane().locator(`[role="treeitem"][aria-level="${level}"]`, { hasText: text }).first();
   const panel = (): FrameLocator => workbench.webview();
+  /** Clicks a pane header until the pane shows the wanted state (a click during a re-layout can be lost). */
+  const setExpanded = async (header: Locator, expanded: boolean): Promise<void> => {
+    const wanted = header.and(page().locator(`[aria-expanded="${expanded}"]`));
+    for (let attempt = 0; attempt < 3 && (await wanted.count()) === 0; attempt++) {
+      await workbench.clickWithoutHover(header);
+      await wanted.waitFor({ timeout: 10_000 }).catch(() => undefined);
+    }
+    await wanted.waitFor();
+  };
 
   before(async () => {
     workbench = await Workbench.open(genaiWorkspace('traces'));
@@ -44,11 +53,9 @@ describe('Traces: the GenAI store and a trace panel by clicking (packaged extens
     });
     await workbench.openMlflowContainer();
     // The Traces view gets the side bar: a tree only renders the rows that fit.
-    for (const name of ['Runs', 'Models']) {
-      const header = workbench.viewPane(name);
-      if ((await header.getAttribute('aria-expanded')) === 'true') await workbench.clickWithoutHover(header);
-    }
     await workbench.viewPane('Traces').waitFor();
+    for (const name of ['Runs', 'Models']) await setExpanded(workbench.viewPane(name), false);
+    await setExpanded(workbench.viewPane('Traces'), true);
   });
 
   after(async () => {
@@ -94,8 +101,8 @@ describe('Traces: the GenAI store and a trace panel by clicking (packaged extens
 
   it('diffs two prompt versions from the Models view in VS Code’s diff editor', async () => {
     await workbench.runCommand('View: Close All Editors');
-    await workbench.clickWithoutHover(workbench.viewPane('Traces'));
-    await workbench.clickWithoutHover(workbench.viewPane('Models'));
+    await setExpanded(workbench.viewPane('Traces'), false);
+    await setExpanded(workbench.viewPane('Models'), true);
     const modelsPane = page().locator('.part.sidebar .pane').filter({ has: page().locator('.pane-header', { hasText: /^Models/ }) });
     const modelRow = (text: string | RegExp, level: number): Locator => modelsPane.locator(`[role="treeitem"][aria-level="${level}"]`, { hasText: text }).first();
     await workbench.clickWithoutHover(modelRow(/^Prompts/, 1));

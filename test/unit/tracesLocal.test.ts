@@ -85,6 +85,23 @@ describe('traces: SQLite store fallbacks', () => {
     assert.equal(Buffer.from(bytes).toString('utf8'), capture.response);
   });
 
+  it('pages newest first in SQL exactly as the filtering path orders (trace id breaks ties)', async () => {
+    const all = await store.traces.searchTraces({ experimentIds: ['8', '6'], maxResults: 100 });
+    const viaFilter = await store.traces.searchTraces({ experimentIds: ['8', '6'], maxResults: 100, filter: 'trace.timestamp_ms > 0' });
+    assert.deepEqual(all.items.map((t) => t.traceId), viaFilter.items.map((t) => t.traceId));
+    const paged: string[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await store.traces.searchTraces({ experimentIds: ['8', '6'], maxResults: 7, pageToken });
+      paged.push(...page.items.map((t) => t.traceId));
+      pageToken = page.nextPageToken;
+    } while (pageToken);
+    assert.deepEqual(paged, all.items.map((t) => t.traceId));
+    const oldest = await store.traces.searchTraces({ experimentIds: ['8', '6'], maxResults: 100, orderBy: ['timestamp_ms ASC'] });
+    const oldestViaFilter = await store.traces.searchTraces({ experimentIds: ['8', '6'], maxResults: 100, orderBy: ['timestamp_ms ASC'], filter: 'trace.timestamp_ms > 0' });
+    assert.deepEqual(oldest.items.map((t) => t.traceId), oldestViaFilter.items.map((t) => t.traceId));
+  });
+
   it('rejects assessment writes as a read-only store', async () => {
     await assert.rejects(store.traces.deleteAssessment('tr-1e1301009a4ee5aa9a0cd46ae8b5344a', 'a-5e535164a37d4f41855402e849a14e2a'), (error: unknown) =>
       isMlflowError(error, 'READ_ONLY_STORE'),
