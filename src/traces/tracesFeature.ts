@@ -49,6 +49,8 @@ export class TracesFeature implements vscode.Disposable {
     register('mlflow.traces.filter', () => this.askFilter());
     register('mlflow.traces.clearFilter', () => this.applyFilter(undefined, undefined));
     register('mlflow.traces.sort', () => this.askOrder());
+    register('mlflow.traces.groupBySession', () => this.setGrouped(true));
+    register('mlflow.traces.ungroup', () => this.setGrouped(false));
     register('mlflow.traces.loadMore', (node?: TracesNode) => {
       if (node?.kind === 'loadMore') return this.guard(() => this.model.loadMore(node.experimentId));
       return undefined;
@@ -129,6 +131,11 @@ export class TracesFeature implements vscode.Disposable {
     this.model.setFilter(filter);
     this.treeView.message = this.model.filter ? `Filter: ${this.model.filter}` : undefined;
     await setContext(ContextKey.TracesFiltered, this.model.filter !== undefined || focusExperimentId !== undefined);
+  }
+
+  private async setGrouped(grouped: boolean): Promise<void> {
+    this.model.setGroupBySession(grouped);
+    await setContext(ContextKey.TracesBySession, grouped);
   }
 
   private async askOrder(): Promise<void> {

@@ -3,6 +3,7 @@ import type { ActiveStore } from '../connection/activeStore';
 import type { TraceStore } from '../mlflow/traceStore';
 import type { TraceInfo } from '../mlflow/traceTypes';
 import type { Experiment } from '../mlflow/types';
+import { sessionFilter } from './core/traceSummary';
 
 /** How many experiments are probed for traces, and how many at once. */
 const MAX_EXPERIMENTS = 200;
@@ -41,6 +42,8 @@ export class TracesModel implements vscode.Disposable {
   order: TraceOrder = 'newest';
   /** Restricts the view to one experiment (when opened from a run or logged model). */
   focusExperimentId: string | undefined;
+  /** Shows each experiment's traces grouped by session (conversations) instead of one list. */
+  groupBySession = false;
 
   constructor(
     private readonly activeStore: ActiveStore,
@@ -69,6 +72,26 @@ export class TracesModel implements vscode.Disposable {
   setFilter(filter: string | undefined): void {
     this.filter = filter?.trim() ? filter.trim() : undefined;
     this.reloadTraces();
+  }
+
+  setGroupBySession(grouped: boolean): void {
+    this.groupBySession = grouped;
+    this.changed.fire();
+  }
+
+  /** One session's traces, oldest first (a conversation's turns in order). */
+  async sessionTraces(experimentId: string, session: string): Promise<TraceInfo[]> {
+    const store = this.store;
+    if (!store) return [];
+    const filter = [this.filter, sessionFilter(session)].filter((f): f is string => f !== undefined).join(' AND ');
+    const traces: TraceInfo[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await store.searchTraces({ experimentIds: [experimentId], filter, orderBy: ['timestamp_ms ASC'], maxResults: 500, pageToken });
+      traces.push(...page.items);
+      pageToken = page.nextPageToken;
+    } while (pageToken && traces.length < 5000);
+    return traces;
   }
 
   setOrder(order: TraceOrder): void {

@@ -3,18 +3,20 @@ import { describeError } from '../explorer/errorMessages';
 import type { TraceInfo, TraceState } from '../mlflow/traceTypes';
 import type { Experiment } from '../mlflow/types';
 import { untrustedMarkdown } from '../vscode/untrustedMarkdown';
-import { summarizeTrace, traceDescription, traceDetails } from './core/traceSummary';
+import { type SessionGroup, groupBySession, summarizeTrace, traceDescription, traceDetails } from './core/traceSummary';
 import type { TracesModel } from './tracesModel';
 
 export type TracesNode =
   | { readonly kind: 'experiment'; readonly experiment: Experiment }
   | { readonly kind: 'trace'; readonly trace: TraceInfo }
+  | { readonly kind: 'session'; readonly experimentId: string; readonly group: SessionGroup }
   | { readonly kind: 'loadMore'; readonly experimentId: string; readonly loaded: number }
   | { readonly kind: 'message'; readonly id: string; readonly text: string; readonly detail?: string; readonly severity: 'info' | 'error' };
 
 /** `contextValue`s matched by package.json menus. */
 export const enum TracesContext {
   Experiment = 'tracesExperiment',
+  Session = 'traceSession',
   Trace = 'trace',
   TraceError = 'traceError',
   LoadMore = 'tracesLoadMore',
@@ -59,9 +61,12 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode> {
       if (experiments.length === 0) return [{ kind: 'message', id: 'empty', text: 'No traces yet. Trace a GenAI app with mlflow.trace or autolog.', severity: 'info' }];
       return experiments.map((experiment) => ({ kind: 'experiment', experiment }));
     }
+    if (node.kind === 'session') return (await this.model.sessionTraces(node.experimentId, node.group.session)).map((trace) => ({ kind: 'trace', trace }));
     if (node.kind !== 'experiment') return [];
     const entry = await this.model.tracesOf(node.experiment);
-    const items: TracesNode[] = entry.traces.map((trace) => ({ kind: 'trace', trace }));
+    const items: TracesNode[] = this.model.groupBySession
+      ? groupBySession(entry.traces).map((group) => ({ kind: 'session', experimentId: node.experiment.experimentId, group }))
+      : entry.traces.map((trace) => ({ kind: 'trace', trace }));
     if (entry.error !== undefined) {
       const { message, detail } = describeError(entry.error);
       items.push({ kind: 'message', id: `error-${node.experiment.experimentId}`, text: message, detail, severity: 'error' });
@@ -84,6 +89,16 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode> {
       }
       case 'trace':
         return traceItem(node.trace);
+      case 'session': {
+        const { group } = node;
+        const item = new vscode.TreeItem(group.session, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `traces-session-${node.experimentId}-${group.session}`;
+        item.iconPath = new vscode.ThemeIcon('comment-discussion');
+        item.contextValue = TracesContext.Session;
+        item.description = [`${group.traceIds.length} turn${group.traceIds.length === 1 ? '' : 's'}`, ...group.users].join(' · ');
+        item.tooltip = untrustedMarkdown((md) => md.appendText(`Session ${group.session}: ${group.traceIds.length} traces in the loaded page, last ${new Date(group.lastRequestTime).toISOString()}`));
+        return item;
+      }
       case 'loadMore': {
         const item = new vscode.TreeItem('Load more traces…', vscode.TreeItemCollapsibleState.None);
         item.id = `traces-more-${node.experimentId}-${node.loaded}`;

@@ -13,6 +13,7 @@ export enum ContextKey {
   /** The active store can hold MLflow 3 GenAI traces (the Traces view shows). */
   TracesAvailable = 'mlflow.tracesAvailable',
   TracesFiltered = 'mlflow.tracesFiltered',
+  TracesBySession = 'mlflow.tracesBySession',
 }
 
 export function setContext(key: ContextKey, value: boolean | string): Thenable<unknown> {

@@ -63,6 +63,23 @@ describe('Traces view and trace panel', () => {
       }
     });
 
+    it('groups an experiment’s traces by session, each session’s turns oldest first', async () => {
+      await vscode.commands.executeCommand('mlflow.traces.groupBySession');
+      try {
+        const app = (await children()).find((n) => n.kind === 'experiment' && n.experiment.name === 'genai-app')!;
+        const sessions = (await children(app)).filter((n) => n.kind === 'session');
+        assert.deepStrictEqual(sessions.map(labelOf).sort(), ['sess-alice-001', 'sess-bob-002']);
+        const alice = sessions.find((n) => labelOf(n) === 'sess-alice-001')!;
+        assert.strictEqual(String(workbench.traces.provider.getTreeItem(alice).description), '3 turns · alice@example.com');
+        const turns = await children(alice);
+        const times = turns.map((t) => (t.kind === 'trace' ? t.trace.requestTime : 0));
+        assert.strictEqual(turns.length, 3);
+        assert.deepStrictEqual(times, [...times].sort((a, b) => a - b));
+      } finally {
+        await vscode.commands.executeCommand('mlflow.traces.ungroup');
+      }
+    });
+
     it('shows the prompts in the Models view; opens a version and diffs two versions', async () => {
       const registry = workbench.registry.provider;
       const root = await registry.getChildren();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { TraceStore } from '../../src/mlflow/traceStore';
 import type { TraceHostMessage } from '../../src/traces/core/protocol';
 import { TraceSession, parseTraceMessage } from '../../src/traces/core/traceSession';
-import { filterValue, summarizeTrace, traceDescription } from '../../src/traces/core/traceSummary';
+import { filterValue, groupBySession, sessionFilter, summarizeTrace, traceDescription } from '../../src/traces/core/traceSummary';
 import { attachmentsIn, buildTraceView, chatOf, parseDraft, spanDetail } from '../../src/traces/core/traceView';
 import { parseJsonLossless, quoteBigIntegers } from '../../src/mlflow/traceValues';
 import { useReplayStore } from '../support/replayServer';
@@ -96,6 +96,22 @@ describe('traces core', () => {
     assert.equal(parseTraceMessage({ type: 'openAttachment', attachment: { id: '../x', contentType: 'a' } }), undefined);
     assert.equal(parseTraceMessage({ type: 'addAssessment', draft: { kind: 'other', name: 'a', value: 'b' } }), undefined);
     assert.deepEqual(parseTraceMessage({ type: 'selectSpan', index: 3 }), { type: 'selectSpan', index: 3 });
+  });
+
+  it('groups traces into sessions, turns oldest first, most recent session first', async () => {
+    const page = await replay().expect(['traces_search_all'], () => traces().searchTraces({ experimentIds: ['8'], maxResults: 100 }));
+    const groups = groupBySession(page.items);
+    assert.deepEqual(groups.map((g) => [g.session, g.traceIds.length, g.users]).sort(), [
+      ['sess-alice-001', 3, ['alice@example.com']],
+      ['sess-bob-002', 2, ['bob@example.com']],
+    ]);
+    const last = groups.map((g) => g.lastRequestTime);
+    assert.deepEqual(last, [...last].sort((a, b) => b - a), 'most recently active session first');
+    for (const group of groups) {
+      const times = group.traceIds.map((id) => page.items.find((t) => t.traceId === id)!.requestTime);
+      assert.deepEqual(times, [...times].sort((a, b) => a - b));
+    }
+    assert.equal(sessionFilter("s'1"), "metadata.`mlflow.trace.session` = 's1'");
   });
 
   it('quotes filter values', () => {

@@ -138,3 +138,39 @@ export function traceDetails(summary: TraceSummary): [string, string][] {
 export function filterValue(value: string): string {
   return `'${value.replace(/'/g, '')}'`;
 }
+
+export interface SessionGroup {
+  session: string;
+  /** Traces of the session, oldest first: the conversation's turns in order. */
+  traceIds: string[];
+  users: string[];
+  lastRequestTime: number;
+}
+
+/**
+ * Traces grouped by `mlflow.trace.session` (MLflow's `update_current_trace(session_id=…)`), most
+ * recently active session first; traces without a session are left out.
+ */
+export function groupBySession(infos: readonly TraceInfo[]): SessionGroup[] {
+  const groups = new Map<string, { infos: TraceInfo[]; users: Set<string> }>();
+  for (const info of infos) {
+    const session = info.metadata[TraceKeys.session];
+    if (!session) continue;
+    let group = groups.get(session);
+    if (!group) groups.set(session, (group = { infos: [], users: new Set() }));
+    group.infos.push(info);
+    const user = info.metadata[TraceKeys.user];
+    if (user) group.users.add(user);
+  }
+  return [...groups.entries()]
+    .map(([session, { infos: list, users }]) => {
+      const ordered = [...list].sort((a, b) => a.requestTime - b.requestTime || a.traceId.localeCompare(b.traceId));
+      return { session, traceIds: ordered.map((i) => i.traceId), users: [...users].sort(), lastRequestTime: ordered.at(-1)!.requestTime };
+    })
+    .sort((a, b) => b.lastRequestTime - a.lastRequestTime || a.session.localeCompare(b.session));
+}
+
+/** The filter that lists one session's traces (the UI's own form of the metadata key). */
+export function sessionFilter(session: string): string {
+  return `metadata.\`${TraceKeys.session}\` = ${filterValue(session)}`;
+}
