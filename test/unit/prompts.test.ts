@@ -3,18 +3,18 @@ import * as path from 'node:path';
 import { SqliteStore } from '../../src/mlflow/local/sqliteStore';
 import { toModelVersion, toRegisteredModel } from '../../src/mlflow/rest/mapping';
 import { PROMPT_FILTER, promptAliasUri, promptDocument, promptVersionDescription, promptVersionUri, templateVariables, toPromptVersion } from '../../src/prompts/core/prompts';
+import { SQLITE_ENGINE } from '../support/sqliteEngine';
 import { getCapture, useReplayStore } from '../support/replayServer';
 
 /** Prompts over the registry API: the prompt registry of the genai store equals the server's answers. */
 
-const WASM = path.resolve(__dirname, '../../node_modules/sql.js/dist/sql-wasm.wasm');
 const DB = path.resolve(__dirname, '../fixtures/mlflow-3.x/genai-store/mlflow.db');
 const SET = 'mlflow-3.x-genai';
 
 describe('prompts', () => {
   let store: SqliteStore;
   before(async () => {
-    store = await SqliteStore.open(DB, { wasm: WASM });
+    store = await SqliteStore.open(DB, { engine: SQLITE_ENGINE });
   });
   after(() => store.dispose());
 

@@ -5,11 +5,11 @@ import { isMlflowError } from '../../src/mlflow/errors';
 import { FileStore } from '../../src/mlflow/local/fileStore';
 import { SqliteStore } from '../../src/mlflow/local/sqliteStore';
 import { toSpan } from '../../src/mlflow/traceValues';
+import { SQLITE_ENGINE } from '../support/sqliteEngine';
 import { getCapture } from '../support/replayServer';
 
 /** The local trace readers beyond what the cross-backend test compares: file store, fallbacks, read-only. */
 
-const WASM = path.resolve(__dirname, '../../node_modules/sql.js/dist/sql-wasm.wasm');
 const FIXTURES = path.resolve(__dirname, '../fixtures/mlflow-3.x');
 const FILE_STORE = path.join(FIXTURES, 'file-store/mlruns');
 const EXPERIMENT = '878679228285919443';
@@ -66,7 +66,7 @@ describe('traces: file store (MLflow 3 mlruns/)', () => {
 describe('traces: SQLite store fallbacks', () => {
   let store: SqliteStore;
   before(async () => {
-    store = await SqliteStore.open(path.join(FIXTURES, 'genai-store/mlflow.db'), { wasm: WASM });
+    store = await SqliteStore.open(path.join(FIXTURES, 'genai-store/mlflow.db'), { engine: SQLITE_ENGINE });
   });
   after(() => store.dispose());
 
