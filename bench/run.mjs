@@ -23,6 +23,8 @@ const steps = [
   // The local SQLite store on a ≥ 3 GB store beside native SQLite (generated once into .tmp/bench/).
   { name: 'sqlite', argv: ['--expose-gc', ...tsx, 'bench/sqlite.ts'] },
   { name: 'explorer', argv: ['--expose-gc', ...tsx, 'bench/explorer.ts'] },
+  // MLflow 3 traces: the Traces view's first page and opening the 199-span trace (bench/traces.ts).
+  { name: 'traces', argv: ['--expose-gc', ...tsx, 'bench/traces.ts'] },
   { name: 'activation', argv: [...tsx, 'bench/activation.ts'] },
   { name: 'bundles', argv: [...tsx, 'bench/bundles.ts'] },
   // The charts engineer's bench (Chromium, request → drawn); it reads the development build's dist/webview.

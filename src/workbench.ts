@@ -11,6 +11,8 @@ import { TrackingServerFeature } from './trackingServer/trackingServerFeature';
 import { ServingFeature } from './modelServing/servingFeature';
 import { ProjectsFeature } from './projects/projectsFeature';
 import { RegistryFeature } from './registry/registryFeature';
+import { TracesFeature } from './traces/tracesFeature';
+import { PromptsFeature } from './prompts/promptsFeature';
 import { Disposer } from './vscode/disposer';
 import { Log } from './vscode/log';
 
@@ -30,6 +32,8 @@ export class Workbench implements vscode.Disposable {
   readonly registry: RegistryFeature;
   readonly projects: ProjectsFeature;
   readonly serving: ServingFeature;
+  readonly traces: TracesFeature;
+  readonly prompts: PromptsFeature;
   /** Resolves when the first connection has been chosen (no network involved). */
   readonly ready: Promise<void>;
 
@@ -68,10 +72,18 @@ export class Workbench implements vscode.Disposable {
       revealRun,
       followLaunch: (finished) => this.explorer.followLaunch(finished),
     }));
+    this.prompts = track(new PromptsFeature({ activeStore: this.connections, log: this.log }));
     this.registry = track(new RegistryFeature({
       activeStore: this.connections,
       log: this.log,
       revealRun,
+      prompts: this.prompts.tree,
+    }));
+    this.traces = track(new TracesFeature({
+      extensionUri: context.extensionUri,
+      globalStorageUri: context.globalStorageUri,
+      activeStore: this.connections,
+      log: this.log,
     }));
     track(vscode.commands.registerCommand('mlflow.showOutput', () => this.log.show()));
     this.ready = this.connections.initialize();

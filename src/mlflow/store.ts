@@ -17,6 +17,7 @@ import type {
   SampledHistoryQuery,
   Stage,
 } from './types';
+import type { TraceStore } from './traceStore';
 
 /**
  * One interface over the three places MLflow data lives: a tracking server (REST), a local SQLite
@@ -28,6 +29,8 @@ import type {
 export interface TrackingStore {
   /** A human description for logs and the status bar (never contains credentials). */
   readonly description: string;
+  /** MLflow 3 GenAI traces and assessments, where this kind of backend can hold them. */
+  readonly traces?: TraceStore;
   capabilities(options?: CallOptions): Promise<Capabilities>;
 
   // Experiments

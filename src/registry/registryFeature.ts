@@ -3,6 +3,7 @@ import type { ActiveStore } from '../connection/activeStore';
 import type { ExplorerNode } from '../explorer/nodes';
 import { modelUriOf } from '../explorer/runCommands';
 import type { ModelVersion } from '../mlflow/types';
+import type { PromptsTree } from '../prompts/promptsTree';
 import { ContextKey, setContext } from '../vscode/contextKeys';
 import { Disposer } from '../vscode/disposer';
 import type { Log } from '../vscode/log';
@@ -33,10 +34,10 @@ export class RegistryFeature implements vscode.Disposable {
   readonly commands: RegistryCommands;
   private readonly registration: ModelRegistration;
 
-  constructor(private readonly deps: { activeStore: ActiveStore; log: Log; revealRun?: (runId: string) => Promise<void> }) {
+  constructor(private readonly deps: { activeStore: ActiveStore; log: Log; revealRun?: (runId: string) => Promise<void>; prompts?: PromptsTree }) {
     const { activeStore, log } = deps;
     this.model = this.disposer.track(new RegistryModel(activeStore, { pageSize: PAGE_SIZE }));
-    this.provider = new RegistryTreeProvider(this.model, activeStore);
+    this.provider = new RegistryTreeProvider(this.model, activeStore, deps.prompts);
     this.treeView = this.disposer.track(vscode.window.createTreeView('mlflow.models', { treeDataProvider: this.provider, showCollapseAll: true }));
     this.commands = this.disposer.track(new RegistryCommands({
       activeStore,

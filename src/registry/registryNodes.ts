@@ -1,4 +1,5 @@
 import type { ModelVersion, RegisteredModel } from '../mlflow/types';
+import { type PromptTreeNode, promptNodeId } from '../prompts/promptsTree';
 
 /**
  * The nodes of the Models view. A discriminated union: the tree adapter and every command switch on
@@ -14,7 +15,8 @@ export type RegistryNode =
   | VersionRunNode
   | TagNode
   | LoadMoreModelsNode
-  | RegistryMessageNode;
+  | RegistryMessageNode
+  | PromptTreeNode;
 
 export interface RegisteredModelNode {
   readonly kind: 'model';
@@ -117,5 +119,9 @@ export function nodeId(node: RegistryNode): string {
       return JSON.stringify(['loadMore', node.loaded]);
     case 'message':
       return JSON.stringify(['message', node.id]);
+    case 'prompts':
+    case 'prompt':
+    case 'promptVersion':
+      return promptNodeId(node);
   }
 }

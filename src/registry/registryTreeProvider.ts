@@ -15,6 +15,7 @@ import {
   type TagNode,
 } from './registryNodes';
 import { sortedEntries, untrustedMarkdown } from '../vscode/untrustedMarkdown';
+import type { PromptsTree } from '../prompts/promptsTree';
 
 const STATUS_ICONS: Record<ModelVersionStatus, vscode.ThemeIcon> = {
   READY: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
@@ -33,6 +34,8 @@ export class RegistryTreeProvider implements vscode.TreeDataProvider<RegistryNod
   constructor(
     private readonly model: RegistryModel,
     private readonly activeStore: ActiveStore,
+    /** The Prompts branch (MLflow 3 prompt registry), when the feature is wired. */
+    private readonly prompts?: PromptsTree,
   ) {
     this.onDidChangeTreeData = model.onDidChange;
   }
@@ -51,7 +54,7 @@ export class RegistryTreeProvider implements vscode.TreeDataProvider<RegistryNod
       const { models, hasMore, hasRegistry } = await this.model.getModels();
       if (!hasRegistry) return [message('no-registry', 'This store has no model registry.', 'info')];
       // An empty registry shows the view's welcome text (context key mlflow.registryEmpty), not an item.
-      const items: RegistryNode[] = models.map((model) => ({ kind: 'model', model }));
+      const items: RegistryNode[] = [...((await this.prompts?.root()) ?? []), ...models.map((model): RegistryNode => ({ kind: 'model', model }))];
       if (hasMore) items.push({ kind: 'loadMore', loaded: models.length });
       return items;
     }
@@ -68,6 +71,10 @@ export class RegistryTreeProvider implements vscode.TreeDataProvider<RegistryNod
         items.push(...tagNodes(version.name, version.version, version.tags));
         return items;
       }
+      case 'prompts':
+      case 'prompt':
+      case 'promptVersion':
+        return (await this.prompts?.children(node)) ?? [];
       case 'alias':
       case 'source':
       case 'run':
@@ -103,6 +110,11 @@ export class RegistryTreeProvider implements vscode.TreeDataProvider<RegistryNod
 
   private treeItem(node: RegistryNode): vscode.TreeItem {
     switch (node.kind) {
+      case 'prompts':
+      case 'prompt':
+      case 'promptVersion':
+        if (!this.prompts) throw new Error('prompt nodes without a prompts tree');
+        return this.prompts.treeItem(node);
       case 'model': {
         const m = node.model;
         const item = new vscode.TreeItem(m.name, vscode.TreeItemCollapsibleState.Collapsed);

@@ -10,6 +10,10 @@ export enum ContextKey {
   ServersRunning = 'mlflow.serversRunning',
   TrackingServerRunning = 'mlflow.trackingServerRunning',
   RunsFiltered = 'mlflow.runsFiltered',
+  /** The active store can hold MLflow 3 GenAI traces (the Traces view shows). */
+  TracesAvailable = 'mlflow.tracesAvailable',
+  TracesFiltered = 'mlflow.tracesFiltered',
+  TracesBySession = 'mlflow.tracesBySession',
 }
 
 export function setContext(key: ContextKey, value: boolean | string): Thenable<unknown> {

@@ -23,11 +23,11 @@ describe('activation and contributions (real extension host)', () => {
     }
   });
 
-  it('contributes the MLflow container with the Runs and Models views', async () => {
+  it('contributes the MLflow container with the Runs, Models and Traces views', async () => {
     const manifest = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as {
       contributes: { views: Record<string, { id: string; name: string }[]> };
     };
-    assert.deepStrictEqual(manifest.contributes.views.mlflow.map((v) => v.name), ['Runs', 'Models', 'Model Servers']);
+    assert.deepStrictEqual(manifest.contributes.views.mlflow.map((v) => v.name), ['Runs', 'Models', 'Traces', 'Model Servers']);
     // Focusing a view only works when the view is really registered in the workbench.
     await vscode.commands.executeCommand('mlflow.runs.focus');
     await vscode.commands.executeCommand('mlflow.models.focus');

@@ -7,6 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { MlflowError } from '../../src/mlflow/errors';
 import { HttpClient } from '../../src/mlflow/http';
 import { RestStore } from '../../src/mlflow/rest/restStore';
+import { quoteBigIntegers } from '../../src/mlflow/traceValues';
 import type { RestStoreOptions } from '../../src/mlflow/rest/restStore';
 import { FIXTURES_DIR } from './repoRoot';
 
@@ -18,8 +19,11 @@ import { FIXTURES_DIR } from './repoRoot';
  * the 404 HTML page the real server sends for unknown routes.
  */
 
-export type CaptureSetName = 'mlflow-2.17.2' | 'mlflow-3.x';
-export const CAPTURE_SETS: readonly CaptureSetName[] = ['mlflow-2.17.2', 'mlflow-3.x'];
+/** `mlflow-3.x-genai`: the MLflow 3 GenAI captures (traces, assessments, prompts), kept apart from rest-captures. */
+export type CaptureSetName = RestCaptureSetName | 'mlflow-3.x-genai';
+/** The two servers' general REST captures (the coverage test's sets). */
+export type RestCaptureSetName = 'mlflow-2.17.2' | 'mlflow-3.x';
+export const CAPTURE_SETS: readonly RestCaptureSetName[] = ['mlflow-2.17.2', 'mlflow-3.x'];
 
 export interface Capture {
   name: string;
@@ -52,6 +56,7 @@ export interface RecordedRequest {
 const FIXTURES = FIXTURES_DIR;
 
 export function captureDirectory(set: CaptureSetName): string {
+  if (set === 'mlflow-3.x-genai') return path.join(FIXTURES, 'mlflow-3.x', 'genai-captures');
   return path.join(FIXTURES, set, 'rest-captures');
 }
 
@@ -65,7 +70,7 @@ export function loadCaptures(set: CaptureSetName): Capture[] {
     captures = readdirSync(dir)
       .filter((f) => f.endsWith('.json') && !f.startsWith('_'))
       .sort()
-      .map((f) => ({ ...(JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as Omit<Capture, 'name'>), name: f.slice(0, -'.json'.length) }));
+      .map((f) => ({ ...(parseCapture(readFileSync(path.join(dir, f), 'utf8')) as Omit<Capture, 'name'>), name: f.slice(0, -'.json'.length) }));
     loaded.set(set, captures);
   }
   return captures;
@@ -89,13 +94,33 @@ export function captureParam(set: CaptureSetName, name: string, key: string): st
   return String(first);
 }
 
+/**
+ * Span times are integers past 2^53 (ns): JSON.parse would round them and the replay would then serve
+ * other numbers than the server sent. They are kept as marked strings and written back as numbers.
+ */
+const BIG_INTEGER_MARK = '\u0000bigint:';
+
+function parseCapture(text: string): unknown {
+  // The mark goes into JSON text, so its NUL is written as the escape JSON.parse turns back into it.
+  return JSON.parse(/\d{16}/.test(text) ? quoteBigIntegers(text, '\\u0000bigint:') : text) as unknown;
+}
+
+function stringifyResponse(value: unknown): string {
+  return JSON.stringify(value).replace(/"\\u0000bigint:(-?\d+)"/g, '$1');
+}
+
+/** The exact digits of a number the capture holds past 2^53 (see BIG_INTEGER_MARK); other values as they are. */
+export function captureInteger(value: unknown): unknown {
+  return typeof value === 'string' && value.startsWith(BIG_INTEGER_MARK) ? value.slice(BIG_INTEGER_MARK.length) : value;
+}
+
 /** Names → ids of what the capture scripts created (`ids.json`). */
 export function captureIds(set: CaptureSetName): { experiments: Record<string, string>; runs: Record<string, string> } {
   return JSON.parse(readFileSync(path.join(FIXTURES, set, 'ids.json'), 'utf8')) as { experiments: Record<string, string>; runs: Record<string, string> };
 }
 
 /** Capture names served during this mocha process, per set: the coverage test reads this. */
-const served = new Map<CaptureSetName, Set<string>>(CAPTURE_SETS.map((s) => [s, new Set<string>()]));
+const served = new Map<CaptureSetName, Set<string>>([...CAPTURE_SETS, 'mlflow-3.x-genai' as const].map((s) => [s, new Set<string>()]));
 
 export function servedCaptureNames(set: CaptureSetName): ReadonlySet<string> {
   return served.get(set) ?? new Set();
@@ -287,9 +312,9 @@ function responseBody(response: unknown): string | Buffer {
   }
   if (typeof response === 'object' && response !== null && !Array.isArray(response)) {
     const { _truncated_original_length: _ignored, ...rest } = response as Record<string, unknown>;
-    return JSON.stringify(rest);
+    return stringifyResponse(rest);
   }
-  return JSON.stringify(response);
+  return stringifyResponse(response);
 }
 
 function isBinaryStub(value: unknown): value is { _binary_body_bytes: number; _first_bytes_hex: string } {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { CAPTURE_SETS, loadCaptures, servedCaptureNames } from '../support/replayServer';
-import type { CaptureSetName } from '../support/replayServer';
+import type { RestCaptureSetName } from '../support/replayServer';
 // The contract suites, loaded here so that this file, run alone, still sees every capture they serve.
 // Mocha loads each file once; whichever loads first registers the suites, always before the check below.
 import './restArtifacts.contract.test';
@@ -9,6 +9,7 @@ import './restMetrics.contract.test';
 import './restModels.contract.test';
 import './restRuns.contract.test';
 import './restServer.contract.test';
+import './restTraces.contract.test';
 
 /**
  * Every capture of both real servers is either replayed by a contract test (the client sent exactly
@@ -20,7 +21,7 @@ type SkipList = Readonly<Record<string, string>>;
 
 const NOT_THE_REST_CLIENT = {
   graphql: 'GraphQL is the MLflow UI’s own API; the extension uses the REST API',
-  traces: 'traces are not part of TrackingStore (no trace views in the extension)',
+  traces: 'the legacy v2 traces API (GET /api/2.0/mlflow/traces); the client searches with the v3 API (traces/search), covered in restTraces.contract.test.ts',
   datasets: 'experiments/search-datasets is a UI-only ajax endpoint; run datasets come with runs/get and runs/search',
   serve: 'made against `mlflow models serve`, not the tracking server: covered by the serving engineer’s tests',
   logging: 'the extension reads runs and edits their metadata; logging runs, metrics, params and models is the training code’s job (no such TrackingStore method)',
@@ -57,7 +58,7 @@ const SHARED_SKIPS: SkipList = {
     'get-latest-versions is deprecated with stages; RegisteredModel.latestVersions (registered-models/get and search) carries the same versions',
 };
 
-const SKIPPED: Readonly<Record<CaptureSetName, SkipList>> = {
+const SKIPPED: Readonly<Record<RestCaptureSetName, SkipList>> = {
   'mlflow-2.17.2': {
     ...SHARED_SKIPS,
     metrics_get_history_20000_steps: NOT_THE_REST_CLIENT.historyNoMaxResults,
@@ -96,13 +97,6 @@ const SKIPPED: Readonly<Record<CaptureSetName, SkipList>> = {
     ajax_logged_models_get: NOT_THE_REST_CLIENT.ajaxTwin,
     security_cors_preflight_disallowed_400: 'a browser CORS preflight (OPTIONS); Node in the extension host never sends one',
     traces_v2_search_legacy: NOT_THE_REST_CLIENT.traces,
-    traces_v3_get_404: NOT_THE_REST_CLIENT.traces,
-    traces_v3_get_info: NOT_THE_REST_CLIENT.traces,
-    traces_v3_get_with_spans: NOT_THE_REST_CLIENT.traces,
-    traces_v3_search: NOT_THE_REST_CLIENT.traces,
-    traces_v3_search_bad_filter_400: NOT_THE_REST_CLIENT.traces,
-    traces_v3_search_by_run: NOT_THE_REST_CLIENT.traces,
-    traces_v3_search_filter_error_state: NOT_THE_REST_CLIENT.traces,
     serve_health: NOT_THE_REST_CLIENT.serve,
     serve_invocations_bad_format_400: NOT_THE_REST_CLIENT.serve,
     serve_invocations_dataframe_records: NOT_THE_REST_CLIENT.serve,

@@ -30,6 +30,8 @@ import { type FileRegistry, readFileRegistry } from './fileStoreRegistry';
 import { type ExperimentDir, emptyRun, experimentDirs, readExperiment, readRun, readRunInfo, runIdsIn } from './fileStoreTracking';
 import { checkMaxResults, pageOf } from './paging';
 import { LocalRegistryReads } from './localRegistryReads';
+import { FileTraceStore } from './fileStoreTraces';
+import type { TraceStore } from '../traceStore';
 
 /** How many run folders are read at once: enough to hide latency, few enough not to exhaust handles. */
 const PARALLEL_READS = 32;
@@ -46,12 +48,14 @@ function inView(stage: 'active' | 'deleted', viewType: ViewType | undefined): bo
  */
 export class FileStore extends LocalRegistryReads implements TrackingStore {
   readonly description: string;
+  readonly traces: TraceStore;
   private readonly root: string;
 
   constructor(mlrunsDir: string) {
     super();
     this.root = path.resolve(mlrunsDir);
     this.description = `the file store ${this.root}`;
+    this.traces = new FileTraceStore(this.root, this.description);
   }
 
   async capabilities(options?: CallOptions): Promise<Capabilities> {

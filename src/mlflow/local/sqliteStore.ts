@@ -28,6 +28,8 @@ import { searchRunsInSnapshot } from './sqliteRunSearch';
 import { loadSqliteEngine } from './sqliteEngine';
 import { type ReadOptions, SqliteReader } from './sqliteReader';
 import type { Database } from './sqliteRows';
+import { SqliteTraceStore } from './sqliteTraces';
+import type { TraceStore } from '../traceStore';
 import {
   artifactUriOfRun,
   experimentArtifactLocations,
@@ -57,6 +59,7 @@ export interface SqliteStoreOptions {
  */
 export class SqliteStore extends LocalRegistryReads implements TrackingStore {
   readonly description: string;
+  readonly traces: TraceStore;
   private readonly reader: SqliteReader;
   private readonly storeDir: string;
 
@@ -68,6 +71,7 @@ export class SqliteStore extends LocalRegistryReads implements TrackingStore {
     this.description = `the SQLite store ${dbFile}`;
     this.storeDir = path.dirname(path.resolve(dbFile));
     this.reader = new SqliteReader(path.resolve(dbFile), () => loadSqliteEngine(options.engine), options.retry);
+    this.traces = new SqliteTraceStore((o, query) => this.read(o, query), (uri, o) => this.artifactRoot(() => uri, o), this.description);
   }
 
   /** Opens the store and reads it once, so a missing or unreadable file fails here. */

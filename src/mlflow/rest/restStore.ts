@@ -22,11 +22,13 @@ import type {
 } from '../types';
 import { parseString } from '../values';
 import { answerList } from './answers';
+import type { TraceStore } from '../traceStore';
 import { proxyFilePath, proxyListPath } from './artifactUris';
 import { capabilitiesFrom, probeServer } from './capabilities';
 import { endpoint, message, MlflowApi, page, registryQuery } from './mlflowApi';
 import { HISTORY_PAGE_SIZE, fetchFullHistory, fetchHistoryPage, fetchSampledHistories, sampleFullHistories } from './metricHistory';
 import type { HistoryPageRequest } from './metricHistory';
+import { RestTraceStore } from './restTraces';
 import {
   obj,
   toExperiment,
@@ -50,6 +52,7 @@ export interface RestStoreOptions {
 /** TrackingStore over MLflow's REST API 2.0 (and the few 3.x and UI routes that have no /api twin). */
 export class RestStore implements TrackingStore {
   readonly description: string;
+  readonly traces: TraceStore;
   private readonly historyPageSize: number;
   private readonly api: MlflowApi;
   private capabilitiesPromise?: Promise<Capabilities>;
@@ -63,6 +66,7 @@ export class RestStore implements TrackingStore {
     this.api = new MlflowApi(http);
     this.description = `MLflow server ${http.displayUrl}`;
     this.historyPageSize = options.historyPageSize ?? HISTORY_PAGE_SIZE;
+    this.traces = new RestTraceStore(http, (o) => this.capabilities(o));
   }
 
   /**

@@ -1,0 +1,262 @@
+import { MlflowError } from '../errors';
+import { type SpanSearchRow, needsSpans, searchTraceInfos } from '../traceSearch';
+import { type AssessmentUpdate, MAX_TRACES_PER_PAGE, type TraceStore } from '../traceStore';
+import type { Assessment, NewAssessment, Span, Trace, TraceInfo, TraceQuery } from '../traceTypes';
+import { TraceKeys } from '../traceTypes';
+import { parseJsonLossless, toSourceType, toSpan, toTraceState } from '../traceValues';
+import type { CallOptions, Page } from '../types';
+import { checkMaxResults, createPageToken, parsePageToken } from './paging';
+import { readOnlyTraceWrite, spansFromTraceData, traceAttachment, traceDataFile, withPartialFlag } from './localTraces';
+import { type Database, type Row, hasColumn, hasTable, inChunks, optionalNumber, optionalText, placeholders, queryRows, text } from './sqliteRows';
+
+/**
+ * Traces of an MLflow 3 SQLite store: `trace_info`, `trace_tags`, `trace_request_metadata`,
+ * `assessments` and `spans` (one JSON span document per row in `content`). Spans that were exported
+ * to the artifact store instead (no `mlflow.trace.spansLocation=TRACKING_STORE` tag) are read from the
+ * trace's `traces.json`. Read-only, like the rest of the local store.
+ */
+export class SqliteTraceStore implements TraceStore {
+  readonly readOnly = true;
+
+  constructor(
+    private readonly read: <T>(options: CallOptions | undefined, query: (db: Database) => T) => Promise<T>,
+    /** Resolves a stored artifact URI (`mlflow-artifacts:/…`, a path) to a local folder. */
+    private readonly resolveArtifactUri: (uri: string, options?: CallOptions) => Promise<string>,
+    private readonly description: string,
+  ) {}
+
+  available(options?: CallOptions): Promise<boolean> {
+    return this.read(options, (db) => hasTable(db, 'trace_info'));
+  }
+
+  async searchTraces(query: TraceQuery, options?: CallOptions): Promise<Page<TraceInfo>> {
+    const fast = timeOrderedPage(query);
+    if (fast) return this.read(options, fast);
+    const withSpans = needsSpans(query.filter);
+    const { infos, spans } = await this.read(options, (db) => {
+      if (!hasTable(db, 'trace_info')) return { infos: [], spans: new Map<string, SpanSearchRow[]>() };
+      const ids = query.experimentIds.map((id) => Number(id)).filter((n) => Number.isInteger(n));
+      const infos = ids.length === 0 ? [] : traceInfos(db, `experiment_id IN ${placeholders(ids.length)}`, ids);
+      return { infos, spans: withSpans ? spanRows(db, infos.map((i) => i.traceId)) : new Map<string, SpanSearchRow[]>() };
+    });
+    return searchTraceInfos(infos, query, (traceId) => spans.get(traceId) ?? []);
+  }
+
+  async getTraceInfo(traceId: string, options?: CallOptions): Promise<TraceInfo> {
+    const [info] = await this.read(options, (db) => (hasTable(db, 'trace_info') ? traceInfos(db, 'request_id = ?', [traceId]) : []));
+    if (!info) throw new MlflowError(`Trace with ID ${traceId} is not found.`, 'RESOURCE_DOES_NOT_EXIST', 404);
+    return info;
+  }
+
+  async getTrace(traceId: string, options?: CallOptions): Promise<Trace> {
+    const { info, spans } = await this.read(options, (db) => {
+      const [info] = hasTable(db, 'trace_info') ? traceInfos(db, 'request_id = ?', [traceId]) : [];
+      return { info, spans: info && hasTable(db, 'spans') ? spansOfTrace(db, traceId) : [] };
+    });
+    if (!info) throw new MlflowError(`Trace with ID ${traceId} is not found.`, 'RESOURCE_DOES_NOT_EXIST', 404);
+    if (spans.length === 0 && info.tags[TraceKeys.spansLocation] !== 'TRACKING_STORE') {
+      const folder = await this.traceArtifactFolder(info, options);
+      return withPartialFlag({ info, spans: await spansFromTraceData(traceDataFile(folder), traceId, options) });
+    }
+    return withPartialFlag({ info, spans });
+  }
+
+  async readAttachment(traceId: string, attachmentId: string, options?: CallOptions): Promise<Uint8Array> {
+    const info = await this.getTraceInfo(traceId, options);
+    return traceAttachment(await this.traceArtifactFolder(info, options), attachmentId, traceId, options);
+  }
+
+  private async traceArtifactFolder(info: TraceInfo, options?: CallOptions): Promise<string> {
+    const location = info.tags[TraceKeys.artifactLocation];
+    if (!location) throw new MlflowError(`Trace ${info.traceId} has no artifact location.`, 'RESOURCE_DOES_NOT_EXIST', 404);
+    return this.resolveArtifactUri(location, options);
+  }
+
+  createAssessment(_assessment: NewAssessment): Promise<Assessment> {
+    return Promise.reject(readOnlyTraceWrite('Adding an assessment', this.description));
+  }
+
+  updateAssessment(_traceId: string, _assessmentId: string, _update: AssessmentUpdate): Promise<Assessment> {
+    return Promise.reject(readOnlyTraceWrite('Editing an assessment', this.description));
+  }
+
+  deleteAssessment(): Promise<void> {
+    return Promise.reject(readOnlyTraceWrite('Deleting an assessment', this.description));
+  }
+}
+
+/**
+ * The Traces view's usual question (no filter, newest or oldest first) answered in SQL: the page's ids
+ * from the `(experiment_id, timestamp_ms)` index, then tags, metadata and assessments of those traces
+ * only. Same order (trace id breaks ties) and page tokens as the general path, which evaluates filters.
+ */
+function timeOrderedPage(query: TraceQuery): ((db: Database) => Page<TraceInfo>) | undefined {
+  if (query.filter && query.filter.trim() !== '') return undefined;
+  const direction = timeOrder(query.orderBy);
+  if (!direction) return undefined;
+  if (query.experimentIds.length === 0) return undefined;
+  const maxResults = checkMaxResults(query.maxResults, 100, MAX_TRACES_PER_PAGE);
+  const offset = parsePageToken(query.pageToken);
+  return (db) => {
+    if (!hasTable(db, 'trace_info')) return { items: [] };
+    const ids = query.experimentIds.map((id) => Number(id)).filter((n) => Number.isInteger(n));
+    if (ids.length === 0) return { items: [] };
+    const pageIds = queryRows(
+      db,
+      `SELECT request_id FROM trace_info WHERE experiment_id IN ${placeholders(ids.length)} ORDER BY timestamp_ms ${direction}, request_id ASC LIMIT ? OFFSET ?`,
+      [...ids, maxResults + 1, offset],
+    ).map((r) => text(r.request_id));
+    const shown = pageIds.slice(0, maxResults);
+    const infos = shown.length === 0 ? [] : traceInfos(db, `request_id IN ${placeholders(shown.length)}`, shown);
+    const byId = new Map(infos.map((i) => [i.traceId, i]));
+    const page: Page<TraceInfo> = { items: shown.map((id) => byId.get(id)).filter((i): i is TraceInfo => i !== undefined) };
+    if (pageIds.length > maxResults) page.nextPageToken = createPageToken(offset + maxResults);
+    return page;
+  };
+}
+
+/** DESC for MLflow's default order, the direction of a lone `timestamp_ms` order, else undefined. */
+function timeOrder(orderBy: readonly string[] | undefined): 'ASC' | 'DESC' | undefined {
+  if (!orderBy || orderBy.length === 0) return 'DESC';
+  if (orderBy.length !== 1) return undefined;
+  const match = /^(?:(?:attributes?|trace)\.)?timestamp_ms(?:\s+(asc|desc))?$/i.exec(orderBy[0]!.trim());
+  if (!match) return undefined;
+  return match[1]?.toLowerCase() === 'desc' ? 'DESC' : 'ASC';
+}
+
+function keyValues(db: Database, table: string, ids: readonly string[]): Map<string, Record<string, string>> {
+  const out = new Map<string, Record<string, string>>();
+  if (!hasTable(db, table)) return out;
+  inChunks(ids, (chunk) => queryRows(db, `SELECT request_id, key, value FROM ${table} WHERE request_id IN ${placeholders(chunk.length)}`, chunk)).forEach(
+    (row) => {
+      const id = text(row.request_id);
+      let record = out.get(id);
+      if (!record) out.set(id, (record = {}));
+      record[text(row.key)] = text(row.value);
+    },
+  );
+  return out;
+}
+
+function parseJsonText(value: unknown): unknown {
+  if (typeof value !== 'string') return value ?? null;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
+}
+
+function toAssessmentRow(row: Row): Assessment {
+  const kind = text(row.assessment_type) === 'expectation' ? 'expectation' : 'feedback';
+  const assessment: Assessment = {
+    assessmentId: text(row.assessment_id),
+    name: text(row.name),
+    traceId: text(row.trace_id),
+    kind,
+    value: parseJsonText(row.value),
+    source: { type: toSourceType(text(row.source_type)) },
+    createTime: optionalNumber(row.created_timestamp) ?? 0,
+    lastUpdateTime: optionalNumber(row.last_updated_timestamp) ?? 0,
+    valid: Number(row.valid) !== 0,
+  };
+  const sourceId = optionalText(row.source_id);
+  if (sourceId) assessment.source.id = sourceId;
+  const spanId = optionalText(row.span_id);
+  if (spanId) assessment.spanId = spanId;
+  const error = parseJsonText(row.error);
+  if (typeof error === 'object' && error !== null) {
+    const e = error as Record<string, unknown>;
+    assessment.error = {};
+    if (typeof e.error_code === 'string') assessment.error.code = e.error_code;
+    if (typeof e.error_message === 'string') assessment.error.message = e.error_message;
+    if (typeof e.stack_trace === 'string') assessment.error.stackTrace = e.stack_trace;
+  }
+  const rationale = optionalText(row.rationale);
+  if (rationale !== undefined) assessment.rationale = rationale;
+  const metadata = parseJsonText(row.assessment_metadata);
+  if (typeof metadata === 'object' && metadata !== null && Object.keys(metadata).length > 0) {
+    assessment.metadata = Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+  }
+  const overrides = optionalText(row.overrides);
+  if (overrides) assessment.overrides = overrides;
+  return assessment;
+}
+
+function assessmentsOf(db: Database, ids: readonly string[]): Map<string, Assessment[]> {
+  const out = new Map<string, Assessment[]>();
+  if (!hasTable(db, 'assessments')) return out;
+  for (const row of inChunks(ids, (chunk) =>
+    queryRows(db, `SELECT * FROM assessments WHERE trace_id IN ${placeholders(chunk.length)} ORDER BY created_timestamp, rowid`, chunk),
+  )) {
+    const assessment = toAssessmentRow(row);
+    const list = out.get(assessment.traceId);
+    if (list) list.push(assessment);
+    else out.set(assessment.traceId, [assessment]);
+  }
+  return out;
+}
+
+/** Trace infos with their tags, metadata and assessments, for a WHERE over `trace_info`. */
+function traceInfos(db: Database, where: string, params: (string | number)[]): TraceInfo[] {
+  const optional = (column: string): string => (hasColumn(db, 'trace_info', column) ? column : `NULL AS ${column}`);
+  const rows = queryRows(
+    db,
+    `SELECT request_id, experiment_id, timestamp_ms, execution_time_ms, status, ${optional('client_request_id')}, ${optional('request_preview')}, ${optional('response_preview')} FROM trace_info WHERE ${where}`,
+    params,
+  );
+  const ids = rows.map((r) => text(r.request_id));
+  const tags = keyValues(db, 'trace_tags', ids);
+  const metadata = keyValues(db, 'trace_request_metadata', ids);
+  const assessments = assessmentsOf(db, ids);
+  return rows.map((row) => {
+    const traceId = text(row.request_id);
+    const info: TraceInfo = {
+      traceId,
+      experimentId: text(row.experiment_id),
+      requestTime: optionalNumber(row.timestamp_ms) ?? 0,
+      state: toTraceState(text(row.status)),
+      metadata: metadata.get(traceId) ?? {},
+      tags: tags.get(traceId) ?? {},
+      assessments: assessments.get(traceId) ?? [],
+    };
+    const duration = optionalNumber(row.execution_time_ms);
+    if (duration !== undefined) info.executionDurationMs = duration;
+    const clientRequestId = optionalText(row.client_request_id);
+    if (clientRequestId) info.clientRequestId = clientRequestId;
+    const requestPreview = optionalText(row.request_preview);
+    if (requestPreview !== undefined) info.requestPreview = requestPreview;
+    const responsePreview = optionalText(row.response_preview);
+    if (responsePreview !== undefined) info.responsePreview = responsePreview;
+    return info;
+  });
+}
+
+function spanRows(db: Database, ids: readonly string[]): Map<string, SpanSearchRow[]> {
+  const out = new Map<string, SpanSearchRow[]>();
+  if (!hasTable(db, 'spans')) return out;
+  for (const row of inChunks(ids, (chunk) => queryRows(db, `SELECT trace_id, name, type, status, content FROM spans WHERE trace_id IN ${placeholders(chunk.length)}`, chunk))) {
+    const id = text(row.trace_id);
+    const span = { name: text(row.name), type: text(row.type), status: text(row.status), content: text(row.content) };
+    const list = out.get(id);
+    if (list) list.push(span);
+    else out.set(id, [span]);
+  }
+  return out;
+}
+
+/**
+ * The spans of one trace in start order. Times come from `content` with a lossless parse (sql.js
+ * would hand the BIGINT columns over as rounded doubles).
+ */
+function spansOfTrace(db: Database, traceId: string): Span[] {
+  return queryRows(db, 'SELECT content FROM spans WHERE trace_id = ? ORDER BY start_time_unix_nano, span_id', [traceId]).map((row) => {
+    let document: unknown;
+    try {
+      document = parseJsonLossless(text(row.content));
+    } catch {
+      document = {};
+    }
+    return toSpan(document, traceId);
+  });
+}

@@ -1,0 +1,319 @@
+import type {
+  Assessment,
+  AssessmentError,
+  AssessmentSourceType,
+  NewAssessment,
+  Span,
+  SpanEvent,
+  SpanStatusCode,
+  TraceInfo,
+  TraceState,
+} from './traceTypes';
+import { TraceKeys } from './traceTypes';
+import { isRecord } from './values';
+
+/**
+ * Decoding of MLflow's trace encodings into traceTypes.ts, shared by the REST, SQLite and file-store
+ * backends. Every string is data from someone else's server: nothing here interprets it beyond JSON.
+ */
+
+// ---- lossless JSON ----
+
+/**
+ * JSON.parse, except that integers beyond 2^53 (span times are ~1.8e18 ns) become decimal strings
+ * instead of silently rounded numbers. A cheap scan decides first: most documents have none.
+ */
+export function parseJsonLossless(text: string): unknown {
+  return JSON.parse(/\d{16}/.test(text) ? quoteBigIntegers(text) : text) as unknown;
+}
+
+/**
+ * Wraps integer literals outside strings that do not fit a double exactly in quotes (after `marker`,
+ * which lets a test tool find them again). The digit runs are found with a native regex; whether one
+ * sits inside a string is decided by counting the unescaped quotes before it, also by regex, so a
+ * 240 kB span document costs two native scans instead of a JavaScript loop over every character.
+ */
+export function quoteBigIntegers(text: string, marker = ''): string {
+  const bigDigits = /-?\d{16,}/g;
+  const quotes = /\\[\s\S]|"/g;
+  let inString = false;
+  let scanned = 0;
+  let out = '';
+  let last = 0;
+  for (let match = bigDigits.exec(text); match; match = bigDigits.exec(text)) {
+    const start = match.index;
+    const end = start + match[0].length;
+    quotes.lastIndex = scanned;
+    for (let q = quotes.exec(text); q && q.index < start; q = quotes.exec(text)) {
+      if (q[0] === '"') inString = !inString;
+      // An escape that straddles the match start (`\` then a digit) is inside a string: no toggle.
+      scanned = q.index + q[0].length;
+    }
+    scanned = Math.max(scanned, start);
+    if (inString) continue;
+    const before = start > 0 ? text.charCodeAt(start - 1) : 32;
+    const after = end < text.length ? text.charCodeAt(end) : 32;
+    const partOfNumber = (c: number): boolean => (c >= 48 && c <= 57) || c === 46 || c === 101 || c === 69 || c === 43 || c === 45;
+    if (partOfNumber(before) || partOfNumber(after)) continue;
+    if (Number.isSafeInteger(Number(match[0]))) continue;
+    out += `${text.slice(last, start)}"${marker}${match[0]}"`;
+    last = end;
+  }
+  return last === 0 ? text : out + text.slice(last);
+}
+
+/** A nanosecond time (number, numeric string or bigint) as a decimal string; undefined when absent. */
+export function nanosText(value: unknown): string | undefined {
+  if (typeof value === 'string' && /^-?\d+$/.test(value)) return value.replace(/^(-?)0+(?=\d)/, '$1');
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'number' && Number.isFinite(value)) return BigInt(Math.trunc(value)).toString();
+  return undefined;
+}
+
+// ---- ids ----
+
+/** `HhMBAJpO5aqaDNRq6LU0Sg==` → `1e13…4a` (span objects carry ids as base64 of the raw bytes). */
+export function base64IdToHex(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value === '') return undefined;
+  if (/^[0-9a-f]{16}$|^[0-9a-f]{32}$/.test(value)) return value;
+  return Buffer.from(value, 'base64').toString('hex');
+}
+
+export function traceIdFromSpanTraceId(value: unknown): string | undefined {
+  const hex = base64IdToHex(value);
+  return hex ? `tr-${hex}` : undefined;
+}
+
+// ---- times ----
+
+/** `"0.566s"` → 566 (ms); also accepts a number of ms. */
+export function durationMs(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value !== 'string') return undefined;
+  const m = /^(-?\d+(?:\.\d+)?)s$/.exec(value.trim());
+  return m ? Math.round(Number(m[1]) * 1000) : undefined;
+}
+
+/** ISO-8601 (`2026-12-06T09:40:34.244Z`) or epoch ms → epoch ms. */
+export function epochMs(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string' && value !== '') {
+    if (/^\d+$/.test(value)) return Number(value);
+    const t = Date.parse(value);
+    return Number.isNaN(t) ? undefined : t;
+  }
+  return undefined;
+}
+
+// ---- attribute values ----
+
+/**
+ * An OTel AnyValue (`{string_value}`, `{int_value}`, `{kvlist_value:{values:[{key,value}]}}`, …) as
+ * a plain value. JSON null is written as `{}`.
+ */
+export function decodeAnyValue(value: unknown): unknown {
+  if (!isRecord(value)) return null;
+  if ('string_value' in value) return value.string_value;
+  if ('bool_value' in value) return value.bool_value;
+  if ('int_value' in value) return typeof value.int_value === 'string' && /^-?\d+$/.test(value.int_value) && Number.isSafeInteger(Number(value.int_value)) ? Number(value.int_value) : value.int_value;
+  if ('double_value' in value) return value.double_value;
+  if ('bytes_value' in value) return value.bytes_value;
+  if ('array_value' in value) {
+    const items = isRecord(value.array_value) && Array.isArray(value.array_value.values) ? value.array_value.values : [];
+    return items.map(decodeAnyValue);
+  }
+  if ('kvlist_value' in value) return decodeKeyValues(isRecord(value.kvlist_value) ? value.kvlist_value.values : undefined);
+  return null;
+}
+
+/** `[{key, value: AnyValue}]` → a record. */
+export function decodeKeyValues(list: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!Array.isArray(list)) return out;
+  for (const entry of list) {
+    if (isRecord(entry) && typeof entry.key === 'string') out[entry.key] = decodeAnyValue(entry.value);
+  }
+  return out;
+}
+
+/**
+ * MLflow's span-dict attributes (`traces.json`, the SQL store's `spans.content`): each value is a
+ * JSON-encoded string. A value that is not valid JSON is kept as the raw string.
+ */
+export function decodeJsonAttributes(attributes: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!isRecord(attributes)) return out;
+  for (const [key, raw] of Object.entries(attributes)) {
+    if (typeof raw !== 'string') {
+      out[key] = raw;
+      continue;
+    }
+    try {
+      out[key] = parseJsonLossless(raw);
+    } catch {
+      out[key] = raw;
+    }
+  }
+  return out;
+}
+
+function statusCode(value: unknown): SpanStatusCode {
+  const text = typeof value === 'string' ? value : '';
+  if (/ERROR$/.test(text)) return 'ERROR';
+  if (/OK$/.test(text)) return 'OK';
+  return 'UNSET';
+}
+
+/**
+ * One span in either format: the v3 REST shape (base64 ids, AnyValue attribute lists) or the span dict
+ * of `traces.json` / `spans.content` (base64 ids, JSON-string attribute map).
+ */
+export function toSpan(raw: unknown, fallbackTraceId?: string): Span {
+  const s = isRecord(raw) ? raw : {};
+  const attributes = Array.isArray(s.attributes) ? decodeKeyValues(s.attributes) : decodeJsonAttributes(s.attributes);
+  const status = isRecord(s.status) ? s.status : {};
+  const events: SpanEvent[] = (Array.isArray(s.events) ? s.events : []).map((e: unknown) => {
+    const event = isRecord(e) ? e : {};
+    return {
+      name: typeof event.name === 'string' ? event.name : '',
+      timeNs: nanosText(event.time_unix_nano) ?? '0',
+      attributes: Array.isArray(event.attributes) ? decodeKeyValues(event.attributes) : isRecord(event.attributes) ? { ...event.attributes } : {},
+    };
+  });
+  const spanType = attributes[TraceKeys.spanType];
+  const requestId = attributes['mlflow.traceRequestId'];
+  const message = typeof status.message === 'string' && status.message !== '' ? status.message : undefined;
+  const span: Span = {
+    traceId: (typeof requestId === 'string' ? requestId : undefined) ?? traceIdFromSpanTraceId(s.trace_id) ?? fallbackTraceId ?? '',
+    spanId: base64IdToHex(s.span_id) ?? '',
+    name: typeof s.name === 'string' ? s.name : '',
+    spanType: typeof spanType === 'string' && spanType !== '' ? spanType : 'UNKNOWN',
+    startTimeNs: nanosText(s.start_time_unix_nano) ?? '0',
+    status: message ? { code: statusCode(status.code), message } : { code: statusCode(status.code) },
+    attributes,
+    events,
+  };
+  const parent = base64IdToHex(s.parent_span_id);
+  if (parent) span.parentSpanId = parent;
+  const end = nanosText(s.end_time_unix_nano);
+  if (end !== undefined) span.endTimeNs = end;
+  return span;
+}
+
+// ---- trace info and assessments (REST JSON shape) ----
+
+const TRACE_STATES: readonly TraceState[] = ['OK', 'ERROR', 'IN_PROGRESS', 'STATE_UNSPECIFIED'];
+
+export function toTraceState(value: unknown): TraceState {
+  return TRACE_STATES.find((s) => s === value) ?? 'STATE_UNSPECIFIED';
+}
+
+function stringMap(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!isRecord(value)) return out;
+  for (const [k, v] of Object.entries(value)) out[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  return out;
+}
+
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** A v3 `trace_info` (traces/search, traces/get, traces/{id}). */
+export function toTraceInfo(raw: unknown): TraceInfo {
+  const t = isRecord(raw) ? raw : {};
+  const location = isRecord(t.trace_location) && isRecord(t.trace_location.mlflow_experiment) ? t.trace_location.mlflow_experiment : {};
+  const info: TraceInfo = {
+    traceId: typeof t.trace_id === 'string' ? t.trace_id : '',
+    experimentId: typeof location.experiment_id === 'string' ? location.experiment_id : String(location.experiment_id ?? ''),
+    requestTime: epochMs(t.request_time) ?? 0,
+    state: toTraceState(t.state),
+    metadata: stringMap(t.trace_metadata),
+    tags: stringMap(t.tags),
+    assessments: (Array.isArray(t.assessments) ? t.assessments : []).map(toAssessment),
+  };
+  const duration = durationMs(t.execution_duration);
+  if (duration !== undefined) info.executionDurationMs = duration;
+  const clientRequestId = optionalString(t.client_request_id);
+  if (clientRequestId) info.clientRequestId = clientRequestId;
+  const requestPreview = optionalString(t.request_preview);
+  if (requestPreview !== undefined) info.requestPreview = requestPreview;
+  const responsePreview = optionalString(t.response_preview);
+  if (responsePreview !== undefined) info.responsePreview = responsePreview;
+  return info;
+}
+
+const SOURCE_TYPES: readonly AssessmentSourceType[] = ['HUMAN', 'LLM_JUDGE', 'CODE', 'SOURCE_TYPE_UNSPECIFIED'];
+
+export function toSourceType(value: unknown): AssessmentSourceType {
+  return SOURCE_TYPES.find((s) => s === value) ?? 'SOURCE_TYPE_UNSPECIFIED';
+}
+
+/** `{value}` or `{serialized_value:{serialization_format:"JSON_FORMAT", value:"<json>"}}`. */
+function expectationValue(expectation: Record<string, unknown>): unknown {
+  if ('value' in expectation) return expectation.value;
+  const serialized = isRecord(expectation.serialized_value) ? expectation.serialized_value : undefined;
+  if (serialized && typeof serialized.value === 'string') {
+    try {
+      return JSON.parse(serialized.value) as unknown;
+    } catch {
+      return serialized.value;
+    }
+  }
+  return null;
+}
+
+function toAssessmentError(value: unknown): AssessmentError | undefined {
+  if (!isRecord(value)) return undefined;
+  const error: AssessmentError = {};
+  if (typeof value.error_code === 'string') error.code = value.error_code;
+  if (typeof value.error_message === 'string') error.message = value.error_message;
+  if (typeof value.stack_trace === 'string') error.stackTrace = value.stack_trace;
+  return error;
+}
+
+export function toAssessment(raw: unknown): Assessment {
+  const a = isRecord(raw) ? raw : {};
+  const source = isRecord(a.source) ? a.source : {};
+  const feedback = isRecord(a.feedback) ? a.feedback : undefined;
+  const expectation = isRecord(a.expectation) ? a.expectation : undefined;
+  const assessment: Assessment = {
+    assessmentId: typeof a.assessment_id === 'string' ? a.assessment_id : '',
+    name: typeof a.assessment_name === 'string' ? a.assessment_name : '',
+    traceId: typeof a.trace_id === 'string' ? a.trace_id : '',
+    kind: expectation ? 'expectation' : 'feedback',
+    value: expectation ? expectationValue(expectation) : (feedback?.value ?? null),
+    source: { type: toSourceType(source.source_type) },
+    createTime: epochMs(a.create_time) ?? 0,
+    lastUpdateTime: epochMs(a.last_update_time) ?? 0,
+    valid: a.valid !== false,
+  };
+  const sourceId = optionalString(source.source_id);
+  if (sourceId) assessment.source.id = sourceId;
+  const spanId = optionalString(a.span_id);
+  if (spanId) assessment.spanId = spanId;
+  const error = toAssessmentError(feedback?.error);
+  if (error) assessment.error = error;
+  const rationale = optionalString(a.rationale);
+  if (rationale !== undefined) assessment.rationale = rationale;
+  if (isRecord(a.metadata) && Object.keys(a.metadata).length > 0) assessment.metadata = stringMap(a.metadata);
+  const overrides = optionalString(a.overrides);
+  if (overrides) assessment.overrides = overrides;
+  return assessment;
+}
+
+/** The REST body of a new assessment (what the MLflow UI and Python client send). */
+export function assessmentBody(assessment: NewAssessment): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    assessment_name: assessment.name,
+    trace_id: assessment.traceId,
+    source: { source_type: assessment.source.type, source_id: assessment.source.id },
+  };
+  if (assessment.spanId) body.span_id = assessment.spanId;
+  if (assessment.kind === 'feedback') body.feedback = { value: assessment.value };
+  else body.expectation = { value: assessment.value };
+  if (assessment.rationale) body.rationale = assessment.rationale;
+  if (assessment.metadata) body.metadata = assessment.metadata;
+  if (assessment.overrides) body.overrides = assessment.overrides;
+  return body;
+}

@@ -1,0 +1,145 @@
+import type { AssessmentSourceType, SpanStatusCode, TraceState } from '../../mlflow/traceTypes';
+import type { TokenUsage } from './traceSummary';
+
+/**
+ * Messages between the extension host and the trace panel webview. Both sides `import type` this file
+ * (it holds no code). Each direction is a discriminated union on `type`. Every string inside came from
+ * a tracking server and is untrusted: the page shows it as text only.
+ */
+
+/** One span in the tree and on the timeline; the full attributes come only for the selected span. */
+export interface SpanRow {
+  index: number;
+  spanId: string;
+  /** Index of the parent row; absent for roots (and orphans whose parent is missing). */
+  parentIndex?: number;
+  depth: number;
+  name: string;
+  spanType: string;
+  status: SpanStatusCode;
+  statusMessage?: string;
+  /** Milliseconds from the trace's first span start (computed exactly from the ns times). */
+  startMs: number;
+  durationMs: number;
+  /** Has an `exception` event. */
+  hasException: boolean;
+  childCount: number;
+  tokens?: TokenUsage;
+}
+
+export interface AssessmentView {
+  assessmentId: string;
+  name: string;
+  kind: 'feedback' | 'expectation';
+  /** The value as text (JSON for non-strings). */
+  valueText: string;
+  rationale?: string;
+  sourceType: AssessmentSourceType;
+  sourceId?: string;
+  spanId?: string;
+  error?: { code?: string; message?: string };
+  valid: boolean;
+  overrides?: string;
+  createTime: number;
+}
+
+export interface TraceView {
+  traceId: string;
+  name: string;
+  state: TraceState;
+  requestTime: number;
+  durationMs?: number;
+  /** The timeline's extent in ms (the last span end). */
+  extentMs: number;
+  spans: SpanRow[];
+  assessments: AssessmentView[];
+  tokens?: TokenUsage;
+  costUsd?: number;
+  session?: string;
+  user?: string;
+  /** Some spans were never exported (the server said "not fully exported"). */
+  partial: boolean;
+  /** Why assessments cannot be added here (a local store), if so. */
+  readOnlyReason?: string;
+}
+
+export interface ChatMessage {
+  role: string;
+  content: string;
+  name?: string;
+  toolCalls?: { id?: string; name: string; arguments: string }[];
+  toolCallId?: string;
+}
+
+export interface SpanEventView {
+  name: string;
+  offsetMs: number;
+  isException: boolean;
+  attributes: [string, string][];
+}
+
+export interface AttachmentRef {
+  id: string;
+  contentType: string;
+  size?: number;
+}
+
+export interface SpanDetail {
+  index: number;
+  spanId: string;
+  name: string;
+  spanType: string;
+  functionName?: string;
+  /** The decoded inputs and outputs, for the lazy JSON viewer. */
+  inputs: unknown;
+  outputs: unknown;
+  /** OpenAI-style chat found in the inputs/outputs, rendered as a conversation. */
+  chat?: ChatMessage[];
+  /** Other attributes, values as text. */
+  attributes: [string, string][];
+  events: SpanEventView[];
+  tokens?: TokenUsage;
+  costUsd?: number;
+  model?: string;
+  attachments: AttachmentRef[];
+}
+
+export interface AssessmentDraft {
+  kind: 'feedback' | 'expectation';
+  name: string;
+  /** As typed: `true`, `0.8`, `"text"` or JSON; plain text otherwise. */
+  value: string;
+  rationale?: string;
+  /** Span-level when set (16 hex). */
+  spanId?: string;
+  /** Replaces this assessment (MLflow's override). */
+  overrides?: string;
+}
+
+export type TraceHostMessage =
+  | { type: 'loading'; traceId: string }
+  | { type: 'trace'; view: TraceView }
+  | { type: 'span'; detail: SpanDetail }
+  | { type: 'error'; message: string }
+  | { type: 'assessmentResult'; ok: boolean; message?: string };
+
+export interface TraceRenderSummary {
+  traceId: string;
+  spans: number;
+  errorSpans: number;
+  assessments: number;
+  selectedSpan?: string;
+  /** How the selected span's inputs are shown. */
+  inputsAs?: 'chat' | 'json' | 'none';
+  error?: string;
+}
+
+export type TraceWebviewMessage =
+  | { type: 'ready' }
+  | { type: 'rendered'; summary: TraceRenderSummary }
+  | { type: 'selectSpan'; index: number }
+  | { type: 'addAssessment'; draft: AssessmentDraft }
+  | { type: 'deleteAssessment'; assessmentId: string }
+  | { type: 'copy'; text: string }
+  | { type: 'openAttachment'; attachment: AttachmentRef }
+  | { type: 'refresh' };

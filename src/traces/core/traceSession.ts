@@ -1,0 +1,215 @@
+import { describeMlflowError } from './errorText';
+import type { TraceStore } from '../../mlflow/traceStore';
+import type { Span, Trace } from '../../mlflow/traceTypes';
+import { WebviewSession } from '../../vscode/webviewSession';
+import type { AssessmentDraft, AttachmentRef, TraceHostMessage, TraceRenderSummary, TraceView, TraceWebviewMessage } from './protocol';
+import { buildTraceView, parseDraft, spanDetail } from './traceView';
+
+export interface TraceSessionHost {
+  post(message: TraceHostMessage): void;
+  copy(text: string): void;
+  openAttachment(traceId: string, attachment: AttachmentRef, bytes: Uint8Array): void;
+  setTitle(title: string): void;
+  /** Tells the rest of the extension (the traces list) that the trace's assessments changed. */
+  changed(traceId: string): void;
+  log: { error(message: string): void };
+}
+
+export interface TraceSessionSource {
+  store(): TraceStore | undefined;
+  /** Who a new HUMAN assessment is from (MLflow's UI uses the signed-in user). */
+  reviewer(): string;
+}
+
+/**
+ * The host side of one trace panel, free of VS Code: loads the trace, sends its span tree, sends one
+ * span's details when the page asks (so a 200 KB input or a 199-span trace never crosses at once), and
+ * adds or deletes assessments against a writable store, then reloads.
+ */
+export class TraceSession extends WebviewSession<TraceHostMessage, TraceWebviewMessage, TraceRenderSummary> {
+  private trace: Trace | undefined;
+  private view: TraceView | undefined;
+  private ordered: Span[] = [];
+  private selected = 0;
+  private loadError: string | undefined;
+  private generation = 0;
+  private disposed = false;
+  readonly loaded: Promise<void>;
+
+  constructor(
+    private readonly host: TraceSessionHost,
+    readonly traceId: string,
+    private readonly source: TraceSessionSource,
+  ) {
+    super((message) => host.post(message), 'Trace panel', host.log);
+    this.loaded = this.load();
+  }
+
+  /** (Re)reads the trace from the store and re-sends everything. */
+  async load(): Promise<void> {
+    const generation = ++this.generation;
+    this.channel.post({ type: 'loading', traceId: this.traceId });
+    const store = this.source.store();
+    try {
+      if (!store) throw new Error('Not connected to an MLflow tracking store.');
+      const trace = await store.getTrace(this.traceId);
+      if (generation !== this.generation || this.disposed) return;
+      const { view, ordered } = buildTraceView(
+        trace,
+        store.readOnly ? 'This store is read directly from disk: start a tracking server for it to add assessments.' : undefined,
+      );
+      this.trace = trace;
+      this.view = view;
+      this.ordered = ordered;
+      this.loadError = undefined;
+      if (this.selected >= ordered.length) this.selected = 0;
+      this.host.setTitle(`Trace ${view.name}`);
+    } catch (error) {
+      if (generation !== this.generation || this.disposed) return;
+      this.loadError = describeMlflowError(error);
+    }
+    this.sendAll();
+  }
+
+  protected parse(raw: unknown): TraceWebviewMessage | undefined {
+    return parseTraceMessage(raw);
+  }
+
+  protected sendAll(): void {
+    if (this.loadError !== undefined) {
+      this.channel.post({ type: 'error', message: this.loadError });
+      return;
+    }
+    if (!this.view) {
+      this.channel.post({ type: 'loading', traceId: this.traceId });
+      return;
+    }
+    this.channel.post({ type: 'trace', view: this.view });
+    this.sendSpan(this.selected);
+  }
+
+  private sendSpan(index: number): void {
+    const span = this.ordered[index];
+    if (!span) return;
+    this.selected = index;
+    this.channel.post({ type: 'span', detail: spanDetail(span, index, this.ordered.reduce<string | undefined>((min, s) => (min === undefined || BigInt(s.startTimeNs) < BigInt(min) ? s.startTimeNs : min), undefined)) });
+  }
+
+  protected handle(message: Exclude<TraceWebviewMessage, { type: 'ready' | 'rendered' }>): void {
+    switch (message.type) {
+      case 'selectSpan':
+        this.sendSpan(message.index);
+        return;
+      case 'addAssessment':
+        void this.addAssessment(message.draft);
+        return;
+      case 'deleteAssessment':
+        void this.deleteAssessment(message.assessmentId);
+        return;
+      case 'copy':
+        this.host.copy(message.text);
+        return;
+      case 'openAttachment':
+        void this.openAttachment(message.attachment);
+        return;
+      case 'refresh':
+        void this.load();
+        return;
+      default:
+        assertNever(message);
+    }
+  }
+
+  async addAssessment(draft: AssessmentDraft): Promise<void> {
+    const store = this.source.store();
+    try {
+      if (!store) throw new Error('Not connected to an MLflow tracking store.');
+      const parsed = parseDraft(draft);
+      await store.createAssessment({ ...parsed, traceId: this.traceId, source: { type: 'HUMAN', id: this.source.reviewer() } });
+      this.channel.post({ type: 'assessmentResult', ok: true });
+      this.host.changed(this.traceId);
+      await this.load();
+    } catch (error) {
+      this.channel.post({ type: 'assessmentResult', ok: false, message: describeMlflowError(error) });
+    }
+  }
+
+  async deleteAssessment(assessmentId: string): Promise<void> {
+    const store = this.source.store();
+    try {
+      if (!store) throw new Error('Not connected to an MLflow tracking store.');
+      if (!this.trace?.info.assessments.some((a) => a.assessmentId === assessmentId)) throw new Error('That assessment is not on this trace.');
+      await store.deleteAssessment(this.traceId, assessmentId);
+      this.channel.post({ type: 'assessmentResult', ok: true });
+      this.host.changed(this.traceId);
+      await this.load();
+    } catch (error) {
+      this.channel.post({ type: 'assessmentResult', ok: false, message: describeMlflowError(error) });
+    }
+  }
+
+  private async openAttachment(attachment: AttachmentRef): Promise<void> {
+    const store = this.source.store();
+    try {
+      if (!store) throw new Error('Not connected to an MLflow tracking store.');
+      // Only attachments this trace references may be fetched.
+      const known = this.ordered.some((span) => JSON.stringify([span.attributes['mlflow.spanInputs'], span.attributes['mlflow.spanOutputs']]).includes(`mlflow-attachment://${attachment.id}`));
+      if (!known) throw new Error('That attachment is not referenced by this trace.');
+      this.host.openAttachment(this.traceId, attachment, await store.readAttachment(this.traceId, attachment.id));
+    } catch (error) {
+      this.channel.post({ type: 'error', message: describeMlflowError(error) });
+    }
+  }
+
+  dispose(): void {
+    this.disposed = true;
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled message ${JSON.stringify(value)}`);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function optionalString(v: unknown): v is string | undefined {
+  return v === undefined || typeof v === 'string';
+}
+
+/** Checks a message from the webview; anything of another shape is dropped. */
+export function parseTraceMessage(raw: unknown): TraceWebviewMessage | undefined {
+  if (!isRecord(raw)) return undefined;
+  switch (raw.type) {
+    case 'ready':
+    case 'refresh':
+      return { type: raw.type };
+    case 'rendered':
+      return isRecord(raw.summary) && typeof raw.summary.traceId === 'string' ? { type: 'rendered', summary: raw.summary as unknown as TraceRenderSummary } : undefined;
+    case 'selectSpan':
+      return Number.isInteger(raw.index) && (raw.index as number) >= 0 ? { type: 'selectSpan', index: raw.index as number } : undefined;
+    case 'copy':
+      return typeof raw.text === 'string' && raw.text.length <= 10_000_000 ? { type: 'copy', text: raw.text } : undefined;
+    case 'deleteAssessment':
+      return typeof raw.assessmentId === 'string' ? { type: 'deleteAssessment', assessmentId: raw.assessmentId } : undefined;
+    case 'openAttachment': {
+      const a = raw.attachment;
+      return isRecord(a) && typeof a.id === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(a.id) && typeof a.contentType === 'string'
+        ? { type: 'openAttachment', attachment: { id: a.id, contentType: a.contentType, ...(typeof a.size === 'number' ? { size: a.size } : {}) } }
+        : undefined;
+    }
+    case 'addAssessment': {
+      const d = raw.draft;
+      if (!isRecord(d) || (d.kind !== 'feedback' && d.kind !== 'expectation') || typeof d.name !== 'string' || typeof d.value !== 'string') return undefined;
+      if (!optionalString(d.rationale) || !optionalString(d.spanId) || !optionalString(d.overrides)) return undefined;
+      const draft: AssessmentDraft = { kind: d.kind, name: d.name, value: d.value };
+      if (d.rationale !== undefined) draft.rationale = d.rationale;
+      if (d.spanId !== undefined) draft.spanId = d.spanId;
+      if (d.overrides !== undefined) draft.overrides = d.overrides;
+      return { type: 'addAssessment', draft };
+    }
+    default:
+      return undefined;
+  }
+}

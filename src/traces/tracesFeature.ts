@@ -1,0 +1,187 @@
+import { userInfo } from 'node:os';
+import * as vscode from 'vscode';
+import type { ActiveStore } from '../connection/activeStore';
+import { describeError } from '../explorer/errorMessages';
+import type { ExplorerNode } from '../explorer/nodes';
+import { ContextKey, setContext } from '../vscode/contextKeys';
+import { Disposer } from '../vscode/disposer';
+import type { Log } from '../vscode/log';
+import { showError } from '../vscode/notify';
+import { filterValue } from './core/traceSummary';
+import { TracePanel } from './tracePanel';
+import { type TraceOrder, TracesModel } from './tracesModel';
+import { type TracesNode, TracesTreeProvider } from './tracesTreeProvider';
+
+/** Traces per page in the view: enough to scan, few enough to stay quick on a busy server. */
+const PAGE_SIZE = 50;
+
+const ORDER_CHOICES: { label: string; order: TraceOrder }[] = [
+  { label: 'Newest first', order: 'newest' },
+  { label: 'Oldest first', order: 'oldest' },
+  { label: 'Slowest first', order: 'slowest' },
+  { label: 'By name', order: 'name' },
+];
+
+/**
+ * MLflow 3 GenAI traces: the Traces view (experiments with traces → traces, filtered with MLflow's
+ * trace filter syntax), one trace panel per trace (span tree, timeline, inputs/outputs, assessments),
+ * and the commands that reach traces from runs and logged models in the Runs view.
+ */
+export class TracesFeature implements vscode.Disposable {
+  private readonly disposer = new Disposer();
+  readonly model: TracesModel;
+  readonly treeView: vscode.TreeView<TracesNode>;
+  readonly provider: TracesTreeProvider;
+  private readonly panels = new Map<string, TracePanel>();
+
+  constructor(private readonly deps: { extensionUri: vscode.Uri; globalStorageUri: vscode.Uri; activeStore: ActiveStore; log: Log }) {
+    const { activeStore } = deps;
+    this.model = this.disposer.track(new TracesModel(activeStore, PAGE_SIZE));
+    this.provider = new TracesTreeProvider(this.model);
+    this.treeView = this.disposer.track(vscode.window.createTreeView('mlflow.traces', { treeDataProvider: this.provider, showCollapseAll: true }));
+    this.disposer.track(activeStore.onDidChange(() => this.onConnectionChanged()));
+    void this.onConnectionChanged();
+
+    const register = (id: string, handler: (...args: never[]) => unknown): void => {
+      this.disposer.track(vscode.commands.registerCommand(id, handler));
+    };
+    register('mlflow.traces.refresh', () => this.model.reset());
+    register('mlflow.traces.filter', () => this.askFilter());
+    register('mlflow.traces.clearFilter', () => this.applyFilter(undefined, undefined));
+    register('mlflow.traces.sort', () => this.askOrder());
+    register('mlflow.traces.groupBySession', () => this.setGrouped(true));
+    register('mlflow.traces.ungroup', () => this.setGrouped(false));
+    register('mlflow.traces.loadMore', (node?: TracesNode) => {
+      if (node?.kind === 'loadMore') return this.guard(() => this.model.loadMore(node.experimentId));
+      return undefined;
+    });
+    register('mlflow.traces.open', (target?: string | TracesNode) => this.guard(() => this.openFrom(target)));
+    register('mlflow.traces.copyId', (node?: TracesNode) => {
+      if (node?.kind === 'trace') void vscode.env.clipboard.writeText(node.trace.traceId);
+    });
+    register('mlflow.traces.showForRun', (node?: ExplorerNode) => this.showFor(node));
+  }
+
+  /** The open panel of a trace, if any (for tests and reveal). */
+  panelOf(traceId: string): TracePanel | undefined {
+    return this.panels.get(traceId);
+  }
+
+  /** Opens (or reveals) the panel of one trace. */
+  openTrace(traceId: string): TracePanel {
+    const existing = this.panels.get(traceId);
+    if (existing) {
+      existing.panel.reveal();
+      return existing;
+    }
+    const storage = this.deps.globalStorageUri;
+    const panel = TracePanel.create(
+      {
+        extensionUri: this.deps.extensionUri,
+        activeStore: this.deps.activeStore,
+        log: this.deps.log,
+        attachmentsDir: vscode.Uri.joinPath(storage, 'trace-attachments'),
+        reviewer,
+        changed: () => this.model.traceChanged(),
+      },
+      traceId,
+    );
+    this.panels.set(traceId, panel);
+    panel.onDidDispose(() => this.panels.delete(traceId));
+    return panel;
+  }
+
+  private async openFrom(target?: string | TracesNode): Promise<void> {
+    let traceId = typeof target === 'string' ? target : target?.kind === 'trace' ? target.trace.traceId : undefined;
+    if (!traceId) {
+      traceId = (await vscode.window.showInputBox({
+        title: 'Open Trace',
+        prompt: 'A trace id (tr-…)',
+        validateInput: (value) => (/^tr-[0-9a-f]{32}$/.test(value.trim()) ? undefined : 'A trace id is tr- followed by 32 hex digits.'),
+      }))?.trim();
+    }
+    if (traceId) this.openTrace(traceId);
+  }
+
+  private async onConnectionChanged(): Promise<void> {
+    for (const panel of this.panels.values()) void panel.session.load();
+    this.model.focusExperimentId = undefined;
+    this.model.reset();
+    let available = false;
+    try {
+      available = await this.model.available();
+    } catch {
+      // An unreachable server shows its error in the Runs view; the Traces view just stays hidden.
+    }
+    await setContext(ContextKey.TracesAvailable, available);
+  }
+
+  private async askFilter(): Promise<void> {
+    const filter = await vscode.window.showInputBox({
+      title: 'Filter Traces',
+      value: this.model.filter ?? '',
+      prompt: "MLflow trace filter: trace.status = 'ERROR', tags.env = 'prod', metadata.`mlflow.trace.session` = 's1', span.type = 'TOOL', feedback.`helpful` = 'true', trace.timestamp_ms > 1700000000000 (AND only)",
+      placeHolder: "trace.status = 'ERROR' AND tags.env = 'prod'",
+    });
+    if (filter !== undefined) await this.applyFilter(filter, this.model.focusExperimentId);
+  }
+
+  private async applyFilter(filter: string | undefined, focusExperimentId: string | undefined): Promise<void> {
+    this.model.focusExperimentId = focusExperimentId;
+    this.model.setFilter(filter);
+    this.treeView.message = this.model.filter ? `Filter: ${this.model.filter}` : undefined;
+    await setContext(ContextKey.TracesFiltered, this.model.filter !== undefined || focusExperimentId !== undefined);
+  }
+
+  private async setGrouped(grouped: boolean): Promise<void> {
+    this.model.setGroupBySession(grouped);
+    await setContext(ContextKey.TracesBySession, grouped);
+  }
+
+  private async askOrder(): Promise<void> {
+    const choice = await vscode.window.showQuickPick(
+      ORDER_CHOICES.map((c) => ({ ...c, description: c.order === this.model.order ? 'current' : undefined })),
+      { title: 'Sort Traces' },
+    );
+    if (choice) this.model.setOrder(choice.order);
+  }
+
+  /** "Show Traces" on a run or a logged model in the Runs view. */
+  private async showFor(node?: ExplorerNode): Promise<void> {
+    if (!node) return;
+    if (node.kind === 'run') {
+      await this.applyFilter(`attributes.run_id = ${filterValue(node.run.info.runId)}`, node.run.info.experimentId);
+    } else if (node.kind === 'loggedModel') {
+      await this.applyFilter(`request_metadata."mlflow.modelId" = ${filterValue(node.modelId)}`, node.run.info.experimentId);
+    } else {
+      return;
+    }
+    await vscode.commands.executeCommand('mlflow.traces.focus');
+  }
+
+  private async guard(action: () => Promise<unknown>): Promise<void> {
+    try {
+      await action();
+    } catch (error) {
+      const { message, detail } = describeError(error);
+      this.deps.log.error(`Traces: ${message}${detail ? ` (${detail})` : ''}`);
+      void showError(message);
+    }
+  }
+
+  dispose(): void {
+    for (const panel of [...this.panels.values()]) panel.dispose();
+    this.disposer.dispose();
+  }
+}
+
+/** Who a HUMAN assessment added here is from: the setting, else the OS user. */
+function reviewer(): string {
+  const configured = vscode.workspace.getConfiguration('mlflow').get<string>('traces.reviewer')?.trim();
+  if (configured) return configured;
+  try {
+    return userInfo().username || 'vscode-user';
+  } catch {
+    return 'vscode-user';
+  }
+}

@@ -1,0 +1,157 @@
+import * as assert from 'assert';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { TracesNode } from '../../src/traces/tracesTreeProvider';
+import type { Workbench } from '../../src/workbench';
+import { ReplayServer } from '../support/replayServer';
+import { FIXTURES_DIR } from '../support/repoRoot';
+import { activateExtension } from './support';
+
+/**
+ * The Traces view and the trace panel in the real extension host: against the GenAI SQLite store
+ * (read-only) and against a loopback server replaying the MLflow 3 GenAI captures (an assessment
+ * added from the panel sends exactly the captured request); on a 2.x server there are no traces.
+ */
+
+const GENAI_DB = path.join(FIXTURES_DIR, 'mlflow-3.x', 'genai-store', 'mlflow.db');
+const ERROR_TRACE = 'tr-873a8f64a37a38e7e62b221cb35491ba';
+const SCRATCH_TRACE = 'tr-4fa588e721aa33c4c92898b2e2919153';
+
+describe('Traces view and trace panel', () => {
+  let workbench: Workbench;
+  let original: string | undefined;
+  const children = (node?: TracesNode) => workbench.traces.provider.getChildren(node);
+  const labelOf = (node: TracesNode) => String(workbench.traces.provider.getTreeItem(node).label);
+
+  before(async () => {
+    workbench = await activateExtension();
+    await workbench.ready;
+    original = workbench.connections.current?.name;
+  });
+
+  after(async () => {
+    workbench.traces.model.setFilter(undefined);
+    if (original) await workbench.connections.select(original);
+  });
+
+  describe('on the GenAI SQLite store', () => {
+    before(async () => {
+      await workbench.connections.connectTo('GenAI store', `sqlite:///${GENAI_DB}`);
+    });
+
+    it('lists the experiments that have traces, and genai-app’s 29 traces newest first', async () => {
+      const experiments = (await children()).filter((n) => n.kind === 'experiment');
+      assert.deepStrictEqual(experiments.map(labelOf).sort(), ['genai-app', 'genai-app-capture-scratch', 'genai-app-partial-export', 'genai-traces']);
+      const app = experiments.find((n) => labelOf(n) === 'genai-app')!;
+      const traces = (await children(app)).filter((n): n is Extract<TracesNode, { kind: 'trace' }> => n.kind === 'trace');
+      assert.strictEqual(traces.length, 29);
+      assert.strictEqual(labelOf(traces[0]!), 'multimodal_agent');
+      const times = traces.map((t) => t.trace.requestTime);
+      assert.deepStrictEqual(times, [...times].sort((a, b) => b - a));
+      const item = workbench.traces.provider.getTreeItem(traces[0]!);
+      assert.match(String(item.description), /^\d+ms · 91 tok · /);
+    });
+
+    it('filters with MLflow’s trace filter syntax', async () => {
+      workbench.traces.model.setFilter("trace.status = 'ERROR'");
+      try {
+        const app = (await children()).find((n) => n.kind === 'experiment' && n.experiment.name === 'genai-app')!;
+        const traces = (await children(app)).filter((n) => n.kind === 'trace');
+        assert.deepStrictEqual(traces.map((t) => t.kind === 'trace' && t.trace.traceId), [ERROR_TRACE]);
+      } finally {
+        workbench.traces.model.setFilter(undefined);
+      }
+    });
+
+    it('groups an experiment’s traces by session, each session’s turns oldest first', async () => {
+      await vscode.commands.executeCommand('mlflow.traces.groupBySession');
+      try {
+        const app = (await children()).find((n) => n.kind === 'experiment' && n.experiment.name === 'genai-app')!;
+        const sessions = (await children(app)).filter((n) => n.kind === 'session');
+        assert.deepStrictEqual(sessions.map(labelOf).sort(), ['sess-alice-001', 'sess-bob-002']);
+        const alice = sessions.find((n) => labelOf(n) === 'sess-alice-001')!;
+        assert.strictEqual(String(workbench.traces.provider.getTreeItem(alice).description), '3 turns · alice@example.com');
+        const turns = await children(alice);
+        const times = turns.map((t) => (t.kind === 'trace' ? t.trace.requestTime : 0));
+        assert.strictEqual(turns.length, 3);
+        assert.deepStrictEqual(times, [...times].sort((a, b) => a - b));
+      } finally {
+        await vscode.commands.executeCommand('mlflow.traces.ungroup');
+      }
+    });
+
+    it('shows the prompts in the Models view; opens a version and diffs two versions', async () => {
+      const registry = workbench.registry.provider;
+      const root = await registry.getChildren();
+      const promptsNode = root.find((n) => n.kind === 'prompts');
+      assert.ok(promptsNode, 'a Prompts node');
+      assert.ok(!root.some((n) => n.kind === 'model' && n.model.name === 'genai-app-qa'), 'prompts are not listed as models');
+      const prompts = await registry.getChildren(promptsNode);
+      assert.deepStrictEqual(prompts.map((n) => n.kind === 'prompt' && n.prompt.name), ['genai-app-chat', 'genai-app-qa']);
+      const versions = await registry.getChildren(prompts[1]);
+      assert.deepStrictEqual(versions.map((n) => String(registry.getTreeItem(n).description)), ['@staging · Handle unknown answers', '@production · Add persona and language variables', 'Initial version']);
+      const v3 = versions[0]!;
+      await vscode.commands.executeCommand('mlflow.prompts.open', v3);
+      const editor = vscode.window.activeTextEditor;
+      assert.ok(editor);
+      assert.match(editor.document.getText(), /^You are a concise \{\{persona\}\}\. Answer using only the context; say "I don't know" otherwise\./);
+      assert.strictEqual(editor.document.uri.scheme, 'mlflow-prompt');
+      if (v3.kind !== 'promptVersion') assert.fail('a version node');
+      await workbench.prompts.diff(v3, '2');
+      const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+      assert.ok(input instanceof vscode.TabInputTextDiff, 'a diff editor');
+      const [left, right] = await Promise.all([vscode.workspace.openTextDocument(input.original), vscode.workspace.openTextDocument(input.modified)]);
+      assert.match(left.getText(), /using only the context\.\n/);
+      assert.match(right.getText(), /say "I don't know" otherwise/);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    });
+
+    it('opens a trace panel that draws the span tree with its ERROR spans', async () => {
+      await vscode.commands.executeCommand('mlflow.traces.open', ERROR_TRACE);
+      const panel = workbench.traces.panelOf(ERROR_TRACE);
+      assert.ok(panel);
+      const summary = await panel.whenRendered((s) => s.spans > 0 && s.selectedSpan !== undefined);
+      assert.deepStrictEqual([summary.spans, summary.errorSpans, summary.selectedSpan], [3, 2, 'weather_agent']);
+      panel.dispose();
+    });
+  });
+
+  describe('on an MLflow 3 server (GenAI captures replayed)', () => {
+    let replay: ReplayServer;
+    before(async () => {
+      replay = await ReplayServer.start('mlflow-3.x-genai');
+      await vscode.workspace.getConfiguration('mlflow').update('traces.reviewer', 'reviewer@example.com', vscode.ConfigurationTarget.Global);
+      await workbench.connections.connectTo('GenAI replay', replay.baseUrl);
+    });
+    after(async () => {
+      await vscode.workspace.getConfiguration('mlflow').update('traces.reviewer', undefined, vscode.ConfigurationTarget.Global);
+      await replay.close();
+    });
+
+    it('adds an expectation from the panel with exactly the request MLflow’s client sends, then reloads', async () => {
+      await vscode.commands.executeCommand('mlflow.traces.open', SCRATCH_TRACE);
+      const panel = workbench.traces.panelOf(SCRATCH_TRACE);
+      assert.ok(panel);
+      const before = await panel.whenRendered((s) => s.traceId === SCRATCH_TRACE && s.spans > 0);
+      replay.takeRequests();
+      await panel.session.addAssessment({ kind: 'expectation', name: 'expected_response', value: 'ok' });
+      const sent = replay.takeRequests().filter((r) => r.path.includes('/traces/')).map((r) => r.capture ?? `UNMATCHED ${r.method} ${r.path} ${JSON.stringify(r.body)}`);
+      assert.deepStrictEqual(sent, ['assessments_create_expectation_text', 'traces_get_scratch_with_assessments']);
+      assert.ok(before.assessments > 0);
+      panel.dispose();
+    });
+  });
+
+  describe('on an MLflow 2 server', () => {
+    let replay: ReplayServer;
+    before(async () => {
+      replay = await ReplayServer.start('mlflow-2.17.2');
+      await workbench.connections.connectTo('Replay 2.17.2', replay.baseUrl);
+    });
+    after(() => replay.close());
+
+    it('has no traces (the view stays hidden)', async () => {
+      assert.strictEqual(await workbench.traces.model.available(), false);
+    });
+  });
+});

@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict';
+import type { TraceStore } from '../../src/mlflow/traceStore';
+import type { TraceHostMessage } from '../../src/traces/core/protocol';
+import { TraceSession, parseTraceMessage } from '../../src/traces/core/traceSession';
+import { filterValue, groupBySession, sessionFilter, summarizeTrace, traceDescription } from '../../src/traces/core/traceSummary';
+import { attachmentsIn, buildTraceView, chatOf, parseDraft, spanDetail } from '../../src/traces/core/traceView';
+import { parseJsonLossless, quoteBigIntegers } from '../../src/mlflow/traceValues';
+import { useReplayStore } from '../support/replayServer';
+
+/** The trace panel's pure parts: list rows, the span tree and timeline, chat, drafts, the session. */
+
+const SET = 'mlflow-3.x-genai';
+
+describe('traces core', () => {
+  const { replay, store } = useReplayStore(SET);
+  const traces = (): TraceStore => store().traces!;
+
+  it('keeps integers past 2^53 exact and leaves strings and small numbers alone', () => {
+    const text = '{"a": 1796550034244691747, "b": "1796550034244691747 \\" 9007199254740993", "c": [1, -2.5e3, 9007199254740993], "d": 123}';
+    assert.deepEqual(parseJsonLossless(text), { a: '1796550034244691747', b: '1796550034244691747 " 9007199254740993', c: [1, -2500, '9007199254740993'], d: 123 });
+    assert.equal(quoteBigIntegers('{"x": 12}'), '{"x": 12}');
+  });
+
+  it('summarises a trace for its list row: tokens, session, user, assessments', async () => {
+    const trace = await replay().expect(['traces_get_rag_with_assessments'], () => traces().getTrace('tr-1e1301009a4ee5aa9a0cd46ae8b5344a'));
+    const summary = summarizeTrace(trace.info);
+    assert.equal(summary.name, 'support_agent');
+    assert.equal(summary.session, 'sess-alice-001');
+    assert.equal(summary.user, 'alice@example.com');
+    assert.ok(summary.tokens?.total && summary.tokens.total > 0);
+    assert.ok(summary.assessments.includes('helpful: true'), summary.assessments.join());
+    assert.match(traceDescription(summary), /^\d+ms · \d+ tok · /);
+  });
+
+  it('builds the span tree depth-first with exact offsets for the 199-span trace', async () => {
+    const trace = await replay().expect(['traces_get_many_spans_full'], () => traces().getTrace('tr-052545c0158896f1edf49cfd6789e4a0'));
+    const { view, ordered } = buildTraceView(trace);
+    assert.equal(view.spans.length, 199);
+    assert.equal(view.spans[0]!.depth, 0);
+    assert.equal(view.spans[0]!.startMs, 0);
+    for (const row of view.spans.slice(1)) {
+      const parent = view.spans[row.parentIndex!]!;
+      assert.equal(row.depth, parent.depth + 1);
+      assert.ok(row.index > parent.index, 'a child comes after its parent');
+      assert.ok(row.startMs >= parent.startMs, 'a child starts within its parent');
+    }
+    // The offset is the exact ns difference: a double of each time would be off by up to 256 ns.
+    const child = ordered[1]!;
+    const expected = Number(BigInt(child.startTimeNs) - BigInt(ordered[0]!.startTimeNs)) / 1e6;
+    assert.equal(view.spans[1]!.startMs, expected);
+    assert.ok(view.extentMs >= view.spans[0]!.durationMs);
+  });
+
+  it('marks ERROR spans and exception events', async () => {
+    const trace = await replay().expect(['traces_get_error_trace'], () => traces().getTrace('tr-873a8f64a37a38e7e62b221cb35491ba'));
+    const { view, ordered } = buildTraceView(trace);
+    const failing = view.spans.filter((s) => s.status === 'ERROR');
+    assert.deepEqual(failing.map((s) => s.name).sort(), ['get_weather', 'weather_agent']);
+    assert.ok(failing.every((s) => s.hasException));
+    const detail = spanDetail(ordered[failing[0]!.index]!, failing[0]!.index, ordered[0]!.startTimeNs);
+    const exception = detail.events.find((e) => e.isException)!;
+    assert.ok(exception.attributes.some(([k, v]) => k === 'exception.type' && v === 'ValueError'));
+  });
+
+  it('renders a tool-calling chat span as a conversation with tool calls', async () => {
+    const trace = await replay().expect(['traces_get_tool_agent_chat_tools'], () => traces().getTrace('tr-de222485da0d338798921efc01159fdc'));
+    const { ordered } = buildTraceView(trace);
+    const index = ordered.findIndex((s) => s.spanType === 'CHAT_MODEL');
+    const detail = spanDetail(ordered[index]!, index, ordered[0]!.startTimeNs);
+    assert.ok(detail.chat && detail.chat.length >= 2);
+    assert.equal(detail.chat.at(-1)!.role, 'assistant');
+    assert.ok(detail.chat.some((m) => m.toolCalls && m.toolCalls.length > 0), JSON.stringify(detail.chat));
+    assert.ok(detail.tokens?.total);
+    assert.ok(!detail.attributes.some(([k]) => k === 'mlflow.spanInputs'));
+    assert.equal(chatOf({ prompt: 'x' }, {}), undefined);
+  });
+
+  it('finds attachment references', () => {
+    const refs = attachmentsIn({ image: 'mlflow-attachment://02cd5e1f-3c16-4380-8ac1-66018de9c887?content_type=image%2Fpng&trace_id=tr-463f&size=166' });
+    assert.deepEqual(refs, [{ id: '02cd5e1f-3c16-4380-8ac1-66018de9c887', contentType: 'image/png', size: 166 }]);
+    assert.deepEqual(attachmentsIn('mlflow-attachment://../../etc/passwd'), []);
+  });
+
+  it('parses a reviewer’s draft into typed values and refuses incomplete ones', () => {
+    assert.deepEqual(parseDraft({ kind: 'feedback', name: ' helpful ', value: 'true', rationale: ' ok ' }), { kind: 'feedback', name: 'helpful', value: true, rationale: 'ok' });
+    assert.equal(parseDraft({ kind: 'feedback', name: 'score', value: '0.8' }).value, 0.8);
+    assert.deepEqual(parseDraft({ kind: 'expectation', name: 'facts', value: '["a"]' }).value, ['a']);
+    assert.equal(parseDraft({ kind: 'expectation', name: 'answer', value: 'Paris, France' }).value, 'Paris, France');
+    assert.throws(() => parseDraft({ kind: 'feedback', name: '', value: 'true' }), /needs a name/);
+    assert.throws(() => parseDraft({ kind: 'feedback', name: 'x', value: '  ' }), /needs a value/);
+    assert.throws(() => parseDraft({ kind: 'feedback', name: 'x', value: '1', spanId: '../x' }), /Invalid span id/);
+  });
+
+  it('drops webview messages of unknown shape', () => {
+    assert.equal(parseTraceMessage({ type: 'selectSpan', index: -1 }), undefined);
+    assert.equal(parseTraceMessage({ type: 'openAttachment', attachment: { id: '../x', contentType: 'a' } }), undefined);
+    assert.equal(parseTraceMessage({ type: 'addAssessment', draft: { kind: 'other', name: 'a', value: 'b' } }), undefined);
+    assert.deepEqual(parseTraceMessage({ type: 'selectSpan', index: 3 }), { type: 'selectSpan', index: 3 });
+  });
+
+  it('groups traces into sessions, turns oldest first, most recent session first', async () => {
+    const page = await replay().expect(['traces_search_all'], () => traces().searchTraces({ experimentIds: ['8'], maxResults: 100 }));
+    const groups = groupBySession(page.items);
+    assert.deepEqual(groups.map((g) => [g.session, g.traceIds.length, g.users]).sort(), [
+      ['sess-alice-001', 3, ['alice@example.com']],
+      ['sess-bob-002', 2, ['bob@example.com']],
+    ]);
+    const last = groups.map((g) => g.lastRequestTime);
+    assert.deepEqual(last, [...last].sort((a, b) => b - a), 'most recently active session first');
+    for (const group of groups) {
+      const times = group.traceIds.map((id) => page.items.find((t) => t.traceId === id)!.requestTime);
+      assert.deepEqual(times, [...times].sort((a, b) => a - b));
+    }
+    assert.equal(sessionFilter("s'1"), "metadata.`mlflow.trace.session` = 's1'");
+  });
+
+  it('quotes filter values', () => {
+    assert.equal(filterValue("it's"), "'its'");
+  });
+
+  it('session: sends the tree after ready, one span on request, and adds an expectation then reloads', async () => {
+    const posted: TraceHostMessage[] = [];
+    const changed: string[] = [];
+    const scratch = 'tr-4fa588e721aa33c4c92898b2e2919153';
+    const session = await replay().expect(['traces_get_scratch_with_assessments'], async () => {
+      const s = new TraceSession(
+        {
+          post: (m) => posted.push(m),
+          copy: () => undefined,
+          openAttachment: () => undefined,
+          setTitle: () => undefined,
+          changed: (id) => changed.push(id),
+          log: { error: (m) => assert.fail(m) },
+        },
+        scratch,
+        { store: () => traces(), reviewer: () => 'reviewer@example.com' },
+      );
+      await s.loaded;
+      return s;
+    });
+    assert.equal(posted.length, 0, 'nothing is posted before ready');
+    session.receive({ type: 'ready' });
+    assert.deepEqual(posted.map((m) => m.type), ['trace', 'span']);
+    session.receive({ type: 'selectSpan', index: 1 });
+    assert.equal(posted.at(-1)?.type, 'span');
+    await replay().expect(['assessments_create_expectation_text', 'traces_get_scratch_with_assessments'], () =>
+      session.addAssessment({ kind: 'expectation', name: 'expected_response', value: 'ok' }),
+    );
+    assert.deepEqual(changed, [scratch]);
+    assert.ok(posted.some((m) => m.type === 'assessmentResult' && m.ok));
+    session.dispose();
+  });
+});

@@ -1,0 +1,276 @@
+import type {
+  AssessmentDraft,
+  AssessmentView,
+  ChatMessage,
+  SpanDetail,
+  TraceHostMessage,
+  TraceRenderSummary,
+  TraceView,
+  TraceWebviewMessage,
+} from '../../src/traces/core/protocol';
+import baseStyles from '../shared/base.css';
+import { element } from '../shared/dom';
+import { adoptStyles } from '../shared/styles';
+import { connectToHost, type HostConnection } from '../shared/vscodeApi';
+import { jsonTree } from './jsonTree';
+import { SpanList, formatMs, typeBadge } from './spanList';
+import styles from './trace.css';
+
+/**
+ * The trace panel: header (name, state, duration, tokens, session), the span tree with its waterfall,
+ * and the selected span's conversation / inputs / outputs / attributes / events, with the trace's and
+ * the span's assessments and a form to add one. Every string from the trace is set as text.
+ */
+class TraceApp {
+  private readonly host: HostConnection<TraceWebviewMessage, unknown>;
+  private readonly header = element('header', { className: 'toolbar trace-header' });
+  private readonly notice = element('p', { className: 'notice', attributes: { id: 'notice', role: 'status', 'aria-live': 'polite' } });
+  private readonly spans: SpanList;
+  private readonly detail = element('section', { className: 'detail', attributes: { id: 'detail', 'aria-label': 'Selected span' } });
+  private readonly assessments = element('section', { className: 'assessments', attributes: { id: 'assessments', 'aria-label': 'Assessments' } });
+  private view: TraceView | undefined;
+  private span: SpanDetail | undefined;
+  private error: string | undefined;
+  private formMessage = '';
+
+  constructor(root: HTMLElement) {
+    this.spans = new SpanList((index) => this.host.post({ type: 'selectSpan', index }));
+    root.append(
+      this.header,
+      this.notice,
+      element('div', { className: 'layout' }, element('div', { className: 'tree-pane' }, this.spans.element), element('div', { className: 'side' }, this.detail, this.assessments)),
+    );
+    this.host = connectToHost<TraceHostMessage, TraceWebviewMessage, unknown>((message) => this.handle(message));
+    this.host.post({ type: 'ready' });
+  }
+
+  private handle(message: TraceHostMessage): void {
+    switch (message.type) {
+      case 'loading':
+        this.notice.textContent = 'Loading trace…';
+        return;
+      case 'error':
+        this.error = message.message;
+        this.notice.textContent = message.message;
+        this.notice.classList.add('error');
+        this.report();
+        return;
+      case 'trace':
+        this.error = undefined;
+        this.notice.classList.remove('error');
+        this.notice.textContent = message.view.partial ? 'Some spans of this trace were never exported; showing the spans that exist.' : '';
+        this.view = message.view;
+        this.renderHeader(message.view);
+        this.spans.setRows(message.view.spans, message.view.extentMs);
+        this.renderAssessments();
+        this.report();
+        return;
+      case 'span':
+        this.span = message.detail;
+        this.spans.select(message.detail.index);
+        this.renderDetail(message.detail);
+        this.renderAssessments();
+        this.report();
+        return;
+      case 'assessmentResult':
+        this.formMessage = message.ok ? 'Saved.' : (message.message ?? 'Failed.');
+        this.renderAssessments();
+        this.report();
+        return;
+      default:
+        assertNever(message);
+    }
+  }
+
+  private renderHeader(view: TraceView): void {
+    const facts: (Node | string)[] = [
+      element('span', { className: `state state-${view.state.toLowerCase()}`, text: view.state, attributes: { id: 'trace-state' } }),
+    ];
+    if (view.durationMs !== undefined) facts.push(element('span', { text: formatMs(view.durationMs), title: 'Duration' }));
+    if (view.tokens?.total !== undefined) facts.push(element('span', { text: `${view.tokens.total} tokens (in ${view.tokens.input ?? '?'}, out ${view.tokens.output ?? '?'})` }));
+    if (view.costUsd !== undefined) facts.push(element('span', { text: `$${view.costUsd.toPrecision(3)}` }));
+    if (view.session) facts.push(element('span', { text: `session ${view.session}` }));
+    if (view.user) facts.push(element('span', { text: `user ${view.user}` }));
+    const copy = element('button', { text: 'Copy ID', attributes: { id: 'copy-trace-id' } });
+    copy.addEventListener('click', () => this.host.post({ type: 'copy', text: view.traceId }));
+    const refresh = element('button', { text: 'Refresh', attributes: { id: 'refresh' } });
+    refresh.addEventListener('click', () => this.host.post({ type: 'refresh' }));
+    this.header.replaceChildren(
+      element('h1', { text: view.name, attributes: { id: 'trace-name' } }),
+      element('code', { text: view.traceId, attributes: { id: 'trace-id' } }),
+      ...facts,
+      copy,
+      refresh,
+    );
+  }
+
+  private renderDetail(detail: SpanDetail): void {
+    const row = this.view?.spans[detail.index];
+    const heading = element('div', { className: 'detail-heading' }, typeBadge(detail.spanType), element('h2', { text: detail.name, attributes: { id: 'span-name' } }));
+    const facts = element('div', { className: 'facts' });
+    if (row) {
+      facts.append(element('span', { text: `${formatMs(row.durationMs)} at +${formatMs(row.startMs)}` }));
+      facts.append(element('span', { className: row.status === 'ERROR' ? 'state state-error' : 'state', text: row.status }));
+    }
+    if (detail.functionName) facts.append(element('code', { text: detail.functionName }));
+    if (detail.model) facts.append(element('span', { text: detail.model }));
+    if (detail.tokens) facts.append(element('span', { text: `${detail.tokens.total ?? '?'} tokens (in ${detail.tokens.input ?? '?'}, out ${detail.tokens.output ?? '?'})` }));
+    if (detail.costUsd !== undefined) facts.append(element('span', { text: `$${detail.costUsd.toPrecision(3)}` }));
+    const parts: HTMLElement[] = [heading, facts];
+    if (row?.statusMessage) parts.push(element('pre', { className: 'status-message', text: row.statusMessage }));
+    if (detail.chat) parts.push(this.section('Conversation', conversation(detail.chat), 'conversation'));
+    parts.push(this.section('Inputs', jsonTree(detail.inputs), 'inputs', detail.inputs));
+    parts.push(this.section('Outputs', jsonTree(detail.outputs), 'outputs', detail.outputs));
+    if (detail.attachments.length > 0) {
+      const list = element('div', { className: 'attachments' });
+      for (const attachment of detail.attachments) {
+        const button = element('button', { text: `Open ${attachment.contentType} attachment${attachment.size !== undefined ? ` (${attachment.size} B)` : ''}` });
+        button.addEventListener('click', () => this.host.post({ type: 'openAttachment', attachment }));
+        list.append(button);
+      }
+      parts.push(this.section('Attachments', list, 'attachments'));
+    }
+    if (detail.events.length > 0) {
+      const events = element('div', { className: 'events' });
+      for (const event of detail.events) {
+        const box = element('div', { className: event.isException ? 'event exception' : 'event' }, element('strong', { text: event.name }), ` +${formatMs(event.offsetMs)}`);
+        for (const [key, value] of event.attributes) {
+          box.append(key === 'exception.stacktrace' ? element('pre', { text: value }) : element('div', {}, element('span', { className: 'key', text: key }), ': ', element('span', { text: value })));
+        }
+        events.append(box);
+      }
+      parts.push(this.section(`Events (${detail.events.length})`, events, 'events'));
+    }
+    if (detail.attributes.length > 0) {
+      const table = element('table', { className: 'attributes' });
+      for (const [key, value] of detail.attributes) {
+        table.append(element('tr', {}, element('th', { text: key }), element('td', { text: value.length > 2000 ? `${value.slice(0, 2000)}…` : value, title: value.length > 2000 ? `${value.length} characters` : '' })));
+      }
+      parts.push(this.section('Attributes', table, 'attributes'));
+    }
+    this.detail.replaceChildren(...parts);
+  }
+
+  private section(title: string, body: HTMLElement, id: string, copyValue?: unknown): HTMLElement {
+    const head = element('div', { className: 'section-head' }, element('h3', { text: title }));
+    if (copyValue !== undefined) {
+      const copy = element('button', { className: 'link', text: 'Copy', attributes: { 'aria-label': `Copy ${title}` } });
+      copy.addEventListener('click', () => this.host.post({ type: 'copy', text: JSON.stringify(copyValue, null, 2) ?? 'null' }));
+      head.append(copy);
+    }
+    return element('div', { className: 'section', attributes: { id: `section-${id}` } }, head, body);
+  }
+
+  private renderAssessments(): void {
+    const view = this.view;
+    if (!view) return;
+    const spanId = this.span?.spanId;
+    const rootSpanId = view.spans[0]?.spanId;
+    const traceLevel = view.assessments.filter((a) => !a.spanId || a.spanId === rootSpanId);
+    const spanLevel = spanId && spanId !== rootSpanId ? view.assessments.filter((a) => a.spanId === spanId) : [];
+    const parts: HTMLElement[] = [element('h3', { text: `Assessments (${view.assessments.length})` })];
+    parts.push(assessmentList(traceLevel, 'trace-assessments', view.readOnlyReason === undefined ? (id) => this.host.post({ type: 'deleteAssessment', assessmentId: id }) : undefined));
+    if (spanLevel.length > 0) {
+      parts.push(element('h4', { text: 'On this span' }));
+      parts.push(assessmentList(spanLevel, 'span-assessments', view.readOnlyReason === undefined ? (id) => this.host.post({ type: 'deleteAssessment', assessmentId: id }) : undefined));
+    }
+    parts.push(this.form(view));
+    this.assessments.replaceChildren(...parts);
+  }
+
+  private form(view: TraceView): HTMLElement {
+    if (view.readOnlyReason) return element('p', { className: 'notice', text: view.readOnlyReason, attributes: { id: 'assessment-readonly' } });
+    const kind = element('select', { attributes: { id: 'assessment-kind', 'aria-label': 'Kind' } }, element('option', { text: 'Feedback', attributes: { value: 'feedback' } }), element('option', { text: 'Expectation', attributes: { value: 'expectation' } }));
+    const name = element('input', { attributes: { id: 'assessment-name', type: 'text', placeholder: 'name (e.g. helpful)', 'aria-label': 'Name' } });
+    const value = element('input', { attributes: { id: 'assessment-value', type: 'text', placeholder: 'value: true, 0.8, text or JSON', 'aria-label': 'Value' } });
+    const rationale = element('textarea', { attributes: { id: 'assessment-rationale', rows: '2', placeholder: 'rationale (optional)', 'aria-label': 'Rationale' } });
+    const onSpan = element('input', { attributes: { id: 'assessment-on-span', type: 'checkbox' } });
+    const spanLabel = element('label', { attributes: { for: 'assessment-on-span' } }, onSpan, ` on span “${this.span?.name ?? ''}”`);
+    const submit = (draftValue?: string): void => {
+      const draft: AssessmentDraft = { kind: kind.value === 'expectation' ? 'expectation' : 'feedback', name: name.value, value: draftValue ?? value.value };
+      if (rationale.value.trim()) draft.rationale = rationale.value;
+      if (onSpan.checked && this.span) draft.spanId = this.span.spanId;
+      this.formMessage = 'Saving…';
+      this.host.post({ type: 'addAssessment', draft });
+    };
+    const up = element('button', { text: '👍', title: 'Feedback: true', attributes: { id: 'assessment-thumbs-up', 'aria-label': 'Thumbs up' } });
+    up.addEventListener('click', () => {
+      kind.value = 'feedback';
+      submit('true');
+    });
+    const down = element('button', { text: '👎', title: 'Feedback: false', attributes: { id: 'assessment-thumbs-down', 'aria-label': 'Thumbs down' } });
+    down.addEventListener('click', () => {
+      kind.value = 'feedback';
+      submit('false');
+    });
+    const add = element('button', { text: 'Add', attributes: { id: 'assessment-add' } });
+    add.addEventListener('click', () => submit());
+    return element(
+      'div',
+      { className: 'assessment-form', attributes: { id: 'assessment-form' } },
+      element('h4', { text: 'Add assessment' }),
+      element('div', { className: 'row' }, kind, name),
+      element('div', { className: 'row' }, value, up, down),
+      rationale,
+      spanLabel,
+      element('div', { className: 'row' }, add, element('span', { className: 'notice', text: this.formMessage, attributes: { id: 'assessment-message', role: 'status' } })),
+    );
+  }
+
+  private report(): void {
+    const summary: TraceRenderSummary = {
+      traceId: this.view?.traceId ?? '',
+      spans: this.view?.spans.length ?? 0,
+      errorSpans: this.view?.spans.filter((s) => s.status === 'ERROR').length ?? 0,
+      assessments: this.view?.assessments.length ?? 0,
+    };
+    if (this.span) {
+      summary.selectedSpan = this.span.name;
+      summary.inputsAs = this.span.chat ? 'chat' : this.span.inputs === null ? 'none' : 'json';
+    }
+    if (this.error) summary.error = this.error;
+    this.host.post({ type: 'rendered', summary });
+  }
+}
+
+function conversation(messages: ChatMessage[]): HTMLElement {
+  const list = element('div', { className: 'chat' });
+  for (const message of messages) {
+    const bubble = element('div', { className: `message role-${/^[a-z_]+$/.test(message.role) ? message.role : 'other'}` }, element('div', { className: 'role', text: message.name ? `${message.role} (${message.name})` : message.role }));
+    if (message.content) bubble.append(element('div', { className: 'content', text: message.content }));
+    for (const call of message.toolCalls ?? []) {
+      bubble.append(element('div', { className: 'tool-call' }, element('span', { className: 'key', text: `→ ${call.name}` }), element('code', { text: call.arguments })));
+    }
+    if (message.toolCallId) bubble.append(element('div', { className: 'notice', text: `result of ${message.toolCallId}` }));
+    list.append(bubble);
+  }
+  return list;
+}
+
+function assessmentList(items: AssessmentView[], id: string, onDelete?: (assessmentId: string) => void): HTMLElement {
+  const list = element('ul', { className: 'assessment-list', attributes: { id } });
+  if (items.length === 0) list.append(element('li', { className: 'notice', text: 'None.' }));
+  for (const a of items) {
+    const item = element('li', { className: `assessment ${a.valid ? '' : 'overridden'} ${a.error ? 'failed' : ''}` });
+    item.append(element('span', { className: `kind kind-${a.kind}`, text: a.kind === 'feedback' ? 'F' : 'E', title: a.kind }));
+    item.append(element('strong', { text: a.name || '(unnamed)' }), ': ');
+    item.append(element('span', { className: 'value', text: a.error ? `error ${a.error.code ?? ''} ${a.error.message ?? ''}`.trim() : a.valueText }));
+    item.append(element('span', { className: 'source', text: ` — ${a.sourceType}${a.sourceId ? ` ${a.sourceId}` : ''}${a.valid ? '' : ' (overridden)'}` }));
+    if (a.rationale) item.append(element('div', { className: 'rationale', text: a.rationale }));
+    if (onDelete) {
+      const remove = element('button', { className: 'link', text: 'Delete', attributes: { 'aria-label': `Delete assessment ${a.name}` } });
+      remove.addEventListener('click', () => onDelete(a.assessmentId));
+      item.append(' ', remove);
+    }
+    list.append(item);
+  }
+  return list;
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled message ${JSON.stringify(value)}`);
+}
+
+adoptStyles(baseStyles, styles);
+const root = document.getElementById('app');
+if (root) new TraceApp(root);
