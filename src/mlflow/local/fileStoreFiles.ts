@@ -20,7 +20,7 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function isMissing(error: unknown): boolean {
+export function isMissing(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
@@ -92,12 +92,19 @@ export async function listKeys(dir: string, prefix = ''): Promise<string[]> {
 }
 
 /**
- * A key file's content (params and tags are stored one value per file, as written). Keys come from
- * callers and filters, so one that would step outside `dir` (`..`, absolute) names no file.
+ * The path segments of a key file (`eval/accuracy` → `eval`, `accuracy`). Keys come from callers and
+ * filters, so one that would step outside its folder (`..`, absolute, backslashes) names no file.
  */
-export async function readValue(dir: string, key: string): Promise<string | undefined> {
+export function safeKeyPath(key: string): string[] | undefined {
   const segments = key.split('/');
   if (segments.some((s) => s === '' || s === '.' || s === '..' || s.includes('\\') || s.includes('\0'))) return undefined;
+  return segments;
+}
+
+/** A key file's content (params and tags are stored one value per file, as written). */
+export async function readValue(dir: string, key: string): Promise<string | undefined> {
+  const segments = safeKeyPath(key);
+  if (!segments) return undefined;
   try {
     return await readFile(path.join(dir, ...segments), 'utf8');
   } catch (error) {
@@ -118,6 +125,18 @@ export async function readKeyValues(dir: string, keys?: ReadonlySet<string>): Pr
   return out;
 }
 
+/**
+ * One metric line (`timestamp value [step]`, MLflow 3 logged models add the run id and dataset
+ * after it); undefined for a line that is blank, incomplete or not numbers.
+ */
+export function parseMetricLine(line: string, key: string): Metric | undefined {
+  const fields = line.trim().split(/\s+/);
+  if (fields.length < 2 || !/^-?\d+$/.test(fields[0]) || (fields[2] !== undefined && !/^-?\d+$/.test(fields[2]))) return undefined;
+  const value = parseFileMetricValue(fields[1]);
+  if (Number.isNaN(value) && fields[1].toLowerCase() !== 'nan') return undefined;
+  return { key, value, timestamp: Number(fields[0]), step: fields[2] === undefined ? 0 : Number(fields[2]) };
+}
+
 /** A metric file's complete lines (`timestamp value [step]`), in file order. */
 export async function readMetricFile(dir: string, key: string): Promise<Metric[]> {
   const source = await readValue(dir, key);
@@ -127,11 +146,8 @@ export async function readMetricFile(dir: string, key: string): Promise<Metric[]
   if (!source.endsWith('\n')) lines.pop();
   const metrics: Metric[] = [];
   for (const line of lines) {
-    const fields = line.trim().split(/\s+/);
-    if (fields.length < 2 || !/^-?\d+$/.test(fields[0]) || (fields[2] !== undefined && !/^-?\d+$/.test(fields[2]))) continue;
-    const value = parseFileMetricValue(fields[1]);
-    if (Number.isNaN(value) && fields[1].toLowerCase() !== 'nan') continue;
-    metrics.push({ key, value, timestamp: Number(fields[0]), step: fields[2] === undefined ? 0 : Number(fields[2]) });
+    const metric = parseMetricLine(line, key);
+    if (metric) metrics.push(metric);
   }
   return metrics;
 }
