@@ -145,7 +145,8 @@ export class FileStoreCache {
   }
 
   private isRacy(st: Stats): boolean {
-    return this.now() - Math.max(st.mtimeMs, st.ctimeMs) < this.racyMs;
+    // A write moves mtime and ctime alike; mtime is the one a reader of the data cares about.
+    return this.now() - st.mtimeMs < this.racyMs;
   }
 
   private hit<T>(key: string, st: Stats): T | undefined {
