@@ -25,6 +25,10 @@ const steps = [
   { name: 'explorer', argv: ['--expose-gc', ...tsx, 'bench/explorer.ts'] },
   { name: 'activation', argv: [...tsx, 'bench/activation.ts'] },
   { name: 'bundles', argv: [...tsx, 'bench/bundles.ts'] },
+  // mlruns/ file store: 100,000 runs and 10 × 200,000 steps, beside the same files read with plain fs.
+  { name: 'filestore', argv: ['--expose-gc', ...tsx, 'bench/fileStore.ts'] },
+  // Charts of 100 finished runs reopened from a remote server: requests and time.
+  { name: 'charts-reopen', argv: ['--expose-gc', ...tsx, 'bench/chartsReopen.ts'] },
   // The charts engineer's bench (Chromium, request → drawn); it reads the development build's dist/webview.
   { name: 'charts', argv: [...tsx, 'bench/charts.ts'], figures: chartsFigures },
 ].filter((step) => !only || only.includes(step.name));
