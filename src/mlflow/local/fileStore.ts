@@ -140,7 +140,14 @@ export class FileStore extends LocalRegistryReads implements TrackingStore {
           }),
         )
       : candidates.map(({ info }) => emptyRun(info));
-    const ordered = partial.filter((run) => runMatchesFilter(run, clauses)).sort(compareByKeys(keys, runSortValue));
+    // Each run's sort values are computed once rather than in every comparison (100,000 runs make
+    // some 1.7 million comparisons); the order is compareByKeys' own.
+    const slot = new Map(keys.map((key, i) => [key, i]));
+    const ordered = partial
+      .filter((run) => runMatchesFilter(run, clauses))
+      .map((run) => ({ run, values: keys.map((key) => runSortValue(run, key)) }))
+      .sort(compareByKeys(keys, (entry, key) => entry.values[slot.get(key) ?? 0]))
+      .map((entry) => entry.run);
     const page = pageOf(ordered, query.pageToken, maxResults);
     const experimentOf = new Map(candidates.map((c) => [c.info.runId, c.experiment]));
     const items = await mapLimit(page.items, PARALLEL_READS, (run) => {

@@ -164,7 +164,7 @@ export class FileStoreCache {
 
   private keep(key: string, st: Stats, value: unknown, weight: number): void {
     this.drop(key);
-    const entry: Entry = { validator: validatorOf(st), trusted: !this.isRacy(st), weight: weight + ENTRY_OVERHEAD + key.length * 2, value };
+    const entry: Entry = { validator: validatorOf(st), trusted: !this.isRacy(st), weight: weight + ENTRY_OVERHEAD + key.length, value };
     this.entries.set(key, entry);
     this.bytes += entry.weight;
     this.evict();
@@ -214,8 +214,8 @@ export class FileStoreCache {
     const meta = strict ? await readMeta(file) : await readMetaOrSkip(file);
     if (!meta) return undefined;
     const value = derive(meta);
-    // The derived record is never larger than its source text (UTF-16 in memory).
-    this.keep(key, st, value, st.size * 2 + 200);
+    // Its JSON length approximates its strings (V8 keeps ASCII one byte a character), plus the objects.
+    this.keep(key, st, value, JSON.stringify(value).length + 200);
     return value;
   }
 
@@ -240,7 +240,7 @@ export class FileStoreCache {
       if (isMissing(error)) return undefined;
       throw error;
     }
-    this.keep(cacheKey, st, text, text.length * 2);
+    this.keep(cacheKey, st, text, text.length);
     return text;
   }
 
@@ -306,7 +306,7 @@ export class FileStoreCache {
     entry.consumed += end;
     entry.validator = validatorOf(st);
     this.bytes -= entry.weight;
-    entry.weight = ENTRY_OVERHEAD + cacheKey.length * 2 + (entry.history?.bytes ?? 0);
+    entry.weight = ENTRY_OVERHEAD + cacheKey.length + (entry.history?.bytes ?? 0);
     this.bytes += entry.weight;
     this.metrics.set(cacheKey, entry);
     this.evict();
