@@ -52,7 +52,8 @@ async function main(): Promise<void> {
   const SQL = await loadSqlJs(SQL_WASM);
   const db = new SQL.Database(await readFile(dataset.dbFile));
   const server = await BenchMlflowServer.start(db);
-  const store = new RestStore(new HttpClient({ baseUrl: server.baseUrl }));
+  // The stand-in server samples 2 million rows through sql.js on its first answer: minutes on a busy machine.
+  const store = new RestStore(new HttpClient({ baseUrl: server.baseUrl, timeoutMs: 600_000 }));
   try {
     // The newest runs (the long histories), leaving out the live ones (the stand-in server does not filter).
     const newest = await store.searchRuns({ experimentIds: [dataset.experimentId], orderBy: ['attributes.start_time DESC'], maxResults: RUNS + 10 });
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
     console.log(`charts reopen bench: ${runIds.length} finished runs (${long} with ${dataset.historySteps.toLocaleString('en-US')}-step ${METRIC}), stand-in MLflow server over loopback; ${loadNote()}`);
 
     // Warm the stand-in server's own answer cache, so the first open shows the client's cost.
-    await openCharts(store, new SampledHistoryCache(), runIds);
+    console.log(`  warm-up open (the stand-in server computes its answers): ${ms((await openCharts(store, new SampledHistoryCache(), runIds)).ms)}`);
     const firstOpens: number[] = [];
     const reopens: number[] = [];
     const raw: number[] = [];
@@ -83,6 +84,7 @@ async function main(): Promise<void> {
       reopens.push(again.ms);
       points = again.points;
       reopenRequests = Math.max(reopenRequests, server.takeStats().requests);
+      console.log(`  round ${i + 1}: first open ${ms(firstOpens[i])} (${firstRequests} requests), reopen ${ms(again.ms)}`);
       collectGarbage();
       const t0 = performance.now();
       await fetchReplay(server.baseUrl, requests);
