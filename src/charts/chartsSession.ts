@@ -231,13 +231,15 @@ export class ChartsSession extends WebviewSession<ChartsHostMessage, ChartsWebvi
             points = [...points.filter((p) => !thinned.has(p.runId)), ...alone.flat()];
           }
         }
-        if (kept) {
-          const fetched = new Set(missing);
-          this.options.histories?.remember(store, records.filter((r) => fetched.has(r.info.runId)), metricKey, historyWindow, points);
-          points = [...kept.points, ...points];
-        }
         if (generation !== this.generation) return;
-        const series = buildSeries(points, runIds);
+        const fetched = buildSeries(points, missing);
+        let series = fetched;
+        if (kept) {
+          const fetchedIds = new Set(missing);
+          this.options.histories?.remember(store, records.filter((r) => fetchedIds.has(r.info.runId)), metricKey, historyWindow, fetched);
+          const byRun = new Map([...kept.series, ...fetched.map((s): [string, WireSeries] => [s.runId, s])]);
+          series = runIds.map((runId) => byRun.get(runId) ?? { runId, steps: [], timestamps: [], values: [] });
+        }
         if (!window) this.cache.set(metricKey, series);
         this.channel.post({ type: 'series', metricKey, series, window });
       } catch (error) {

@@ -1,7 +1,9 @@
-import type { Run, RunMetric, RunStatus } from '../../mlflow/types';
+import type { Run, RunStatus } from '../../mlflow/types';
+import type { WireSeries } from '../protocol';
 
 /**
- * Sampled histories of finished runs, kept across chart panels so that reopening the charts of runs
+ * Sampled histories of finished runs (as the series a chart draws, so a reopened chart does not even
+ * rebuild them), kept across chart panels so that reopening the charts of runs
  * that no longer change asks the server nothing. A remote server spends as long sampling a 20,000-step
  * history as it takes to send it, and every new panel paid that again.
  *
@@ -31,7 +33,7 @@ export interface HistoryCacheOptions {
 }
 
 const TERMINAL: readonly RunStatus[] = ['FINISHED', 'FAILED', 'KILLED'];
-/** About 40 MB of points (a RunMetric is some 80 bytes). */
+/** About 12 MB of points (three array slots of 8 bytes each). */
 const DEFAULT_MAX_POINTS = 500_000;
 const DEFAULT_MAX_RUNS = 5_000;
 
@@ -42,7 +44,7 @@ export function isTerminal(status: RunStatus): boolean {
 interface HistoryEntry {
   /** What the run looked like when the history was fetched. */
   check: string;
-  points: readonly RunMetric[];
+  series: WireSeries;
 }
 
 interface StoreEntries {
@@ -115,10 +117,10 @@ export class SampledHistoryCache {
     }
   }
 
-  /** The kept histories of `runs` for this metric and window, and the runs that must be fetched. */
-  lookup(store: object, runs: readonly Run[], metricKey: string, window: HistoryWindow): { points: RunMetric[]; missing: string[] } {
+  /** The kept series of `runs` for this metric and window, and the runs that must be fetched. */
+  lookup(store: object, runs: readonly Run[], metricKey: string, window: HistoryWindow): { series: Map<string, WireSeries>; missing: string[] } {
     const entries = this.existing(store);
-    const points: RunMetric[] = [];
+    const series = new Map<string, WireSeries>();
     const missing: string[] = [];
     for (const run of runs) {
       const key = historyKey(run.info.runId, metricKey, window);
@@ -126,28 +128,27 @@ export class SampledHistoryCache {
       if (entries && entry && isTerminal(run.info.status) && entry.check === checkOf(run, metricKey)) {
         entries.histories.delete(key);
         entries.histories.set(key, entry);
-        for (const p of entry.points) points.push(p);
+        series.set(run.info.runId, entry.series);
       } else {
         missing.push(run.info.runId);
       }
     }
-    return { points, missing };
+    return { series, missing };
   }
 
-  /** Keeps the fetched histories of the finished ones among `runs` (all their points are in `points`). */
-  remember(store: object, runs: readonly Run[], metricKey: string, window: HistoryWindow, points: readonly RunMetric[]): void {
+  /** Keeps the fetched series of the finished ones among `runs` (series are never changed in place). */
+  remember(store: object, runs: readonly Run[], metricKey: string, window: HistoryWindow, series: readonly WireSeries[]): void {
     const finished = runs.filter((r) => isTerminal(r.info.status));
     if (finished.length === 0) return;
     const entries = this.entriesOf(store);
-    const byRun = new Map<string, RunMetric[]>(finished.map((r) => [r.info.runId, []]));
-    for (const p of points) byRun.get(p.runId)?.push(p);
+    const byRun = new Map(series.map((s) => [s.runId, s]));
     for (const run of finished) {
-      const runPoints = byRun.get(run.info.runId) ?? [];
-      if (runPoints.length > this.maxPoints) continue;
+      const runSeries = byRun.get(run.info.runId);
+      if (!runSeries || runSeries.steps.length > this.maxPoints) continue;
       const key = historyKey(run.info.runId, metricKey, window);
       this.forget(entries, key);
-      entries.histories.set(key, { check: checkOf(run, metricKey), points: runPoints });
-      entries.points += runPoints.length;
+      entries.histories.set(key, { check: checkOf(run, metricKey), series: runSeries });
+      entries.points += runSeries.steps.length;
     }
     while (entries.points > this.maxPoints) {
       const oldest = entries.histories.keys().next();
@@ -168,7 +169,7 @@ export class SampledHistoryCache {
   private forget(entries: StoreEntries, key: string): void {
     const entry = entries.histories.get(key);
     if (!entry) return;
-    entries.points -= entry.points.length;
+    entries.points -= entry.series.steps.length;
     entries.histories.delete(key);
   }
 }
