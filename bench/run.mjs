@@ -1,8 +1,9 @@
 // `npm run bench`: every performance bench in turn, each in its own process, then one summary table
 // with every figure beside its baseline. Benches print figures; none asserts anything timed.
 //
-//   npm run bench                       all benches (3–5 minutes on 2 cores; +30 s the first time,
-//                                       generating the 10,000-run store into .tmp/bench/)
+//   npm run bench                       all benches (3–5 minutes on 2 cores, plus the file-store bench:
+//                                       10–20 minutes; the first time +30 s generating the 10,000-run store
+//                                       and ~3 minutes generating the 100,000-run mlruns/ into .tmp/bench/)
 //   npm run bench -- --only tracking,explorer
 //   npm run bench -- --only sqlite         the ≥ 3 GB local store beside native SQLite (+~10 min the
 //                                       first time, generating it; then ~2 min with 60 s live)
