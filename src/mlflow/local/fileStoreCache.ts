@@ -2,7 +2,7 @@ import { type Stats } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Metric } from '../types';
-import { type Yaml, isMissing, latestOf, parseMetricLine, readMeta, readMetaOrSkip, safeKeyPath } from './fileStoreFiles';
+import { type Yaml, isMissing, latestOf, parseMeta, parseMetricLine, readMeta, readMetaOrSkip, safeKeyPath } from './fileStoreFiles';
 
 /**
  * What a FileStore has already parsed, kept while the files are unchanged, so that the second page of
@@ -91,6 +91,11 @@ class MetricColumns {
   get bytes(): number {
     return this.steps.length * 24;
   }
+}
+
+/** A record parsed from a meta.yaml: its strings are about the file's size (V8 keeps ASCII one byte a character). */
+function metaWeight(st: Stats): number {
+  return st.size + 200;
 }
 
 function validatorOf(st: Stats): Validator {
@@ -203,6 +208,7 @@ export class FileStoreCache {
    */
   async meta<T>(file: string, kind: string, strict: boolean, derive: (meta: Yaml) => T): Promise<T | undefined> {
     const key = `${kind}\0${file}`;
+    if (!this.entries.has(key)) return this.readMetaFresh(file, key, strict, derive);
     const st = await statOrUndefined(file);
     if (!st) {
       this.drop(key);
@@ -214,8 +220,36 @@ export class FileStoreCache {
     const meta = strict ? await readMeta(file) : await readMetaOrSkip(file);
     if (!meta) return undefined;
     const value = derive(meta);
-    // Its JSON length approximates its strings (V8 keeps ASCII one byte a character), plus the objects.
-    this.keep(key, st, value, JSON.stringify(value).length + 200);
+    this.keep(key, st, value, metaWeight(st));
+    return value;
+  }
+
+  /**
+   * A meta.yaml never read before: opened once for both its stat and its text (a first page of a large
+   * store reads every run's), falling back to readMeta's re-reads when the text does not parse.
+   */
+  private async readMetaFresh<T>(file: string, key: string, strict: boolean, derive: (meta: Yaml) => T): Promise<T | undefined> {
+    this.reads++;
+    let handle;
+    try {
+      handle = await open(file, 'r');
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+    let st: Stats;
+    let parsed: Yaml | undefined;
+    try {
+      st = await handle.stat();
+      parsed = parseMeta(await handle.readFile('utf8'));
+    } finally {
+      await handle.close();
+    }
+    const meta = parsed ?? (strict ? await readMeta(file) : await readMetaOrSkip(file));
+    if (!meta) return undefined;
+    const value = derive(meta);
+    // Kept only when the first read parsed: after a re-read the stat may be older than the text.
+    if (parsed) this.keep(key, st, value, metaWeight(st));
     return value;
   }
 

@@ -95,6 +95,16 @@ export async function readMeta(file: string, pause: (ms: number) => Promise<void
   throw new MlflowError(`${file} could not be read (${lastProblem}); it may be being written.`, 'STORE_BUSY');
 }
 
+/** A meta.yaml's text as a record, or undefined when it is empty or does not parse (yet). */
+export function parseMeta(source: string): Yaml | undefined {
+  try {
+    const parsed: unknown = parseFlatMeta(source) ?? yaml().parse(source);
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Yaml) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Like readMeta, but a file that stays unreadable is skipped, as MLflow skips malformed entries. */
 export async function readMetaOrSkip(file: string): Promise<Yaml | undefined> {
   try {
