@@ -230,7 +230,7 @@ export class FileStore extends LocalRegistryReads implements TrackingStore {
     const experiments = (await Promise.all(experimentIds.map((id) => this.experimentDir(id)))).filter(
       (e): e is ExperimentDir => e !== undefined,
     );
-    return searchLoggedModelsIn(await readLoggedModels(this.cache, experiments), query);
+    return searchLoggedModelsIn(await readLoggedModels(this.cache, experiments), query, 'file');
   }
 
   async getLoggedModel(modelId: string, options?: CallOptions): Promise<LoggedModel> {
