@@ -122,4 +122,21 @@ describe('FileStore cache: parsed files kept while unchanged', () => {
     roomy.dispose();
     assert.equal(roomy.cacheStats().bytes, 0, 'dispose lets everything go');
   });
+
+  it('keeps what fits when a search needs more than the budget, instead of each file pushing out the next one needed', async () => {
+    backdate(root);
+    const query = { experimentIds: [EXP], runViewType: 'ALL' as const, filter: 'metrics.loss < 100', orderBy: ['metrics.loss DESC'] };
+    const roomy = new FileStore(root);
+    await roomy.searchRuns(query);
+    const needed = roomy.cacheStats().bytes;
+    const half = new FileStore(root, { cache: { budgetBytes: Math.floor(needed / 2) } });
+    const first = await half.searchRuns(query);
+    const { hits: hitsBefore, reads: readsBefore } = half.cacheStats();
+    assert.deepEqual(await half.searchRuns(query), first);
+    const { hits, reads, bytes } = half.cacheStats();
+    assert.ok(bytes <= Math.floor(needed / 2));
+    // Under plain LRU a repeated scan larger than the cache hits nothing: every entry is evicted just before its turn.
+    assert.ok(hits - hitsBefore > 0, 'the second pass reuses what the first one kept');
+    assert.ok(reads - readsBefore < readsBefore, 'and reads less than the first pass');
+  });
 });

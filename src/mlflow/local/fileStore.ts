@@ -113,6 +113,7 @@ export class FileStore extends LocalRegistryReads implements TrackingStore {
 
   async searchRuns(query: RunQuery, options?: CallOptions): Promise<Page<Run>> {
     throwIfAborted(options);
+    this.cache.beginPass();
     const maxResults = checkMaxResults(query.maxResults, 1000, 50000, 'fileStore');
     const clauses = parseRunFilter(query.filter);
     const keys = withRunTieBreakers(parseRunOrderBy(query.orderBy));
@@ -177,6 +178,7 @@ export class FileStore extends LocalRegistryReads implements TrackingStore {
 
   async getRun(runId: string, options?: CallOptions): Promise<Run> {
     throwIfAborted(options);
+    this.cache.beginPass();
     const { experiment, info } = await this.runOrThrow(runId);
     return readRun(this.cache, experiment, info);
   }
@@ -191,6 +193,7 @@ export class FileStore extends LocalRegistryReads implements TrackingStore {
   }
 
   async getSampledHistories(query: SampledHistoryQuery, options?: CallOptions): Promise<RunMetric[]> {
+    this.cache.beginPass();
     const window = { maxResults: query.maxResults, startStep: query.startStep, endStep: query.endStep };
     validateSampleWindow(window, query.runIds.length);
     const histories = new Map<string, Metric[]>();

@@ -47,6 +47,8 @@ interface Entry {
   trusted: boolean;
   weight: number;
   value: unknown;
+  /** The pass (see beginPass) that last used it. */
+  pass: number;
 }
 
 /** A metric file read so far: its latest point and, once asked for, every point in file order. */
@@ -57,6 +59,7 @@ interface MetricEntry {
   validator: Validator;
   latest?: Metric;
   history?: MetricColumns;
+  pass: number;
 }
 
 class MetricColumns {
@@ -93,9 +96,12 @@ class MetricColumns {
   }
 }
 
-/** A record parsed from a meta.yaml: its strings are about the file's size (V8 keeps ASCII one byte a character). */
+/**
+ * A record parsed from a meta.yaml: its strings take about half the file (the rest is keys and
+ * formatting; V8 keeps ASCII one byte a character), plus the record and its validator.
+ */
 function metaWeight(st: Stats): number {
-  return st.size + 200;
+  return Math.ceil(st.size / 2) + 200;
 }
 
 function validatorOf(st: Stats): Validator {
@@ -130,6 +136,7 @@ export class FileStoreCache {
   private readonly entries = new Map<string, Entry>();
   private readonly metrics = new Map<string, MetricEntry & { weight: number }>();
   private bytes = 0;
+  private pass = 0;
   private hits = 0;
   private reads = 0;
 
@@ -137,6 +144,15 @@ export class FileStoreCache {
     this.budget = options.budgetBytes ?? DEFAULT_CACHE_BUDGET;
     this.racyMs = options.racyMs ?? DEFAULT_RACY_MS;
     this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Starts a pass over the store (one search). Entries used in the current pass are never evicted for
+   * others of the same pass: when a search needs more than the budget, what does not fit is not kept,
+   * instead of each entry pushing out the one the next page will need first (LRU under a cyclic scan).
+   */
+  beginPass(): void {
+    this.pass++;
   }
 
   stats(): FileStoreCacheStats {
@@ -163,16 +179,17 @@ export class FileStoreCache {
     }
     this.entries.delete(key);
     this.entries.set(key, entry);
+    entry.pass = this.pass;
     this.hits++;
     return entry.value as T;
   }
 
   private keep(key: string, st: Stats, value: unknown, weight: number): void {
     this.drop(key);
-    const entry: Entry = { validator: validatorOf(st), trusted: !this.isRacy(st), weight: weight + ENTRY_OVERHEAD + key.length, value };
+    const entry: Entry = { validator: validatorOf(st), trusted: !this.isRacy(st), weight: weight + ENTRY_OVERHEAD + key.length, value, pass: this.pass };
     this.entries.set(key, entry);
     this.bytes += entry.weight;
-    this.evict();
+    this.evict(key);
   }
 
   private drop(key: string): void {
@@ -188,17 +205,22 @@ export class FileStoreCache {
     }
   }
 
-  private evict(): void {
+  /** Drops least recently used entries of earlier passes until within budget, else `added` itself. */
+  private evict(added: string): void {
     while (this.bytes > this.budget) {
       // Histories are the heavy entries: they go first, oldest first, then everything else.
-      const victim = this.metrics.keys().next();
-      if (!victim.done) {
-        this.drop(victim.value);
+      const victim = this.metrics.entries().next();
+      if (!victim.done && victim.value[1].pass !== this.pass) {
+        this.drop(victim.value[0]);
         continue;
       }
-      const oldest = this.entries.keys().next();
-      if (oldest.done) break;
-      this.drop(oldest.value);
+      const oldest = this.entries.entries().next();
+      if (!oldest.done && oldest.value[1].pass !== this.pass) {
+        this.drop(oldest.value[0]);
+        continue;
+      }
+      this.drop(added);
+      break;
     }
   }
 
@@ -311,6 +333,7 @@ export class FileStoreCache {
     if (entry && usable) {
       this.metrics.delete(cacheKey);
       this.metrics.set(cacheKey, entry);
+      entry.pass = this.pass;
       if (st.size === entry.consumed) {
         this.hits++;
         entry.validator = validatorOf(st);
@@ -318,7 +341,7 @@ export class FileStoreCache {
       }
     } else {
       this.drop(cacheKey);
-      entry = { ino: st.ino, consumed: 0, validator: validatorOf(st), weight: 0, history: withHistory ? new MetricColumns() : undefined };
+      entry = { ino: st.ino, consumed: 0, validator: validatorOf(st), weight: 0, history: withHistory ? new MetricColumns() : undefined, pass: this.pass };
     }
     this.reads++;
     const appended = await readFrom(file, entry.consumed);
@@ -343,7 +366,7 @@ export class FileStoreCache {
     entry.weight = ENTRY_OVERHEAD + cacheKey.length + (entry.history?.bytes ?? 0);
     this.bytes += entry.weight;
     this.metrics.set(cacheKey, entry);
-    this.evict();
+    this.evict(cacheKey);
     return entry;
   }
 }
