@@ -139,4 +139,23 @@ describe('FileStore cache: parsed files kept while unchanged', () => {
     assert.ok(hits - hitsBefore > 0, 'the second pass reuses what the first one kept');
     assert.ok(reads - readsBefore < readsBefore, 'and reads less than the first pass');
   });
+
+  it('budgets full histories apart: a history over its budget is answered in full but not kept, and runs stay kept', async () => {
+    backdate(root);
+    const id = runDirs(root)[0];
+    const file = path.join(root, EXP, id, 'metrics', 'long_probe');
+    writeFileSync(file, Array.from({ length: 5000 }, (_, i) => `${1000 + i} ${i / 10} ${i}\n`).join(''));
+    const store = new FileStore(root, { cache: { historyBudgetBytes: 1024 } });
+    await store.searchRuns({ experimentIds: [EXP] });
+    const kept = store.cacheStats().bytes;
+    for (let i = 0; i < 2; i++) {
+      const history = await store.getMetricHistory(id, 'long_probe');
+      assert.equal(history.length, 5000);
+      assert.deepEqual(history.at(-1), { key: 'long_probe', value: 499.9, timestamp: 5999, step: 4999 });
+    }
+    assert.ok(store.cacheStats().bytes < kept + 1024, 'the 5,000 points were not kept');
+    const reads = store.cacheStats().reads;
+    await store.searchRuns({ experimentIds: [EXP] });
+    assert.equal(store.cacheStats().reads, reads, 'the runs are still kept');
+  });
 });

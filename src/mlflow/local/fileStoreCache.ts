@@ -20,16 +20,20 @@ import { type Yaml, isMissing, latestOf, parseMeta, parseMetricLine, readMeta, r
  */
 
 export interface FileStoreCacheOptions {
-  /** Upper bound for the estimated bytes of everything kept. */
+  /** Upper bound for the estimated bytes of parsed files (runs, values, latest metric points). */
   budgetBytes?: number;
+  /** Upper bound for the bytes of full metric histories, kept apart so long histories never push out runs. */
+  historyBudgetBytes?: number;
   /** Files changed more recently than this are re-read on their next use. */
   racyMs?: number;
   /** The clock racy checks compare mtimes with (tests pass a fixed one). */
   now?: () => number;
 }
 
-/** 128 MB: the run infos of about 150,000 runs plus a few long histories. */
+/** 128 MB: the runs of a 100,000-run experiment with a metric each (about 90 MB measured). */
 export const DEFAULT_CACHE_BUDGET = 128 * 2 ** 20;
+/** 96 MB: some fifteen 200,000-step histories (24 bytes a point). */
+export const DEFAULT_HISTORY_BUDGET = 96 * 2 ** 20;
 const DEFAULT_RACY_MS = 2000;
 /** Rough per-entry overhead (the Map slot, the entry object and its key) beside the payload. */
 const ENTRY_OVERHEAD = 160;
@@ -134,14 +138,17 @@ export class FileStoreCache {
   private readonly now: () => number;
   /** Insertion order is recency order: a hit moves its entry to the end, eviction takes from the front. */
   private readonly entries = new Map<string, Entry>();
-  private readonly metrics = new Map<string, MetricEntry & { weight: number }>();
+  private readonly metrics = new Map<string, MetricEntry & { weight: number; historyBytes?: number }>();
   private bytes = 0;
+  private readonly historyBudget: number;
+  private historyBytes = 0;
   private pass = 0;
   private hits = 0;
   private reads = 0;
 
   constructor(options: FileStoreCacheOptions = {}) {
     this.budget = options.budgetBytes ?? DEFAULT_CACHE_BUDGET;
+    this.historyBudget = options.historyBudgetBytes ?? DEFAULT_HISTORY_BUDGET;
     this.racyMs = options.racyMs ?? DEFAULT_RACY_MS;
     this.now = options.now ?? Date.now;
   }
@@ -156,13 +163,14 @@ export class FileStoreCache {
   }
 
   stats(): FileStoreCacheStats {
-    return { entries: this.entries.size + this.metrics.size, bytes: this.bytes, hits: this.hits, reads: this.reads };
+    return { entries: this.entries.size + this.metrics.size, bytes: this.bytes + this.historyBytes, hits: this.hits, reads: this.reads };
   }
 
   clear(): void {
     this.entries.clear();
     this.metrics.clear();
     this.bytes = 0;
+    this.historyBytes = 0;
   }
 
   private isRacy(st: Stats): boolean {
@@ -201,14 +209,32 @@ export class FileStoreCache {
     const metric = this.metrics.get(key);
     if (metric) {
       this.bytes -= metric.weight;
+      this.historyBytes -= metric.history?.bytes ?? 0;
       this.metrics.delete(key);
+    }
+  }
+
+  /** Lets go of the least recently used histories (their latest points stay) until within their budget. */
+  private evictHistories(added: string): void {
+    for (const [key, entry] of this.metrics) {
+      if (this.historyBytes <= this.historyBudget) return;
+      if (!entry.history || key === added) continue;
+      this.historyBytes -= entry.historyBytes ?? 0;
+      entry.historyBytes = 0;
+      entry.history = undefined;
+    }
+    const last = this.metrics.get(added);
+    if (this.historyBytes > this.historyBudget && last?.history) {
+      this.historyBytes -= last.historyBytes ?? 0;
+      last.historyBytes = 0;
+      last.history = undefined;
     }
   }
 
   /** Drops least recently used entries of earlier passes until within budget, else `added` itself. */
   private evict(added: string): void {
     while (this.bytes > this.budget) {
-      // Histories are the heavy entries: they go first, oldest first, then everything else.
+      // Metric files first (their histories are budgeted apart), oldest first, then everything else.
       const victim = this.metrics.entries().next();
       if (!victim.done && victim.value[1].pass !== this.pass) {
         this.drop(victim.value[0]);
@@ -363,11 +389,16 @@ export class FileStoreCache {
     entry.consumed += end;
     entry.validator = validatorOf(st);
     this.bytes -= entry.weight;
-    entry.weight = ENTRY_OVERHEAD + cacheKey.length + (entry.history?.bytes ?? 0);
-    this.bytes += entry.weight;
+    this.historyBytes -= entry.historyBytes ?? 0;
+    entry.weight = ENTRY_OVERHEAD + cacheKey.length;
+    entry.historyBytes = entry.history?.bytes ?? 0;
+    this.historyBytes += entry.historyBytes;
     this.metrics.set(cacheKey, entry);
+    // What was read is answered even when the budgets then let it go.
+    const answer = { ...entry };
+    this.evictHistories(cacheKey);
     this.evict(cacheKey);
-    return entry;
+    return answer;
   }
 }
 
