@@ -3,7 +3,7 @@
 //
 //   npm run bench                       all benches (3–5 minutes on 2 cores, plus the file-store bench:
 //                                       10–20 minutes; the first time +30 s generating the 10,000-run store
-//                                       and ~3 minutes generating the 100,000-run mlruns/ into .tmp/bench/)
+//                                       and ~3 minutes generating the 100,000-run mlruns/ into $TMPDIR)
 //   npm run bench -- --only tracking,explorer
 //   npm run bench -- --only sqlite         the ≥ 3 GB local store beside native SQLite (+~10 min the
 //                                       first time, generating it; then ~2 min with 60 s live)

@@ -1,13 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { mapLimit } from '../../src/mlflow/local/fileStoreFiles';
-import { ROOT } from './dataset';
 
 /**
  * The file-store benches' data: an MLflow FileStore (`mlruns/`) laid out exactly as MLflow 2.17 and 3.x
- * write it (see test/fixtures/mlflow-2.17.2/file-store), generated deterministically into .tmp/bench/
+ * write it (see test/fixtures/mlflow-2.17.2/file-store), generated deterministically into $TMPDIR/mlflow-workbench-bench/
  * at bench time (about a million small files, so it is never committed) and reused while
  * GENERATOR_VERSION is unchanged:
  *
@@ -15,7 +15,11 @@ import { ROOT } from './dataset';
  * - experiment 2: 10 runs, each with a `loss` history of 200,000 steps (about 5 MB a file).
  */
 
-const CACHE_DIR = path.join(ROOT, '.tmp', 'bench');
+/**
+ * Outside the repository: a million files inside it would make every tool that walks the tree (vsce
+ * package, file watchers) crawl. MLFLOW_BENCH_DATA overrides it.
+ */
+const CACHE_DIR = process.env.MLFLOW_BENCH_DATA ?? path.join(tmpdir(), 'mlflow-workbench-bench');
 const GENERATOR_VERSION = 1;
 
 export const FS_RUN_COUNT = 100_000;
@@ -97,13 +101,14 @@ async function writeRun({ dir, files }: RunFiles): Promise<void> {
 export async function ensureFileStoreDataset(log: (line: string) => void = () => undefined): Promise<FileStoreDataset> {
   const base = path.join(CACHE_DIR, `mlruns-bench-v${GENERATOR_VERSION}`);
   const metaFile = `${base}.json`;
-  if (existsSync(base) && existsSync(metaFile)) return JSON.parse(readFileSync(metaFile, 'utf8')) as FileStoreDataset;
+  // The root is where the data is now (the folder may have been moved), not where it was generated.
+  if (existsSync(base) && existsSync(metaFile)) return { ...(JSON.parse(readFileSync(metaFile, 'utf8')) as FileStoreDataset), root: path.join(base, 'mlruns') };
   mkdirSync(CACHE_DIR, { recursive: true });
   const work = `${base}.part`;
   rmSync(work, { recursive: true, force: true });
   const root = path.join(base, 'mlruns');
   const workRoot = path.join(work, 'mlruns');
-  log(`generating the file-store bench data (${FS_RUN_COUNT.toLocaleString('en-US')} runs; ${FS_HISTORY_RUNS} × ${FS_HISTORY_STEPS.toLocaleString('en-US')} steps) into ${path.relative(ROOT, base)} …`);
+  log(`generating the file-store bench data (${FS_RUN_COUNT.toLocaleString('en-US')} runs; ${FS_HISTORY_RUNS} × ${FS_HISTORY_STEPS.toLocaleString('en-US')} steps) into ${base} …`);
   const t0 = performance.now();
   const random = mulberry32(15_000);
   const hex = (length: number): string => {
