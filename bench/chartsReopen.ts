@@ -15,9 +15,9 @@ import { ChartsSession } from '../src/charts/chartsSession';
 import { SampledHistoryCache } from '../src/charts/core/historyCache';
 import type { ChartsHostMessage, ChartsViewState } from '../src/charts/protocol';
 import { HttpClient } from '../src/mlflow/http';
-import { loadSqlJs } from '../src/mlflow/local/sqliteSnapshot';
+
 import { RestStore } from '../src/mlflow/rest/restStore';
-import { SQL_WASM, ensureDataset } from './support/dataset';
+import { ensureDataset, loadSqlJs } from './support/dataset';
 import { collectGarbage, loadNote, ms, reportFigure, summarise, table } from './support/measure';
 import { BenchMlflowServer } from './support/mlflowServer';
 import { fetchReplay } from './support/rawHttp';
@@ -49,7 +49,7 @@ function openCharts(store: RestStore, cache: SampledHistoryCache, runIds: string
 
 async function main(): Promise<void> {
   const dataset = await ensureDataset((line) => console.log(line));
-  const SQL = await loadSqlJs(SQL_WASM);
+  const SQL = await loadSqlJs();
   const db = new SQL.Database(await readFile(dataset.dbFile));
   const server = await BenchMlflowServer.start(db);
   // The stand-in server samples 2 million rows through sql.js on its first answer: minutes on a busy machine.
