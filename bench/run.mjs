@@ -1,8 +1,9 @@
 // `npm run bench`: every performance bench in turn, each in its own process, then one summary table
 // with every figure beside its baseline. Benches print figures; none asserts anything timed.
 //
-//   npm run bench                       all benches (3–5 minutes on 2 cores; +30 s the first time,
-//                                       generating the 10,000-run store into .tmp/bench/)
+//   npm run bench                       all benches (3–5 minutes on 2 cores, plus the file-store bench:
+//                                       10–20 minutes; the first time +30 s generating the 10,000-run store
+//                                       and ~3 minutes generating the 100,000-run mlruns/ into $TMPDIR)
 //   npm run bench -- --only tracking,explorer
 //   npm run bench -- --only sqlite         the ≥ 3 GB local store beside native SQLite (+~10 min the
 //                                       first time, generating it; then ~2 min with 60 s live)
@@ -27,6 +28,10 @@ const steps = [
   { name: 'traces', argv: ['--expose-gc', ...tsx, 'bench/traces.ts'] },
   { name: 'activation', argv: [...tsx, 'bench/activation.ts'] },
   { name: 'bundles', argv: [...tsx, 'bench/bundles.ts'] },
+  // mlruns/ file store: 100,000 runs and 10 × 200,000 steps, beside the same files read with plain fs.
+  { name: 'filestore', argv: ['--expose-gc', ...tsx, 'bench/fileStore.ts'] },
+  // Charts of 100 finished runs reopened from a remote server: requests and time.
+  { name: 'charts-reopen', argv: ['--expose-gc', ...tsx, 'bench/chartsReopen.ts'] },
   // The charts engineer's bench (Chromium, request → drawn); it reads the development build's dist/webview.
   { name: 'charts', argv: [...tsx, 'bench/charts.ts'], figures: chartsFigures },
 ].filter((step) => !only || only.includes(step.name));

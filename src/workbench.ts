@@ -54,7 +54,12 @@ export class Workbench implements vscode.Disposable {
       log: this.log,
       selection: () => this.explorer.treeView.selection,
     }));
-    this.charts = track(new ChartsFeature({ extensionUri: context.extensionUri, activeStore: this.connections, log: this.log }));
+    this.charts = track(new ChartsFeature({
+      extensionUri: context.extensionUri,
+      activeStore: this.connections,
+      log: this.log,
+      onDidReloadRuns: (listener) => this.explorer.model.onDidChange((node) => listener(node?.kind === 'experiment' ? node.experiment.experimentId : undefined)),
+    }));
     track(new ChartCommands({ charts: this.charts, runCommands: this.runCommands, activeStore: this.connections, log: this.log }));
     track(new ArtifactsFeature({ activeStore: this.connections, log: this.log }));
     this.trackingServer = track(new TrackingServerFeature({

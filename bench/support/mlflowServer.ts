@@ -141,6 +141,8 @@ export class BenchMlflowServer {
     switch (`${method} ${path}`) {
       case `POST ${API}/runs/search`:
         return this.searchRuns(json());
+      case `GET ${API}/runs/get`:
+        return this.getRun(url.searchParams);
       case `GET ${API}/metrics/get-history`:
         return this.history(url.searchParams);
       case `GET ${API}/metrics/get-history-bulk-interval`:
@@ -204,6 +206,18 @@ export class BenchMlflowServer {
       const answer: Json = { runs: this.runsJson(pageIds) };
       if (offset + maxResults < ordered.length) answer.next_page_token = pageToken(offset + maxResults);
       return answer;
+    });
+  }
+
+  /** runs/get, as the charts resolve their run ids. */
+  private getRun(params: URLSearchParams): Buffer {
+    const runId = params.get('run_id') ?? params.get('run_uuid') ?? '';
+    return this.cached(`run ${runId}`, () => {
+      const [run] = this.runsJson([runId]);
+      if (!rows(this.db, 'SELECT run_uuid FROM runs WHERE run_uuid = ?', [runId]).length) {
+        throw new HttpError(404, 'RESOURCE_DOES_NOT_EXIST', `Run with id=${runId} not found`);
+      }
+      return { run };
     });
   }
 

@@ -1,34 +1,43 @@
 import type { TrackingStore } from '../mlflow/store';
 import type { Run } from '../mlflow/types';
 import type { Logger } from './chartsSession';
+import type { SampledHistoryCache } from './core/historyCache';
 import type { ChartRun, ChartsTarget, ChartsViewState } from './protocol';
 import { mapLimit } from './series';
 
 /**
  * The runs a charts panel shows: the given ids (looked up one by one; an unreadable run is logged and
- * left out rather than failing the panel), or an experiment's most recently started runs.
+ * left out rather than failing the panel), or an experiment's most recently started runs. Finished
+ * runs already seen (`cache`) are not asked for again; every run read is handed to the cache.
  */
 export async function resolveRuns(
   store: TrackingStore,
   target: ChartsTarget,
-  options: { maxRuns: number; signal: AbortSignal; log: Logger },
+  options: { maxRuns: number; signal: AbortSignal; log: Logger; cache?: SampledHistoryCache },
 ): Promise<{ runs: Run[]; notice?: string }> {
-  const { maxRuns, signal, log } = options;
+  const { maxRuns, signal, log, cache } = options;
   if (target.runIds.length === 0 && target.experimentId !== undefined) {
     const page = await store.searchRuns(
       { experimentIds: [target.experimentId], maxResults: maxRuns, orderBy: ['attributes.start_time DESC'], runViewType: 'ACTIVE_ONLY' },
       { signal },
     );
+    for (const run of page.items) cache?.observe(store, run);
     return { runs: page.items };
   }
   const unique = [...new Set(target.runIds)];
   const notice = unique.length > maxRuns ? `Showing the first ${maxRuns} of ${unique.length} runs.` : undefined;
-  const runs = await mapLimit(unique.slice(0, maxRuns), 8, (id) =>
-    store.getRun(id, { signal }).catch((error: unknown) => {
+  const runs = await mapLimit(unique.slice(0, maxRuns), 8, async (id) => {
+    const known = cache?.finishedRun(store, id);
+    if (known) return known;
+    try {
+      const run = await store.getRun(id, { signal });
+      cache?.observe(store, run);
+      return run;
+    } catch (error) {
       log.error(`Charts: run ${id} could not be read`, error);
       return undefined;
-    }),
-  );
+    }
+  });
   return { runs: runs.filter((r): r is Run => r !== undefined), notice };
 }
 

@@ -5,6 +5,7 @@ import { CHARTS_VIEW_TYPE, ChartsPanel, type PanelDependencies } from './chartsP
 import type { Logger } from './chartsSession';
 import { runDiffText } from './compareModel';
 import { COMPARE_VIEW_TYPE, ComparePanel } from './comparePanel';
+import { SampledHistoryCache } from './core/historyCache';
 import { DIFF_SCHEME, DiffDocuments } from './diffDocuments';
 import { parseChartsState, parseCompareState } from './messages';
 import type { ChartsTarget, ChartsViewState } from './protocol';
@@ -15,6 +16,11 @@ export interface ChartsFeatureDependencies {
   log: Logger;
   /** How often running runs are polled; tests shorten it. */
   pollIntervalMs?: number;
+  /**
+   * Fires when the Runs view reloads runs (an experiment's id, or undefined for all), e.g. after a
+   * rename: the charts then read those runs again instead of using the copies they kept.
+   */
+  onDidReloadRuns?: vscode.Event<string | undefined>;
 }
 
 /** The open panels, for tests and for commands that act on "the current chart". */
@@ -35,9 +41,13 @@ export class ChartsFeature implements vscode.Disposable {
   private readonly comparePanels: ComparePanel[] = [];
   private readonly diffDocuments: DiffDocuments;
   private readonly panelDeps: PanelDependencies;
+  /** Finished runs' sampled histories, kept across panels: reopening their charts asks the server nothing. */
+  readonly histories = new SampledHistoryCache();
 
   constructor(private readonly deps: ChartsFeatureDependencies) {
-    this.panelDeps = { extensionUri: deps.extensionUri, activeStore: deps.activeStore, log: deps.log, pollIntervalMs: deps.pollIntervalMs };
+    this.panelDeps = { extensionUri: deps.extensionUri, activeStore: deps.activeStore, log: deps.log, pollIntervalMs: deps.pollIntervalMs, histories: this.histories };
+    if (deps.onDidReloadRuns) this.disposer.track(deps.onDidReloadRuns((experimentId) => this.histories.forgetRuns(experimentId)));
+    this.disposer.track(deps.activeStore.onDidChange(() => this.histories.clear()));
     this.diffDocuments = this.disposer.track(new DiffDocuments());
     this.disposer.track(vscode.workspace.registerTextDocumentContentProvider(DIFF_SCHEME, this.diffDocuments));
     const serializer: vscode.WebviewPanelSerializer = { deserializeWebviewPanel: (panel, state: unknown) => this.restore(panel, state) };
@@ -108,6 +118,7 @@ export class ChartsFeature implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.histories.clear();
     for (const panel of [...this.chartsPanels, ...this.comparePanels]) panel.dispose();
     this.disposer.dispose();
   }

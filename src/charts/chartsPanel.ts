@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { ActiveStore } from '../connection/activeStore';
 import { createAppPanel, SessionPanel } from '../vscode/sessionPanel';
 import { ChartsSession, type Logger } from './chartsSession';
+import type { SampledHistoryCache } from './core/historyCache';
 import type { ChartsRenderSummary, ChartsViewState } from './protocol';
 
 export const CHARTS_VIEW_TYPE = 'mlflow.charts';
@@ -11,6 +12,8 @@ export interface PanelDependencies {
   activeStore: ActiveStore;
   log: Logger;
   pollIntervalMs?: number;
+  /** Finished runs' histories, shared by the panels. */
+  histories?: SampledHistoryCache;
 }
 
 /**
@@ -32,7 +35,7 @@ export class ChartsPanel extends SessionPanel<ChartsRenderSummary, ChartsSession
           log: deps.log,
         },
         state,
-        { store: () => deps.activeStore.current?.store, pollIntervalMs: deps.pollIntervalMs },
+        { store: () => deps.activeStore.current?.store, pollIntervalMs: deps.pollIntervalMs, histories: deps.histories },
       ),
     );
     this.disposer.track(deps.activeStore.onDidChange(() => this.session.reload()));

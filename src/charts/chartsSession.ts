@@ -6,6 +6,7 @@ import { metricsCsv } from './csv';
 import { parseChartsMessage } from './messages';
 import type { ChartRun, ChartsHostMessage, ChartsWebviewMessage, ChartsRenderSummary, ChartsViewState, StepWindow, WireSeries } from './protocol';
 import { chartsTitle, metricKeysOf, resolveRuns, toChartRun } from './chartRuns';
+import type { SampledHistoryCache } from './core/historyCache';
 import { appendAfterLastStep, assignColorSlots, buildSeries, chunk, mapLimit, possiblyThinnedRuns } from './series';
 
 /**
@@ -38,6 +39,8 @@ export interface ChartsSessionOptions {
   maxRuns?: number;
   pollIntervalMs?: number;
   schedule?: Schedule;
+  /** Finished runs' sampled histories shared by every panel (see core/historyCache.ts). */
+  histories?: SampledHistoryCache;
 }
 
 const DEFAULT_METRICS = 4;
@@ -53,6 +56,8 @@ const defaultSchedule: Schedule = (callback, ms) => {
 export class ChartsSession extends WebviewSession<ChartsHostMessage, ChartsWebviewMessage, ChartsRenderSummary> {
   private viewState: ChartsViewState;
   private runs: ChartRun[] | undefined;
+  /** The runs as read from the store: what a kept history is checked against. */
+  private runRecords = new Map<string, Run>();
   private metricKeys: string[] = [];
   private notice: string | undefined;
   /** Overview series per metric, live points merged in; what a reloaded webview gets again. */
@@ -154,6 +159,7 @@ export class ChartsSession extends WebviewSession<ChartsHostMessage, ChartsWebvi
         maxRuns: this.options.maxRuns ?? MAX_SAMPLED_RUNS,
         signal: this.abort.signal,
         log: this.host.log,
+        cache: this.options.histories,
       });
       runs = resolved.runs;
       this.notice = resolved.notice;
@@ -168,6 +174,7 @@ export class ChartsSession extends WebviewSession<ChartsHostMessage, ChartsWebvi
     if (generation !== this.generation) return;
     if (runs.length === 0) this.notice ??= 'None of these runs could be found in the connected store.';
     const slots = assignColorSlots(runs.map((r) => r.info.runId));
+    this.runRecords = new Map(runs.map((r) => [r.info.runId, r]));
     this.runs = runs.map((r) => toChartRun(r, slots));
     this.metricKeys = metricKeysOf(runs);
     const target = { ...this.viewState.target, runIds: this.runs.map((r) => r.runId) };
@@ -210,8 +217,12 @@ export class ChartsSession extends WebviewSession<ChartsHostMessage, ChartsWebvi
         const maxResults = window ? MAX_SAMPLED_RESULTS_PER_RUN : (this.options.pointsPerRun ?? 1_000);
         const sampled = (ids: string[]) =>
           store.getSampledHistories({ runIds: ids, metricKey, maxResults, ...window }, { signal: this.abort.signal });
-        let points = (await Promise.all(chunk(runIds, MAX_SAMPLED_RUNS).map(sampled))).flat();
-        if (runIds.length > 1) {
+        const records = runIds.map((id) => this.runRecords.get(id)).filter((r): r is Run => r !== undefined);
+        const historyWindow = { maxResults, startStep: window?.startStep, endStep: window?.endStep };
+        const kept = this.options.histories?.lookup(store, records, metricKey, historyWindow);
+        const missing = kept ? kept.missing : runIds;
+        let points = missing.length > 0 ? (await Promise.all(chunk(missing, MAX_SAMPLED_RUNS).map(sampled))).flat() : [];
+        if (missing.length > 1) {
           // One request samples on the union of its runs' steps; a run thinned for a longer one's sake
           // is asked for again on its own, so its line (and its NaN and ±∞) keeps its own resolution.
           const thinned = new Set(possiblyThinnedRuns(points, maxResults));
@@ -221,7 +232,14 @@ export class ChartsSession extends WebviewSession<ChartsHostMessage, ChartsWebvi
           }
         }
         if (generation !== this.generation) return;
-        const series = buildSeries(points, runIds);
+        const fetched = buildSeries(points, missing);
+        let series = fetched;
+        if (kept) {
+          const fetchedIds = new Set(missing);
+          this.options.histories?.remember(store, records.filter((r) => fetchedIds.has(r.info.runId)), metricKey, historyWindow, fetched);
+          const byRun = new Map([...kept.series, ...fetched.map((s): [string, WireSeries] => [s.runId, s])]);
+          series = runIds.map((runId) => byRun.get(runId) ?? { runId, steps: [], timestamps: [], values: [] });
+        }
         if (!window) this.cache.set(metricKey, series);
         this.channel.post({ type: 'series', metricKey, series, window });
       } catch (error) {
@@ -269,6 +287,10 @@ export class ChartsSession extends WebviewSession<ChartsHostMessage, ChartsWebvi
     const live = (this.runs ?? []).filter((r) => LIVE.includes(r.status));
     const fresh = await mapLimit(live, 8, (r) => store.getRun(r.runId, { signal }));
     if (generation !== this.generation || !this.runs) return;
+    for (const run of fresh) {
+      this.runRecords.set(run.info.runId, run);
+      this.options.histories?.observe(store, run);
+    }
     const statusById = new Map(fresh.map((r) => [r.info.runId, r.info.status]));
     const keys = [...new Set([...this.metricKeys, ...metricKeysOf(fresh)])].sort();
     const changed = live.some((r) => statusById.get(r.runId) !== r.status) || keys.length !== this.metricKeys.length;

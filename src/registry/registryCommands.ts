@@ -251,7 +251,10 @@ export class RegistryCommands implements vscode.Disposable {
   }
 
   private async openRun(node?: RegistryNode): Promise<void> {
-    const runId = node?.kind === 'run' ? node.runId : node?.kind === 'version' || node?.kind === 'source' ? node.version.runId : undefined;
+    let runId = node?.kind === 'run' ? node.runId : node?.kind === 'version' || node?.kind === 'source' ? node.version.runId : undefined;
+    const modelId = node?.kind === 'version' || node?.kind === 'source' ? node.version.modelId : undefined;
+    // A version registered from a logged model may not name its run (the SQL registry leaves run_id empty).
+    if (!runId && modelId) runId = (await this.store.getLoggedModel(modelId)).sourceRunId;
     if (!runId) return;
     if (this.deps.revealRun) {
       await this.deps.revealRun(runId);

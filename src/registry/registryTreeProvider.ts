@@ -157,6 +157,11 @@ export class RegistryTreeProvider implements vscode.TreeDataProvider<RegistryNod
         item.description = oneLine(node.version.source);
         item.contextValue = RegistryContext.Source;
         item.tooltip = untrustedMarkdown((md) => md.appendText(node.version.source));
+        if (node.version.modelId) {
+          // An MLflow 3 logged model (`models:/m-…`): open the run that logged it, where the model is listed.
+          item.tooltip = untrustedMarkdown((md) => md.appendText(`${node.version.source}\n\nClick to open the run that logged this model.`));
+          item.command = { command: 'mlflow.openModelVersionRun', title: 'Open Source Run', arguments: [node] };
+        }
         return item;
       }
       case 'tag': {

@@ -174,10 +174,10 @@ describe('FileStore over a 2.17.2 mlruns/ folder', () => {
     await assert.rejects(store.listArtifacts(id, '../..'), (e: unknown) => e instanceof MlflowError && e.message === 'Invalid path');
   });
 
-  it('has no logged models and refuses writes with the way out', async () => {
-    assert.equal((await store.capabilities()).loggedModels, false);
+  it('reads logged models (a 2.17 store has none) and refuses writes with the way out', async () => {
+    assert.equal((await store.capabilities()).loggedModels, true);
     assert.deepEqual((await store.searchLoggedModels([EXP])).items, []);
-    await assert.rejects(store.getLoggedModel('m-1'), (e: unknown) => e instanceof MlflowError && e.errorCode === 'NOT_SUPPORTED');
+    await assert.rejects(store.getLoggedModel('m-1'), (e: unknown) => e instanceof MlflowError && e.errorCode === 'RESOURCE_DOES_NOT_EXIST');
     await assert.rejects(store.setRunTag(runIdNamed('fs-parent'), 'k', 'v'), (e: unknown) => e instanceof ReadOnlyStoreError && /MLflow: Start Tracking Server/.test(e.message));
   });
 });

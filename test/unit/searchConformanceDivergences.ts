@@ -60,7 +60,6 @@ const v3 = (file: string, id: string, kind: DivergenceKind, reason: string, inst
 
 const IS_NULL = 'IS NULL / IS NOT NULL are MLflow 3 syntax, accepted on every store';
 const LIKE_REGEX = "2.17.2's FileStore turns LIKE into an unescaped regex; LIKE is SQL LIKE here";
-const FILE_STORE_LOGGED_MODELS = 'logged models of MLflow 3 file stores are not read yet (issue 16 §4, not this change)';
 
 export const DIVERGENCES: Divergence[] = [
   // MLflow 2.17.2 SQLite store (server-store)
@@ -101,10 +100,6 @@ export const DIVERGENCES: Divergence[] = [
   v3('server-store.jsonl', 'logged_models.edge.order_by_string', 'mlflow-bug', "MLflow's client crashes on a string order_by; ours takes MLflow's string form", {
     sameAs: 'logged_models.order.name_asc',
   }),
-  // MLflow 3 FileStore (file-store)
-  ...['default', 'name.eq', 'metric.gt', 'metric.slash', 'param.eq', 'status.ready', 'source_run_id', 'tag.like', 'edge.or'].map((id) =>
-    v3('file-store.jsonl', `logged_models.${id}`, 'gap', FILE_STORE_LOGGED_MODELS, { pages: [[]] }),
-  ),
 ];
 
 /**

@@ -1,18 +1,8 @@
 import * as path from 'node:path';
 import type { DatasetInput, Experiment, Run, RunInfo, RunStatus } from '../types';
 import { setEntry } from '../values';
-import {
-  type Yaml,
-  latestOf,
-  listDirs,
-  listKeys,
-  readKeyValues,
-  readMeta,
-  readMetaOrSkip,
-  readMetricFile,
-  num,
-  str,
-} from './fileStoreFiles';
+import type { FileStoreCache } from './fileStoreCache';
+import { type Yaml, listDirs, listKeys, num, str } from './fileStoreFiles';
 
 /**
  * Experiments and runs of MLflow's legacy FileStore: `<root>/<exp>/meta.yaml` (+ `tags/`), deleted
@@ -44,13 +34,27 @@ export async function experimentDirs(root: string): Promise<ExperimentDir[]> {
   return dirs;
 }
 
-export async function readExperiment({ id, dir }: ExperimentDir): Promise<Experiment | undefined> {
-  const meta = await readMetaOrSkip(path.join(dir, 'meta.yaml'));
+/** `{key: value}` for every file under `dir`, or only for `keys`, each read only when it changed. */
+export async function readKeyValues(cache: FileStoreCache, dir: string, keys?: ReadonlySet<string>): Promise<Record<string, string>> {
+  const names = keys ? [...keys] : await listKeys(dir);
+  const values = await Promise.all(names.map((name) => cache.value(dir, name)));
+  const out: Record<string, string> = {};
+  names.forEach((name, i) => {
+    const value = values[i];
+    if (value !== undefined) setEntry(out, name, value);
+  });
+  return out;
+}
+
+const asRecord = (meta: Yaml): Yaml => meta;
+
+export async function readExperiment(cache: FileStoreCache, { id, dir }: ExperimentDir): Promise<Experiment | undefined> {
+  const meta = await cache.meta(path.join(dir, 'meta.yaml'), 'yaml', false, asRecord);
   if (!meta) return undefined;
   const inlineTags = meta.tags && typeof meta.tags === 'object' ? (meta.tags as Record<string, unknown>) : {};
   const tags: Record<string, string> = {};
   for (const [k, v] of Object.entries(inlineTags)) setEntry(tags, k, str(v));
-  for (const [k, v] of Object.entries(await readKeyValues(path.join(dir, 'tags')))) setEntry(tags, k, v);
+  for (const [k, v] of Object.entries(await readKeyValues(cache, path.join(dir, 'tags')))) setEntry(tags, k, v);
   return {
     // The folder name, not meta's experiment_id: 18-digit ids lose precision if YAML left them unquoted.
     experimentId: id,
@@ -87,10 +91,11 @@ export function runInfoFrom(meta: Yaml, runId: string, experimentId: string): Ru
 }
 
 /** The run's info, or undefined when the folder holds no (readable) run. */
-export async function readRunInfo(experiment: ExperimentDir, runId: string, strict = false): Promise<RunInfo | undefined> {
+export async function readRunInfo(cache: FileStoreCache, experiment: ExperimentDir, runId: string, strict = false): Promise<RunInfo | undefined> {
   const file = path.join(experiment.dir, runId, 'meta.yaml');
-  const meta = strict ? await readMeta(file) : await readMetaOrSkip(file);
-  return meta ? runInfoFrom(meta, runId, experiment.id) : undefined;
+  // Keyed by experiment too: the same folder name under another experiment id is another run.
+  const info = await cache.meta(file, `run:${experiment.id}`, strict, (meta) => runInfoFrom(meta, runId, experiment.id));
+  return info && { ...info };
 }
 
 /** Which data to read for a run: all of it, or the keys a filter and ordering need. */
@@ -99,6 +104,8 @@ export interface RunDataSelection {
   params?: ReadonlySet<string>;
   tags?: ReadonlySet<string>;
   datasets?: boolean;
+  /** MLflow 3: the logged models the run consumed and produced. */
+  models?: boolean;
 }
 
 export function emptyRun(info: RunInfo): Run {
@@ -110,42 +117,70 @@ export function emptyRun(info: RunInfo): Run {
   };
 }
 
-export async function readRun(experiment: ExperimentDir, info: RunInfo, selection?: RunDataSelection): Promise<Run> {
+export async function readRun(cache: FileStoreCache, experiment: ExperimentDir, info: RunInfo, selection?: RunDataSelection): Promise<Run> {
   const runDir = path.join(experiment.dir, info.runId);
   const run = emptyRun({ ...info });
   // The run-name tag is always read: runs from MLflow ≤ 1.29 only have their name there.
   const tagKeys = selection ? new Set([...(selection.tags ?? []), RUN_NAME_TAG]) : undefined;
   const [tags, params] = await Promise.all([
-    readKeyValues(path.join(runDir, 'tags'), tagKeys),
-    selection && !selection.params ? {} : readKeyValues(path.join(runDir, 'params'), selection?.params),
+    readKeyValues(cache, path.join(runDir, 'tags'), tagKeys),
+    selection && !selection.params ? {} : readKeyValues(cache, path.join(runDir, 'params'), selection?.params),
   ]);
   run.data.tags = tags;
   run.data.params = params;
   const metricDir = path.join(runDir, 'metrics');
   const metricKeys = selection ? [...(selection.metrics ?? [])] : await listKeys(metricDir);
-  for (const key of metricKeys) {
-    const latest = latestOf(await readMetricFile(metricDir, key));
-    if (latest) run.data.metrics.push(latest);
+  const latest = await Promise.all(metricKeys.map((key) => cache.latestMetric(metricDir, key)));
+  for (const metric of latest) if (metric) run.data.metrics.push(metric);
+  if (!selection || selection.datasets || selection.models) {
+    const io = await readRunIo(cache, experiment.dir, runDir);
+    if (!selection || selection.datasets) run.inputs.datasets = io.datasets;
+    if (!selection || selection.models) {
+      run.inputs.modelInputs = io.modelInputs;
+      run.outputs.modelOutputs = io.modelOutputs;
+    }
   }
-  if (!selection || selection.datasets) run.inputs.datasets = await readDatasets(experiment.dir, runDir);
   if (!run.info.runName) run.info.runName = tags[RUN_NAME_TAG] ?? '';
   if (selection && !selection.tags?.has(RUN_NAME_TAG)) delete run.data.tags[RUN_NAME_TAG];
   return run;
 }
 
-async function readDatasets(experimentDir: string, runDir: string): Promise<DatasetInput[]> {
-  const datasets: DatasetInput[] = [];
+interface RunIo {
+  datasets: DatasetInput[];
+  modelInputs: string[];
+  modelOutputs: { modelId: string; step: number }[];
+}
+
+/**
+ * A run's inputs and outputs: `inputs/<id>/meta.yaml` links datasets (`source_type: DATASET`, the
+ * dataset in `<exp>/datasets/<source_id>/`) and, in MLflow 3, logged models the run consumed
+ * (`RUN_INPUT`); `outputs/<id>/meta.yaml` (`RUN_OUTPUT`) the logged models it produced, at a step.
+ */
+async function readRunIo(cache: FileStoreCache, experimentDir: string, runDir: string): Promise<RunIo> {
+  const io: RunIo = { datasets: [], modelInputs: [], modelOutputs: [] };
   for (const inputId of await listDirs(path.join(runDir, 'inputs'))) {
-    const input = await readMetaOrSkip(path.join(runDir, 'inputs', inputId, 'meta.yaml'));
-    if (!input || str(input.source_type) !== 'DATASET') continue;
-    const dataset = await readMetaOrSkip(path.join(experimentDir, 'datasets', str(input.source_id), 'meta.yaml'));
+    const input = await cache.meta(path.join(runDir, 'inputs', inputId, 'meta.yaml'), 'yaml', false, asRecord);
+    if (!input) continue;
+    if (str(input.source_type) === 'RUN_INPUT' || str(input.destination_type) === 'MODEL_INPUT') {
+      const modelId = str(input.destination_id);
+      if (modelId) io.modelInputs.push(modelId);
+      continue;
+    }
+    if (str(input.source_type) !== 'DATASET') continue;
+    const dataset = await cache.meta(path.join(experimentDir, 'datasets', str(input.source_id), 'meta.yaml'), 'yaml', false, asRecord);
     if (!dataset) continue;
     const entry: DatasetInput = { name: str(dataset.name), digest: str(dataset.digest) };
     if (dataset.source_type !== undefined) entry.sourceType = str(dataset.source_type);
     if (dataset.source !== undefined) entry.source = str(dataset.source);
     const tags = input.tags && typeof input.tags === 'object' ? (input.tags as Record<string, unknown>) : {};
     if (tags['mlflow.data.context'] !== undefined) entry.context = str(tags['mlflow.data.context']);
-    datasets.push(entry);
+    io.datasets.push(entry);
   }
-  return datasets;
+  for (const outputId of (await listDirs(path.join(runDir, 'outputs'))).sort()) {
+    const output = await cache.meta(path.join(runDir, 'outputs', outputId, 'meta.yaml'), 'yaml', false, asRecord);
+    if (!output || str(output.source_type) !== 'RUN_OUTPUT') continue;
+    const modelId = str(output.destination_id);
+    if (modelId) io.modelOutputs.push({ modelId, step: num(output.step) ?? 0 });
+  }
+  return io;
 }

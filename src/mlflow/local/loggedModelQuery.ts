@@ -97,10 +97,23 @@ function attribute(model: LoggedModel, key: string): string | number | undefined
   }
 }
 
-function matches(model: LoggedModel, { type, key, comparator, value }: FilterClause): boolean {
+/** Which MLflow store's rules a search follows: its SQL store (SQLite) or its FileStore (`mlruns/`). */
+export type LoggedModelBackend = 'sql' | 'file';
+
+/** The status names MLflow's FileStore compares a `status` filter with (its LoggedModelStatus enum). */
+const FILE_STATUS_NAMES: Record<LoggedModelStatus, string> = {
+  UNSPECIFIED: 'UNSPECIFIED',
+  LOGGED_MODEL_PENDING: 'PENDING',
+  LOGGED_MODEL_READY: 'READY',
+  LOGGED_MODEL_UPLOAD_FAILED: 'FAILED',
+};
+
+function matches(model: LoggedModel, { type, key, comparator, value }: FilterClause, backend: LoggedModelBackend): boolean {
   if (type === 'metric') return model.metrics.some((m) => m.key === key && compareValue(m.value, comparator, Number(value)));
   if (type === 'parameter') return compareValue(model.params[key], comparator, value);
   if (type === 'tag') return compareValue(model.tags[key], comparator, value);
+  // The FileStore compares the status by name (`status = 'READY'`), the SQL store by its integer.
+  if (key === 'status' && backend === 'file') return compareValue(FILE_STATUS_NAMES[model.status], comparator, value);
   if (key === 'status') return statusMatches(LOGGED_MODEL_STATUS_CODES[model.status], comparator, value);
   const numeric = NUMERIC_ATTRIBUTES.includes(key);
   return compareValue(attribute(model, key), comparator, numeric ? Number(value) : value);
@@ -143,12 +156,15 @@ function orderField(token: string): { type: string; key: string } {
   return field;
 }
 
-/** The filter's clauses, with the SQL store's message for anything but AND-ed comparisons. */
-function parseLoggedModelFilter(filter: string | undefined, parse: (filter: string | undefined) => FilterClause[]): FilterClause[] {
+/**
+ * The filter's clauses, with the SQL store's message for anything but AND-ed comparisons (the
+ * FileStore keeps SearchUtils' own "Invalid clause(s) in filter string: 'OR'").
+ */
+function parseLoggedModelFilter(filter: string | undefined, parse: (filter: string | undefined) => FilterClause[], backend: LoggedModelBackend): FilterClause[] {
   try {
     return parse(filter);
   } catch (error) {
-    if (error instanceof Error && error.message.startsWith('Invalid clause(s) in filter string')) {
+    if (backend === 'sql' && error instanceof Error && error.message.startsWith('Invalid clause(s) in filter string')) {
       throw invalidParameter(
         `Invalid filter string: "${filter}". Expected a list of comparisons separated by 'AND' (e.g. 'metrics.loss > 0.1 AND params.lr = 0.01').`,
       );
@@ -157,16 +173,18 @@ function parseLoggedModelFilter(filter: string | undefined, parse: (filter: stri
   }
 }
 
-export function searchLoggedModelsIn(models: readonly LoggedModel[], query: RegistryQuery = {}): Page<LoggedModel> {
+export function searchLoggedModelsIn(models: readonly LoggedModel[], query: RegistryQuery = {}, backend: LoggedModelBackend = 'sql'): Page<LoggedModel> {
   const maxResults = checkMaxResults(query.maxResults, 100, 1000);
   const identifiers: string[] = [];
   const clauses = parseLoggedModelFilter(query.filter, (filter) => parseFilter(filter, {
     ...dialect,
+    // The FileStore names an invalid clause in quotes (`'OR'`), as its run search does.
+    quoteInvalidClauses: backend === 'file',
     identify: (identifier) => {
       identifiers.push(identifier);
       return identify(identifier);
     },
-  })).map((c) => ({ ...c, comparator: c.comparator.toUpperCase() }));
+  }), backend).map((c) => ({ ...c, comparator: c.comparator.toUpperCase() }));
   clauses.forEach((clause, i) => checkComparator(identifiers[i], clause));
   const keys: OrderKey[] = (query.orderBy ?? []).map((clause) => {
     const { token, ascending } = splitOrderBy(clause);
@@ -177,6 +195,6 @@ export function searchLoggedModelsIn(models: readonly LoggedModel[], query: Regi
     keys.push({ type: 'attribute', key: 'creation_timestamp', ascending: false });
   }
   keys.push({ type: 'attribute', key: 'model_id', ascending: true });
-  const matching = models.filter((m) => clauses.every((c) => matches(m, c))).sort(compareByKeys(keys, sortValue));
+  const matching = models.filter((m) => clauses.every((c) => matches(m, c, backend))).sort(compareByKeys(keys, sortValue));
   return pageOf(matching, query.pageToken, maxResults);
 }
