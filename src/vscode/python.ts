@@ -3,6 +3,7 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { environmentOfMlflow, type MlflowEnvironment } from '../environment/core/childEnv';
+import { mlflowCandidates, pathCandidates } from '../environment/core/mlflowLookup';
 
 /**
  * Finds the `mlflow` executable the user means: the one of the Python environment selected in the
@@ -112,23 +113,10 @@ async function mlflowOfSelectedEnvironment(
   const environment = resolved?.environment?.name ?? interpreter;
   const sysPrefix = resolved?.executable.sysPrefix;
   const found = { environment, interpreter: resolved?.executable.uri?.fsPath, sysPrefix };
-  for (const candidate of mlflowCandidates(interpreter, sysPrefix)) {
+  for (const candidate of mlflowCandidates(interpreter, sysPrefix, process.platform)) {
     if (await isExecutableFile(candidate)) return { ...found, mlflow: candidate };
   }
   return found;
-}
-
-/**
- * Where pip puts the `mlflow` console script for an interpreter: beside it in a venv's `bin/`, or in
- * `<prefix>/Scripts` on Windows (where a conda base interpreter sits in the prefix itself).
- */
-function mlflowCandidates(interpreter: string, sysPrefix: string | undefined): string[] {
-  // `path` may name the environment folder rather than its interpreter (a conda env without python).
-  const folders = [path.dirname(interpreter), interpreter, ...(sysPrefix ? [sysPrefix] : [])];
-  const candidates = process.platform === 'win32'
-    ? folders.flatMap((folder) => [path.join(folder, 'Scripts', 'mlflow.exe'), path.join(folder, 'mlflow.exe')])
-    : folders.flatMap((folder) => [path.join(folder, 'mlflow'), path.join(folder, 'bin', 'mlflow')]);
-  return [...new Set(candidates)];
 }
 
 /**
@@ -136,15 +124,8 @@ function mlflowCandidates(interpreter: string, sysPrefix: string | undefined): s
  * Node refuses to spawn `.cmd`/`.bat` without a shell, and a shell is never used.
  */
 export async function findOnPath(name: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
-  const pathValue = env.PATH ?? env.Path ?? '';
-  const fileNames = process.platform === 'win32' ? [`${name}.exe`] : [name];
-  for (const folder of pathValue.split(path.delimiter)) {
-    // An empty PATH entry means the current directory: a workspace could plant an `mlflow` there.
-    if (folder === '' || !path.isAbsolute(folder)) continue;
-    for (const fileName of fileNames) {
-      const candidate = path.join(folder, fileName);
-      if (await isExecutableFile(candidate)) return candidate;
-    }
+  for (const candidate of pathCandidates(name, env.PATH ?? env.Path ?? '', process.platform)) {
+    if (await isExecutableFile(candidate)) return candidate;
   }
   return undefined;
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { mlflowCandidates, pathCandidates } from '../../src/environment/core/mlflowLookup';
 import { parseTrackingUri, resolveTrackingUri } from '../../src/mlflow/connection';
 import { fileUriToPath, isAbsoluteOn, pathToFileUri } from '../../src/mlflow/platformPaths';
 import { backendStoreUri, defaultArtifactRoot, localStoreFromTrackingUri } from '../../src/trackingServer/localStore';
@@ -93,5 +94,23 @@ describe('CRLF line endings (files saved on Windows) read as the LF originals', 
     const lf = parseMlmodel(text);
     assert.ok(lf.model?.signature, 'the fixture has a signature');
     assert.deepEqual(parseMlmodel(crlf(text)), lf);
+  });
+});
+
+describe('finding mlflow on Windows and POSIX (the same lookup, platform as an argument)', () => {
+  it("looks in the selected interpreter's Scripts\\mlflow.exe on Windows, bin/mlflow elsewhere", () => {
+    assert.deepEqual(mlflowCandidates('C:\\Users\\ana\\proj\\.venv\\Scripts\\python.exe', undefined, 'win32').slice(0, 2), [
+      'C:\\Users\\ana\\proj\\.venv\\Scripts\\Scripts\\mlflow.exe',
+      'C:\\Users\\ana\\proj\\.venv\\Scripts\\mlflow.exe',
+    ]);
+    // A conda base interpreter sits in the prefix: <prefix>\Scripts\mlflow.exe.
+    assert.ok(mlflowCandidates('C:\\conda\\python.exe', 'C:\\conda', 'win32').includes('C:\\conda\\Scripts\\mlflow.exe'));
+    assert.deepEqual(mlflowCandidates('/w/.venv/bin/python', undefined, 'linux').slice(0, 2), ['/w/.venv/bin/mlflow', '/w/.venv/bin/bin/mlflow']);
+    assert.ok(mlflowCandidates('/opt/conda/envs/x', '/opt/conda/envs/x', 'darwin').includes('/opt/conda/envs/x/bin/mlflow'));
+  });
+
+  it('on PATH takes only mlflow.exe on Windows (no .cmd through a shell) and never a relative folder', () => {
+    assert.deepEqual(pathCandidates('mlflow', 'C:\\Python\\Scripts;;.\\tools;D:\\bin', 'win32'), ['C:\\Python\\Scripts\\mlflow.exe', 'D:\\bin\\mlflow.exe']);
+    assert.deepEqual(pathCandidates('mlflow', '/usr/bin::./bin:/opt/x', 'linux'), ['/usr/bin/mlflow', '/opt/x/mlflow']);
   });
 });
