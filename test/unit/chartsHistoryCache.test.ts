@@ -108,20 +108,28 @@ describe('charts: finished runs\' sampled histories kept across panels (loopback
     const lastStep = first[0].steps.at(-1) ?? 0;
     // A point logged to the finished run by someone else (MLflow allows it), straight into the server's data.
     const point = { key: 'loss', value: 0.125, timestamp: Date.now(), step: lastStep + 1 };
-    server.data.histories[runId].loss.push(point);
+    // The dataset is shared with other test files (fixtureDataset is read once): put it back afterwards.
+    const history = server.data.histories[runId].loss;
     const run = server.data.runs.find((r) => r.info.runId === runId);
     assert.ok(run);
-    run.data.metrics = [...run.data.metrics.filter((m) => m.key !== 'loss'), point];
-    // Until the run is read again, the kept copy answers (no request)…
-    let before = server.requests.length;
-    assert.deepEqual(await chart(store, cache, [runId], 'loss'), first);
-    assert.deepEqual(paths(before), []);
-    // …the Runs view reloading its experiment makes the charts read the run, see the new latest point and refetch.
-    cache.forgetRuns(run.info.experimentId);
-    before = server.requests.length;
-    const after = await chart(store, cache, [runId], 'loss');
-    assert.deepEqual(paths(before), ['runs/get', 'metrics/get-history-bulk-interval']);
-    assert.equal(after[0].steps.at(-1), lastStep + 1);
+    const metrics = run.data.metrics;
+    history.push(point);
+    run.data.metrics = [...metrics.filter((m) => m.key !== 'loss'), point];
+    try {
+      // Until the run is read again, the kept copy answers (no request)…
+      let before = server.requests.length;
+      assert.deepEqual(await chart(store, cache, [runId], 'loss'), first);
+      assert.deepEqual(paths(before), []);
+      // …the Runs view reloading its experiment makes the charts read the run, see the new latest point and refetch.
+      cache.forgetRuns(run.info.experimentId);
+      before = server.requests.length;
+      const after = await chart(store, cache, [runId], 'loss');
+      assert.deepEqual(paths(before), ['runs/get', 'metrics/get-history-bulk-interval']);
+      assert.equal(after[0].steps.at(-1), lastStep + 1);
+    } finally {
+      history.splice(history.indexOf(point), 1);
+      run.data.metrics = metrics;
+    }
   });
 
   it('keys histories by window: a zoomed step range asks the server', async () => {
