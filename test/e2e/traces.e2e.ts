@@ -60,6 +60,8 @@ describe('Traces: the GenAI store and a trace panel by clicking (packaged extens
     await workbench.openMlflowContainer();
     // The Traces view gets the side bar: a tree only renders the rows that fit.
     await workbench.viewPane('Traces').waitFor();
+    // The Traces view starts collapsed (it would take room from the Runs view of stores without traces).
+    await setExpanded(workbench.viewPane('Traces'), true);
     // Room for the Traces view; rows further down are reached with the view's filter, not by layout.
     await setExpanded(workbench.viewPane('Models'), false);
   });
