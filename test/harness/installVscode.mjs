@@ -14,8 +14,12 @@ const dir = path.resolve(process.argv[2]);
 const marker = path.join(dir, 'node_modules/.mlflow-workbench-installed');
 if (fs.existsSync(marker)) process.exit(0);
 
+// Under `npm test` this process inherits npm's own npm_* variables. npm reads npm_config_* back as its
+// config, so an inherited npm_config_user_agent ("npm/… node/v20…") would outlive the Node put first on
+// PATH below, and code-server's postinstall (which reads the user agent) would refuse to install.
+const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_|^INIT_CWD$|^NODE$/i.test(key)));
 const run = (command, args, env = {}) => execFileSync(command, args, {
-  cwd: dir, stdio: 'inherit', env: { ...process.env, ...env },
+  cwd: dir, stdio: 'inherit', env: { ...cleanEnv, ...env },
 });
 
 console.log(`harness: installing ${path.basename(dir)} (npm)`);
