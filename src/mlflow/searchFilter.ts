@@ -280,8 +280,11 @@ export function likeToRegExp(pattern: string, ignoreCase: boolean): RegExp {
   return new RegExp(`^${source}$`, ignoreCase ? 'iu' : 'u');
 }
 
-/** Applies a comparator MLflow's way: a missing left-hand side never matches. */
-export function compareValue(lhs: string | number | undefined, comparator: string, rhs: ClauseValue | number): boolean {
+/**
+ * Applies a comparator MLflow's way: a missing left-hand side never matches. Shared by every search
+ * (runs, experiments, models, logged models, traces); `rhs` is undefined only for `IS [NOT] NULL`.
+ */
+export function compareValue(lhs: string | number | undefined, comparator: string, rhs: ClauseValue | number | undefined): boolean {
   if (comparator === 'IS NULL') return lhs === undefined;
   if (comparator === 'IS NOT NULL') return lhs !== undefined;
   if (lhs === undefined) return false;

@@ -1,5 +1,5 @@
 import { checkMaxResults, pageOf } from './local/paging';
-import { type FilterToken, invalidParameter, likeToRegExp, stripQuotes, tokenize } from './searchFilter';
+import { compareValue as compare, type FilterToken, invalidParameter, stripQuotes, tokenize } from './searchFilter';
 import { compareByKeys, splitOrderBy } from './searchOrder';
 import type { OrderKey, SortValue } from './searchOrder';
 import { MAX_TRACES_PER_PAGE } from './traceStore';
@@ -139,35 +139,6 @@ export function parseTraceFilter(filter: string | undefined): TraceClause[] {
     clauses.push(clause);
   }
   return clauses;
-}
-
-function compare(lhs: string | number | undefined, comparator: string, rhs: TraceClause['value']): boolean {
-  if (comparator === 'IS NULL') return lhs === undefined;
-  if (comparator === 'IS NOT NULL') return lhs !== undefined;
-  if (lhs === undefined) return false;
-  switch (comparator) {
-    case '=':
-      return lhs === rhs || (typeof lhs === 'number' && lhs === Number(rhs));
-    case '!=':
-      return lhs !== rhs;
-    case '<':
-      return rhs !== undefined && lhs < rhs;
-    case '<=':
-      return rhs !== undefined && lhs <= rhs;
-    case '>':
-      return rhs !== undefined && lhs > rhs;
-    case '>=':
-      return rhs !== undefined && lhs >= rhs;
-    case 'LIKE':
-    case 'ILIKE':
-      return typeof rhs === 'string' && likeToRegExp(rhs, comparator === 'ILIKE').test(String(lhs));
-    case 'IN':
-      return Array.isArray(rhs) && rhs.includes(String(lhs));
-    case 'NOT IN':
-      return Array.isArray(rhs) && !rhs.includes(String(lhs));
-    default:
-      return false;
-  }
 }
 
 function attribute(info: TraceInfo, key: string): string | number | undefined {
