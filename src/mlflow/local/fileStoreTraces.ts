@@ -2,14 +2,14 @@ import { readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { MlflowError } from '../errors';
 import { type SpanSearchRow, needsSpans, searchTraceInfos } from '../traceSearch';
-import type { AssessmentUpdate, TraceStore } from '../traceStore';
-import type { Assessment, NewAssessment, Trace, TraceInfo, TraceQuery } from '../traceTypes';
+import type { TraceStore } from '../traceStore';
+import type { Assessment, Trace, TraceInfo, TraceQuery } from '../traceTypes';
 import { toAssessment, toTraceInfo } from '../traceValues';
 import type { CallOptions, Page } from '../types';
 import { throwIfAborted } from './artifactFiles';
 import { listDirs, mapLimit, readKeyValues, readMetaOrSkip } from './fileStoreFiles';
 import { experimentDirs } from './fileStoreTracking';
-import { readOnlyTraceWrite, spansFromTraceData, traceAttachment, traceDataFile, withPartialFlag } from './localTraces';
+import { ReadOnlyAssessments, spansFromTraceData, traceAttachment, traceDataFile, withPartialFlag } from './localTraces';
 
 /** How many trace folders are read at once. */
 const PARALLEL_READS = 32;
@@ -19,13 +19,13 @@ const PARALLEL_READS = 32;
  * `trace_info.yaml`, `request_metadata/<key>`, `tags/<key>`, `assessments/<a-id>.yaml` and the spans
  * in `artifacts/traces.json`. Read-only.
  */
-export class FileTraceStore implements TraceStore {
-  readonly readOnly = true;
-
+export class FileTraceStore extends ReadOnlyAssessments implements TraceStore {
   constructor(
     private readonly root: string,
-    private readonly description: string,
-  ) {}
+    readonly description: string,
+  ) {
+    super();
+  }
 
   async available(options?: CallOptions): Promise<boolean> {
     throwIfAborted(options);
@@ -89,18 +89,6 @@ export class FileTraceStore implements TraceStore {
 
   async readAttachment(traceId: string, attachmentId: string, options?: CallOptions): Promise<Uint8Array> {
     return traceAttachment(path.join(await this.traceDir(traceId), 'artifacts'), attachmentId, traceId, options);
-  }
-
-  createAssessment(_assessment: NewAssessment): Promise<Assessment> {
-    return Promise.reject(readOnlyTraceWrite('Adding an assessment', this.description));
-  }
-
-  updateAssessment(_traceId: string, _assessmentId: string, _update: AssessmentUpdate): Promise<Assessment> {
-    return Promise.reject(readOnlyTraceWrite('Editing an assessment', this.description));
-  }
-
-  deleteAssessment(): Promise<void> {
-    return Promise.reject(readOnlyTraceWrite('Deleting an assessment', this.description));
   }
 }
 

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { MlflowError, ReadOnlyStoreError } from '../errors';
-import type { Span, Trace } from '../traceTypes';
+import type { AssessmentUpdate } from '../traceStore';
+import type { Assessment, NewAssessment, Span, Trace } from '../traceTypes';
 import { TraceKeys } from '../traceTypes';
 import { parseJsonLossless, toSpan } from '../traceValues';
 import type { CallOptions } from '../types';
@@ -10,8 +11,30 @@ import { readArtifactFile, throwIfAborted } from './artifactFiles';
 
 /** What the SQLite and file-store trace readers share: `traces.json`, attachments, read-only writes. */
 
-export function readOnlyTraceWrite(operation: string, storeDescription: string): ReadOnlyStoreError {
-  return new ReadOnlyStoreError(operation, storeDescription);
+/**
+ * The assessment writes of a trace store read straight from disk: like the rest of a local store
+ * (ReadOnlyWrites), every write rejects with ReadOnlyStoreError naming the store, so the user is told
+ * to serve it and write through the server.
+ */
+export abstract class ReadOnlyAssessments {
+  readonly readOnly = true;
+  abstract readonly description: string;
+
+  private reject(operation: string): Promise<never> {
+    return Promise.reject(new ReadOnlyStoreError(operation, this.description));
+  }
+
+  createAssessment(_assessment: NewAssessment): Promise<Assessment> {
+    return this.reject('Adding an assessment');
+  }
+
+  updateAssessment(_traceId: string, _assessmentId: string, _update: AssessmentUpdate): Promise<Assessment> {
+    return this.reject('Editing an assessment');
+  }
+
+  deleteAssessment(): Promise<void> {
+    return this.reject('Deleting an assessment');
+  }
 }
 
 /** `<trace artifact folder>/traces.json`: the spans of a trace exported to the artifact store. */

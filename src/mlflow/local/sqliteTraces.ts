@@ -1,12 +1,12 @@
 import { MlflowError } from '../errors';
 import { type SpanSearchRow, needsSpans, searchTraceInfos } from '../traceSearch';
-import { type AssessmentUpdate, MAX_TRACES_PER_PAGE, type TraceStore } from '../traceStore';
-import type { Assessment, NewAssessment, Span, Trace, TraceInfo, TraceQuery } from '../traceTypes';
+import { MAX_TRACES_PER_PAGE, type TraceStore } from '../traceStore';
+import type { Assessment, Span, Trace, TraceInfo, TraceQuery } from '../traceTypes';
 import { TraceKeys } from '../traceTypes';
 import { parseJsonLossless, toSourceType, toSpan, toTraceState } from '../traceValues';
 import type { CallOptions, Page } from '../types';
 import { checkMaxResults, createPageToken, parsePageToken } from './paging';
-import { readOnlyTraceWrite, spansFromTraceData, traceAttachment, traceDataFile, withPartialFlag } from './localTraces';
+import { ReadOnlyAssessments, spansFromTraceData, traceAttachment, traceDataFile, withPartialFlag } from './localTraces';
 import { type Database, type Row, hasColumn, hasTable, inChunks, optionalNumber, optionalText, placeholders, queryRows, text } from './sqliteRows';
 
 /**
@@ -15,15 +15,15 @@ import { type Database, type Row, hasColumn, hasTable, inChunks, optionalNumber,
  * to the artifact store instead (no `mlflow.trace.spansLocation=TRACKING_STORE` tag) are read from the
  * trace's `traces.json`. Read-only, like the rest of the local store.
  */
-export class SqliteTraceStore implements TraceStore {
-  readonly readOnly = true;
-
+export class SqliteTraceStore extends ReadOnlyAssessments implements TraceStore {
   constructor(
     private readonly read: <T>(options: CallOptions | undefined, query: (db: Database) => T) => Promise<T>,
     /** Resolves a stored artifact URI (`mlflow-artifacts:/…`, a path) to a local folder. */
     private readonly resolveArtifactUri: (uri: string, options?: CallOptions) => Promise<string>,
-    private readonly description: string,
-  ) {}
+    readonly description: string,
+  ) {
+    super();
+  }
 
   available(options?: CallOptions): Promise<boolean> {
     return this.read(options, (db) => hasTable(db, 'trace_info'));
@@ -70,18 +70,6 @@ export class SqliteTraceStore implements TraceStore {
     const location = info.tags[TraceKeys.artifactLocation];
     if (!location) throw new MlflowError(`Trace ${info.traceId} has no artifact location.`, 'RESOURCE_DOES_NOT_EXIST', 404);
     return this.resolveArtifactUri(location, options);
-  }
-
-  createAssessment(_assessment: NewAssessment): Promise<Assessment> {
-    return Promise.reject(readOnlyTraceWrite('Adding an assessment', this.description));
-  }
-
-  updateAssessment(_traceId: string, _assessmentId: string, _update: AssessmentUpdate): Promise<Assessment> {
-    return Promise.reject(readOnlyTraceWrite('Editing an assessment', this.description));
-  }
-
-  deleteAssessment(): Promise<void> {
-    return Promise.reject(readOnlyTraceWrite('Deleting an assessment', this.description));
   }
 }
 
