@@ -13,6 +13,7 @@ import { ProjectsFeature } from './projects/projectsFeature';
 import { RegistryFeature } from './registry/registryFeature';
 import { TracesFeature } from './traces/tracesFeature';
 import { PromptsFeature } from './prompts/promptsFeature';
+import { EvaluationsFeature } from './evaluations/evaluationsFeature';
 import { Disposer } from './vscode/disposer';
 import { Log } from './vscode/log';
 
@@ -34,6 +35,7 @@ export class Workbench implements vscode.Disposable {
   readonly serving: ServingFeature;
   readonly traces: TracesFeature;
   readonly prompts: PromptsFeature;
+  readonly evaluations: EvaluationsFeature;
   /** Resolves when the first connection has been chosen (no network involved). */
   readonly ready: Promise<void>;
 
@@ -89,6 +91,12 @@ export class Workbench implements vscode.Disposable {
       globalStorageUri: context.globalStorageUri,
       activeStore: this.connections,
       log: this.log,
+    }));
+    this.evaluations = track(new EvaluationsFeature({
+      extensionUri: context.extensionUri,
+      activeStore: this.connections,
+      log: this.log,
+      selection: () => this.explorer.treeView.selection,
     }));
     track(vscode.commands.registerCommand('mlflow.showOutput', () => this.log.show()));
     this.ready = this.connections.initialize();

@@ -7,6 +7,7 @@ import type {
   LoggedModel,
   Metric,
   ModelVersion,
+  NewPromptVersion,
   Page,
   RegisteredModel,
   RegistryQuery,
@@ -87,6 +88,8 @@ export interface TrackingStore {
   searchModelVersions(query: RegistryQuery, options?: CallOptions): Promise<Page<ModelVersion>>;
   getModelVersion(name: string, version: string, options?: CallOptions): Promise<ModelVersion>;
   createModelVersion(name: string, source: string, runId?: string, options?: CallOptions): Promise<ModelVersion>;
+  /** MLflow 3 prompt registry: the request MLflow's own `register_prompt` sends for a new version. */
+  createPromptVersion(version: NewPromptVersion, options?: CallOptions): Promise<ModelVersion>;
   updateModelVersionDescription(name: string, version: string, description: string, options?: CallOptions): Promise<void>;
   deleteModelVersion(name: string, version: string, options?: CallOptions): Promise<void>;
   setModelVersionTag(name: string, version: string, key: string, value: string, options?: CallOptions): Promise<void>;

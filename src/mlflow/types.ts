@@ -113,6 +113,16 @@ export interface FileInfo {
 export type ModelVersionStatus = 'PENDING_REGISTRATION' | 'FAILED_REGISTRATION' | 'READY';
 export type Stage = 'None' | 'Staging' | 'Production' | 'Archived';
 
+/** A new version of an MLflow 3 prompt: a model version carrying the prompt tags (what `register_prompt` writes). */
+export interface NewPromptVersion {
+  name: string;
+  /** `{{var}}` template; for chat prompts the JSON list of messages, as MLflow stores it. */
+  template: string;
+  type: 'text' | 'chat';
+  /** Stored as the version's description. */
+  commitMessage?: string;
+}
+
 export interface ModelVersion {
   name: string;
   version: string;

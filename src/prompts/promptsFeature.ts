@@ -1,10 +1,16 @@
 import * as vscode from 'vscode';
 import type { ActiveStore } from '../connection/activeStore';
 import { describeError } from '../explorer/errorMessages';
+import { ReadOnlyStoreError } from '../mlflow/errors';
+import type { TrackingStore } from '../mlflow/store';
+import type { RegisteredModel } from '../mlflow/types';
+import { runGuarded } from '../registry/registryCommands';
+import { aliasNameProblem } from '../registry/registryRules';
+import { ContextKey, setContext } from '../vscode/contextKeys';
 import { Disposer } from '../vscode/disposer';
 import type { Log } from '../vscode/log';
-import { showError } from '../vscode/notify';
-import { type PromptVersion, promptAliasUri, promptDocument, promptVersionUri } from './core/prompts';
+import { showError, showInfo, showWarning } from '../vscode/notify';
+import { draftText, type PromptVersion, promptAliasUri, promptDocument, promptVersionUri, templateFromDraft } from './core/prompts';
 import { PromptsModel } from './promptsModel';
 import { type PromptTreeNode, PromptsTree } from './promptsTree';
 
@@ -29,6 +35,8 @@ function parsePromptUri(uri: vscode.Uri): { name: string; version: string } | un
  */
 export class PromptsFeature implements vscode.Disposable, vscode.TextDocumentContentProvider {
   private readonly disposer = new Disposer();
+  /** Untitled documents opened by "Edit as New Prompt Version", by URI: which prompt they become a version of. */
+  private readonly drafts = new Map<string, { name: string; type: 'text' | 'chat'; baseVersion: string }>();
   readonly model: PromptsModel;
   readonly tree: PromptsTree;
 
@@ -43,6 +51,173 @@ export class PromptsFeature implements vscode.Disposable, vscode.TextDocumentCon
     register('mlflow.prompts.open', (node?: PromptTreeNode) => this.guard(() => this.open(node)));
     register('mlflow.prompts.diff', (node?: PromptTreeNode) => this.guard(() => this.diff(node)));
     register('mlflow.prompts.copyUri', (node?: PromptTreeNode) => this.guard(() => this.copyUri(node)));
+    const registerWrite = (id: string, handler: (node?: PromptTreeNode) => Promise<unknown>): void => {
+      this.disposer.track(vscode.commands.registerCommand(id, (node?: PromptTreeNode) => runGuarded(id, deps.log, () => handler(node))));
+    };
+    registerWrite('mlflow.prompts.setAlias', (node) => this.setAlias(node));
+    registerWrite('mlflow.prompts.deleteAlias', (node) => this.deleteAlias(node));
+    registerWrite('mlflow.prompts.editAsNewVersion', (node) => this.editAsNewVersion(node));
+    registerWrite('mlflow.prompts.registerVersion', (node) => this.registerVersion(node));
+    this.disposer.track(vscode.workspace.onDidCloseTextDocument((document) => this.drafts.delete(document.uri.toString())));
+    this.disposer.track(vscode.window.onDidChangeActiveTextEditor((editor) => void this.updateDraftContext(editor)));
+  }
+
+  private updateDraftContext(editor: vscode.TextEditor | undefined): Thenable<unknown> {
+    return setContext(ContextKey.PromptDraft, editor !== undefined && this.drafts.has(editor.document.uri.toString()));
+  }
+
+  private async writableStore(operation: string): Promise<TrackingStore> {
+    const store = this.deps.activeStore.current?.store;
+    if (!store) throw new Error('Not connected to an MLflow tracking store.');
+    if ((await store.capabilities()).readOnly) throw new ReadOnlyStoreError(operation, store.description);
+    return store;
+  }
+
+  /** Re-reads the prompts and redraws the Models view (prompts hang under it). */
+  private async changed(): Promise<void> {
+    this.model.reset();
+    await vscode.commands.executeCommand('mlflow.refreshModels');
+  }
+
+  /**
+   * Sets an alias on a prompt version, or moves one of the prompt's aliases here (MLflow keeps one
+   * version per alias): the prompt's other aliases are offered first, a new name is typed and checked
+   * the way the server checks it.
+   */
+  async setAlias(node?: PromptTreeNode): Promise<void> {
+    if (node?.kind !== 'promptVersion') return;
+    const { name, version } = node.version;
+    const store = await this.writableStore('Setting a prompt alias');
+    const prompt = await this.promptNamed(name);
+    const movable = (prompt?.aliases ?? []).filter((a) => a.version !== version);
+    const NEW = '$(add) New alias…';
+    let alias: string | undefined;
+    if (movable.length > 0) {
+      const picked = await vscode.window.showQuickPick(
+        [{ label: NEW, alias: undefined }, ...movable.map((a) => ({ label: `@${a.alias}`, description: `on version ${a.version}; moves to version ${version}`, alias: a.alias }))],
+        { title: `Set an alias on ${name} version ${version}` },
+      );
+      if (!picked) return;
+      alias = picked.alias;
+    }
+    if (alias === undefined) {
+      const typed = await vscode.window.showInputBox({
+        title: `New alias for ${name} version ${version}`,
+        prompt: `prompts:/${name}@<alias> will load this version.`,
+        ignoreFocusOut: true,
+        validateInput: (value) => {
+          const problem = aliasNameProblem(value.trim());
+          if (problem) return problem;
+          const current = prompt?.aliases.find((a) => a.alias === value.trim());
+          return current && current.version !== version
+            ? { message: `@${value.trim()} is on version ${current.version}; it will move to version ${version}.`, severity: vscode.InputBoxValidationSeverity.Info }
+            : undefined;
+        },
+      });
+      if (typed === undefined) return;
+      alias = typed.trim();
+    }
+    const problem = aliasNameProblem(alias);
+    if (problem) throw new Error(problem);
+    await store.setAlias(name, alias, version);
+    await this.changed();
+    vscode.window.setStatusBarMessage(`@${alias} → ${name} version ${version}`, 4000);
+  }
+
+  /** Removes one alias of a version (or of a prompt), after asking: `prompts:/name@alias` stops resolving. */
+  async deleteAlias(node?: PromptTreeNode): Promise<void> {
+    let name: string;
+    let aliases: string[];
+    if (node?.kind === 'promptVersion') {
+      name = node.version.name;
+      aliases = node.version.aliases;
+    } else if (node?.kind === 'prompt') {
+      name = node.prompt.name;
+      aliases = node.prompt.aliases.map((a) => a.alias);
+    } else {
+      return;
+    }
+    const store = await this.writableStore('Removing a prompt alias');
+    if (aliases.length === 0) {
+      void showInfo(`${name}${node.kind === 'promptVersion' ? ` version ${node.version.version}` : ''} has no alias.`);
+      return;
+    }
+    const alias = aliases.length === 1 ? aliases[0] : (await vscode.window.showQuickPick(aliases.map((a) => `@${a}`), { title: `Remove which alias of ${name}?` }))?.slice(1);
+    if (!alias) return;
+    const answer = await showWarning(`Remove alias @${alias} from ${name}? prompts:/${name}@${alias} will stop resolving for anyone who loads it.`, { modal: true }, 'Remove Alias');
+    if (answer !== 'Remove Alias') return;
+    await store.deleteAlias(name, alias);
+    await this.changed();
+  }
+
+  /** Opens a version's template in an untitled editor; "Register New Prompt Version" then makes it the next version. */
+  async editAsNewVersion(node?: PromptTreeNode): Promise<vscode.TextEditor | undefined> {
+    let version: PromptVersion | undefined;
+    if (node?.kind === 'promptVersion') version = node.version;
+    else if (node?.kind === 'prompt') version = (await this.model.versionsOf(node.prompt))[0];
+    else {
+      const uri = vscode.window.activeTextEditor?.document.uri;
+      const parsed = uri?.scheme === PROMPT_SCHEME ? parsePromptUri(uri) : undefined;
+      if (parsed) version = await this.model.version(parsed.name, parsed.version);
+    }
+    if (!version) return undefined;
+    const document = await vscode.workspace.openTextDocument({ content: draftText(version), language: version.type === 'chat' ? 'json' : 'plaintext' });
+    this.drafts.set(document.uri.toString(), { name: version.name, type: version.type, baseVersion: version.version });
+    const editor = await vscode.window.showTextDocument(document);
+    await this.updateDraftContext(editor);
+    return editor;
+  }
+
+  /**
+   * Registers the active editor's text as a new version of a prompt: a draft from "Edit as New Prompt
+   * Version" knows its prompt, any other editor asks which prompt. The commit message is asked for.
+   */
+  async registerVersion(node?: PromptTreeNode): Promise<PromptVersion | undefined> {
+    const editor = vscode.window.activeTextEditor;
+    if (editor?.document.uri.scheme === PROMPT_SCHEME) {
+      void showInfo('This is a registered version (read-only). Use "Edit as New Prompt Version", change the text, then register it.');
+      return undefined;
+    }
+    if (!editor) {
+      void showInfo('Open the new prompt text in an editor, then run "Register New Prompt Version".');
+      return undefined;
+    }
+    const store = await this.writableStore('Registering a prompt version');
+    const document = editor.document;
+    let target = this.drafts.get(document.uri.toString());
+    if (!target) {
+      let prompt: RegisteredModel | undefined = node?.kind === 'prompt' ? node.prompt : undefined;
+      if (!prompt) {
+        const prompts = await this.model.prompts();
+        if (prompts.length === 0) {
+          void showInfo('This registry has no prompts yet; register the first version with mlflow.genai.register_prompt.');
+          return undefined;
+        }
+        prompt = (await vscode.window.showQuickPick(prompts.map((p) => ({ label: p.name, description: p.aliases.map((a) => `@${a.alias}`).join(' '), prompt: p })), {
+          title: 'Register the editor text as a new version of…',
+        }))?.prompt;
+      }
+      if (!prompt) return undefined;
+      const latest = (await this.model.versionsOf(prompt))[0];
+      target = { name: prompt.name, type: latest?.type ?? 'text', baseVersion: latest?.version ?? '0' };
+    }
+    const template = templateFromDraft(document.getText(), target.type);
+    if (!template.ok) throw new Error(template.message);
+    const commitMessage = await vscode.window.showInputBox({
+      title: `New version of ${target.name}: commit message`,
+      prompt: `Describes what changed since version ${target.baseVersion} (stored as the version's description).`,
+      ignoreFocusOut: true,
+    });
+    if (commitMessage === undefined) return undefined;
+    const created = await store.createPromptVersion({ name: target.name, template: template.template, type: target.type, ...(commitMessage.trim() ? { commitMessage: commitMessage.trim() } : {}) });
+    await this.changed();
+    vscode.window.setStatusBarMessage(`Registered prompts:/${created.name}/${created.version}`, 5000);
+    const prompt = await this.promptNamed(created.name);
+    return prompt ? (await this.model.versionsOf(prompt)).find((v) => v.version === created.version) : undefined;
+  }
+
+  private async promptNamed(name: string): Promise<RegisteredModel | undefined> {
+    return (await this.model.prompts()).find((p) => p.name === name);
   }
 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {

@@ -14,6 +14,8 @@ export enum ContextKey {
   TracesAvailable = 'mlflow.tracesAvailable',
   TracesFiltered = 'mlflow.tracesFiltered',
   TracesBySession = 'mlflow.tracesBySession',
+  /** The active editor holds a prompt draft made by "Edit as New Prompt Version". */
+  PromptDraft = 'mlflow.promptDraft',
 }
 
 export function setContext(key: ContextKey, value: boolean | string): Thenable<unknown> {

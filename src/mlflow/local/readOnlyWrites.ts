@@ -1,5 +1,5 @@
 import { ReadOnlyStoreError } from '../errors';
-import type { ModelVersion, RegisteredModel, RunStatus, Stage } from '../types';
+import type { ModelVersion, NewPromptVersion, RegisteredModel, RunStatus, Stage } from '../types';
 
 /**
  * The write half of TrackingStore for stores read straight from disk. A training script (or an
@@ -64,6 +64,9 @@ export abstract class ReadOnlyWrites {
   }
   createModelVersion(_name: string, _source: string, _runId?: string): Promise<ModelVersion> {
     return this.reject('Creating a model version');
+  }
+  createPromptVersion(_version: NewPromptVersion): Promise<ModelVersion> {
+    return this.reject('Registering a prompt version');
   }
   updateModelVersionDescription(_name: string, _version: string, _description: string): Promise<void> {
     return this.reject('Editing a model version description');

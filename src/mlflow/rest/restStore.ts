@@ -10,6 +10,7 @@ import type {
   LoggedModel,
   Metric,
   ModelVersion,
+  NewPromptVersion,
   Page,
   RegisteredModel,
   RegistryQuery,
@@ -330,6 +331,25 @@ export class RestStore implements TrackingStore {
 
   async createModelVersion(name: string, source: string, runId?: string, options?: CallOptions): Promise<ModelVersion> {
     return toModelVersion(message(await this.api.write('POST', '/model-versions/create', { name, source, run_id: runId }, options), 'model_version', endpoint('POST', '/model-versions/create')));
+  }
+
+  /**
+   * Tags and order as MLflow 3's `register_prompt` sends them (captured from the real client): the
+   * version carries `mlflow.prompt.is_prompt`, `_mlflow_prompt_type` and the template in
+   * `mlflow.prompt.text`; `source` is MLflow's placeholder; the commit message is the description.
+   */
+  async createPromptVersion(version: NewPromptVersion, options?: CallOptions): Promise<ModelVersion> {
+    const body: Record<string, unknown> = {
+      name: version.name,
+      source: 'dummy-source',
+      tags: [
+        { key: 'mlflow.prompt.is_prompt', value: 'true' },
+        { key: '_mlflow_prompt_type', value: version.type },
+        { key: 'mlflow.prompt.text', value: version.template },
+      ],
+    };
+    if (version.commitMessage) body.description = version.commitMessage;
+    return toModelVersion(message(await this.api.write('POST', '/model-versions/create', body, options), 'model_version', endpoint('POST', '/model-versions/create')));
   }
 
   async updateModelVersionDescription(name: string, version: string, description: string, options?: CallOptions): Promise<void> {

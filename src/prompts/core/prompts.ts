@@ -114,3 +114,54 @@ export function promptVersionDescription(pv: PromptVersion): string {
   const badges = pv.aliases.map((a) => `@${a}`).join(' ');
   return [badges, pv.commitMessage ?? ''].filter((s) => s !== '').join(' · ');
 }
+
+/**
+ * What "Edit as New Prompt Version" opens: the raw template of a text prompt, a chat prompt's messages
+ * as indented JSON (the form it is registered back from).
+ */
+export function draftText(pv: PromptVersion): string {
+  if (pv.type !== 'chat') return pv.template;
+  try {
+    return `${JSON.stringify(JSON.parse(pv.template), null, 2)}\n`;
+  } catch {
+    return pv.template;
+  }
+}
+
+/**
+ * An editor's text read back as a new version's template, or why MLflow would refuse it: a text
+ * template must not be empty; a chat template is a JSON list of `{role, content}` messages, stored the
+ * way MLflow's client stores it (Python's `json.dumps`).
+ */
+export function templateFromDraft(text: string, type: 'text' | 'chat'): { ok: true; template: string } | { ok: false; message: string } {
+  if (text.trim() === '') return { ok: false, message: 'The prompt template is empty.' };
+  if (type === 'text') return { ok: true, template: text };
+  let messages: unknown;
+  try {
+    messages = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, message: `A chat prompt is a JSON list of messages ({"role": …, "content": …}): ${(error as Error).message}` };
+  }
+  if (!Array.isArray(messages) || messages.length === 0) return { ok: false, message: 'A chat prompt is a non-empty JSON list of messages ({"role": …, "content": …}).' };
+  for (const [index, m] of messages.entries()) {
+    if (typeof m !== 'object' || m === null || Array.isArray(m) || typeof (m as Record<string, unknown>).role !== 'string' || !('content' in m)) {
+      return { ok: false, message: `Message ${index + 1} needs a "role" (a string) and a "content".` };
+    }
+  }
+  return { ok: true, template: pythonJson(messages) };
+}
+
+/** `json.dumps(value)` with Python's defaults: `", "` and `": "` separators, non-ASCII as `\uXXXX`. */
+export function pythonJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(pythonJson).join(', ')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.entries(value).map(([k, v]) => `${pythonString(k)}: ${pythonJson(v)}`).join(', ')}}`;
+  }
+  if (typeof value === 'string') return pythonString(value);
+  if (typeof value === 'number' && !Number.isFinite(value)) return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
+  return JSON.stringify(value) ?? 'null';
+}
+
+function pythonString(text: string): string {
+  return JSON.stringify(text).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
