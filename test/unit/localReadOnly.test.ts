@@ -30,6 +30,7 @@ const WRITES: [string, (s: TrackingStore) => Promise<unknown>][] = [
   ['setRegisteredModelTag', (s) => s.setRegisteredModelTag('m', 'k', 'v')],
   ['deleteRegisteredModelTag', (s) => s.deleteRegisteredModelTag('m', 'k')],
   ['createModelVersion', (s) => s.createModelVersion('m', 'src')],
+  ['createPromptVersion', (s) => s.createPromptVersion({ name: 'p', template: 't', type: 'text' })],
   ['updateModelVersionDescription', (s) => s.updateModelVersionDescription('m', '1', 'd')],
   ['deleteModelVersion', (s) => s.deleteModelVersion('m', '1')],
   ['setModelVersionTag', (s) => s.setModelVersionTag('m', '1', 'k', 'v')],
