@@ -94,7 +94,7 @@ export class EvaluationsFeature implements vscode.Disposable {
       .filter((n): n is Extract<ExplorerNode, { kind: 'run' }> => n.kind === 'run' && isEvaluationRun(n.run))
       .map((n) => n.run);
     if (selected.length >= 2) {
-      this.open({ mode: 'compare', runIds: [selected[0]!.info.runId, selected[1]!.info.runId] });
+      this.open({ mode: 'compare', runIds: baselineFirst(selected[0]!, selected[1]!) });
       return;
     }
     const first = selected[0];
@@ -107,16 +107,16 @@ export class EvaluationsFeature implements vscode.Disposable {
     }
     if (first) {
       const other = await vscode.window.showQuickPick(runs.map(runItem), { title: `Compare ${runLabel(first)} with…` });
-      if (other) this.open({ mode: 'compare', runIds: [first.info.runId, other.run.info.runId] });
+      if (other) this.open({ mode: 'compare', runIds: baselineFirst(first, other.run) });
       return;
     }
-    const picked = await vscode.window.showQuickPick(runs.map(runItem), { title: 'Compare two evaluation runs (pick two: the baseline first)', canPickMany: true });
+    const picked = await vscode.window.showQuickPick(runs.map(runItem), { title: 'Compare two evaluation runs (pick two; the older one is the baseline)', canPickMany: true });
     if (!picked) return;
     if (picked.length !== 2) {
       void showInfo('Pick exactly two evaluation runs to compare.');
       return;
     }
-    this.open({ mode: 'compare', runIds: [picked[0]!.run.info.runId, picked[1]!.run.info.runId] });
+    this.open({ mode: 'compare', runIds: baselineFirst(picked[0]!.run, picked[1]!.run) });
   }
 
   /** Evaluation runs of one experiment, or of every experiment listed, newest first. */
@@ -144,6 +144,12 @@ export class EvaluationsFeature implements vscode.Disposable {
     for (const panel of [...this.panels.values()]) panel.dispose();
     this.disposer.dispose();
   }
+}
+
+/** The older run is the baseline (A), the newer the candidate (B), whatever order they were picked in. */
+function baselineFirst(x: Run, y: Run): [string, string] {
+  const [a, b] = (x.info.startTime ?? 0) <= (y.info.startTime ?? 0) ? [x, y] : [y, x];
+  return [a.info.runId, b.info.runId];
 }
 
 function keyOf(target: EvaluationTarget): string {

@@ -79,7 +79,7 @@ describe('Evaluations: results table, a row’s trace, two runs compared (packag
     await workbench.runCommand('View: Close All Editors');
     await workbench.runCommand('MLflow: Compare Evaluation Runs…');
     await page().locator('.quick-input-list .monaco-list-row', { hasText: 'nimble-snail-431' }).first().waitFor();
-    // Baseline first: the in-memory run, then the dataset run.
+    // Picked in any order: the older run (the in-memory one) is the baseline.
     await page().locator('.quick-input-list .monaco-list-row', { hasText: 'funny-stag-459' }).locator('.monaco-checkbox, input[type=checkbox], .quick-input-list-checkbox').first().click();
     await page().locator('.quick-input-list .monaco-list-row', { hasText: 'nimble-snail-431' }).locator('.monaco-checkbox, input[type=checkbox], .quick-input-list-checkbox').first().click();
     await page().keyboard.press('Enter');

@@ -62,7 +62,7 @@ export class WebviewHarness {
   }
 
   /** Opens a page of `app` in a fresh context; the theme is applied the way VS Code does (class + variables). */
-  async open(app: 'charts' | 'compare' | 'serve' | 'trace', options: { theme?: ThemeKind; viewport?: { width: number; height: number } } = {}): Promise<WebviewPage> {
+  async open(app: 'charts' | 'compare' | 'serve' | 'trace' | 'evaluation', options: { theme?: ThemeKind; viewport?: { width: number; height: number } } = {}): Promise<WebviewPage> {
     if (!fs.existsSync(path.join(ROOT, 'dist', 'webview', `${app}.js`))) {
       throw new Error(`dist/webview/${app}.js is missing: run \`node scripts/build.mjs\` first`);
     }

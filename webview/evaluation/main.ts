@@ -78,7 +78,7 @@ class EvaluationApp {
     this.header.replaceChildren(
       element('h1', { text: `Evaluation ${table.runName}`, attributes: { id: 'title' } }),
       element('code', { text: table.runId }),
-      ...(table.datasetName ? [element('span', { text: `dataset ${table.datasetName}` })] : []),
+      ...(table.datasetName ? [element('span', { text: `dataset: ${table.datasetName}` })] : []),
       element('span', { text: `${table.rows.length} row${table.rows.length === 1 ? '' : 's'}` }),
       this.refreshButton(),
     );
