@@ -76,6 +76,8 @@ export interface MessageNode {
   readonly id: string;
   readonly text: string;
   readonly severity: 'info' | 'warning' | 'error';
+  /** A codicon in place of the severity's (a message that is an action, like "Evaluation Results"). */
+  readonly icon?: string;
   readonly detail?: string;
   /** Runs when the item is clicked or activated with Enter. */
   readonly command?: { readonly command: string; readonly title: string; readonly arguments?: readonly unknown[] };

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { artifactUri } from '../artifacts/artifactsFeature';
 import { formatBytes } from '../artifacts/downloadPlan';
 import type { ActiveStore } from '../connection/activeStore';
+import { evaluationResultsNode } from '../evaluations/core/evaluationTable';
 import { isMlflowError } from '../mlflow/errors';
 import type { FileInfo, Run } from '../mlflow/types';
 import { describeError } from './errorMessages';
@@ -226,7 +227,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<ExplorerNode> {
       case 'message': {
         const item = new vscode.TreeItem(rowText(node.text), vscode.TreeItemCollapsibleState.None);
         item.id = `message:${node.id}`;
-        item.iconPath = new vscode.ThemeIcon(node.severity === 'error' ? 'error' : node.severity === 'warning' ? 'warning' : 'info');
+        item.iconPath = new vscode.ThemeIcon(node.icon ?? (node.severity === 'error' ? 'error' : node.severity === 'warning' ? 'warning' : 'info'));
         if (node.detail) item.tooltip = node.detail;
         // Without this, screen readers read the tooltip (the raw server error) instead of the sentence.
         item.accessibilityInformation = { label: rowText(node.text) };
@@ -309,9 +310,11 @@ function runTooltip(run: Run): vscode.MarkdownString {
   });
 }
 
-function runSections(node: RunNode): RunSectionNode[] {
+function runSections(node: RunNode): ExplorerNode[] {
   const { run } = node;
-  const sections: RunSectionNode[] = [];
+  const sections: ExplorerNode[] = [];
+  const evaluation = evaluationResultsNode(run);
+  if (evaluation) sections.push(evaluation);
   if (node.children.length) sections.push({ kind: 'section', section: 'childRuns', run, children: node.children });
   if (Object.keys(run.data.params).length) sections.push({ kind: 'section', section: 'params', run });
   if (run.data.metrics.length) sections.push({ kind: 'section', section: 'metrics', run });

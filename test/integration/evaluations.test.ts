@@ -1,6 +1,7 @@
 import * as assert from 'assert';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import type { ExplorerNode } from '../../src/explorer/nodes';
 import type { PromptTreeNode } from '../../src/prompts/promptsTree';
 import type { RegistryNode } from '../../src/registry/registryNodes';
 import type { Workbench } from '../../src/workbench';
@@ -97,6 +98,30 @@ describe('Evaluation results and prompt writes (real extension host)', () => {
         // A trace the table does not list is not opened, whatever the page asks.
         panel.session.receive({ type: 'openTrace', traceId: 'tr-873a8f64a37a38e7e62b221cb35491ba' });
         assert.strictEqual(workbench.traces.panelOf('tr-873a8f64a37a38e7e62b221cb35491ba'), undefined);
+      } finally {
+        panel.dispose();
+      }
+    });
+
+    it('shows "Evaluation Results" first under an evaluation run in the Runs view (not under other runs); it opens the table', async () => {
+      const children = (node?: ExplorerNode) => workbench.explorer.provider.getChildren(node);
+      const experiment = await waitFor(async () => (await children()).find((n) => n.kind === 'experiment' && n.experiment.name === 'genai-app'), 'genai-app in the Runs view');
+      const runs = await waitFor(async () => {
+        const listed = (await children(experiment)).filter((n): n is Extract<ExplorerNode, { kind: 'run' }> => n.kind === 'run');
+        return listed.length >= 3 ? listed : undefined;
+      }, 'the runs of genai-app');
+      const evaluation = runs.find((r) => r.run.info.runId === DATASET_RUN)!;
+      const [first] = await children(evaluation);
+      const item = workbench.explorer.provider.getTreeItem(first!);
+      assert.strictEqual(item.label, 'Evaluation Results');
+      assert.strictEqual((item.iconPath as vscode.ThemeIcon).id, 'checklist');
+      const traced = runs.find((r) => r.run.info.runId === '8cf132e8d9e94031b248a55539a94d05')!;
+      assert.ok(!(await children(traced)).some((n) => n.kind === 'message' && n.text === 'Evaluation Results'), 'a traced run is no evaluation run');
+      await vscode.commands.executeCommand(item.command!.command, ...(item.command!.arguments ?? []));
+      const panel = workbench.evaluations.panelOf({ mode: 'table', runId: DATASET_RUN });
+      assert.ok(panel);
+      try {
+        assert.strictEqual((await panel.whenRendered((s) => s.mode === 'table', 30_000)).rows, 5);
       } finally {
         panel.dispose();
       }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { compareEvaluations, cellDirection } from '../../src/evaluations/core/compareEvaluations';
 import { loadEvaluationTable, parseEvaluationMessage } from '../../src/evaluations/core/evaluationSession';
-import { buildEvaluationTable, evaluationTracesFilter, inputsKey, isEvaluationRun, scoreCell, scorerAggregate } from '../../src/evaluations/core/evaluationTable';
+import { buildEvaluationTable, evaluationResultsNode, evaluationTracesFilter, inputsKey, isEvaluationRun, scoreCell, scorerAggregate } from '../../src/evaluations/core/evaluationTable';
 import type { EvaluationTable, ScoreCell } from '../../src/evaluations/core/protocol';
 import { SqliteStore } from '../../src/mlflow/local/sqliteStore';
 import type { Assessment, TraceInfo } from '../../src/mlflow/traceTypes';
@@ -35,6 +35,8 @@ describe('evaluations: the results table of one evaluation run', () => {
     assert.equal(isEvaluationRun(traced), false);
     assert.equal(evaluationTracesFilter(IN_MEMORY_RUN), `attributes.run_id = '${IN_MEMORY_RUN}'`);
     assert.throws(() => evaluationTracesFilter("x' OR '1"), /Not a run id/);
+    assert.deepEqual(evaluationResultsNode(evalRun)?.command, { command: 'mlflow.evaluations.open', title: 'Evaluation Results', arguments: [IN_MEMORY_RUN] });
+    assert.equal(evaluationResultsNode(traced), undefined);
   });
 
   it('has one row per evaluated trace, a column per scorer in the run’s metric order, values as MLflow wrote them', () => {

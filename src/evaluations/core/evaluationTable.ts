@@ -1,5 +1,6 @@
 import type { Assessment, TraceInfo } from '../../mlflow/traceTypes';
 import type { Run } from '../../mlflow/types';
+import type { MessageNode } from '../../explorer/nodes';
 import type { EvaluationRow, EvaluationTable, ScoreCell, ScorerColumn } from './protocol';
 
 /**
@@ -22,6 +23,21 @@ const PREVIEW_CHARS = 300;
 
 export function isEvaluationRun(run: Pick<Run, 'data'>): boolean {
   return run.data.tags[RUN_TYPE_TAG] === EVALUATION_RUN_TYPE;
+}
+
+/** The "Evaluation Results" row an evaluation run shows first in the Runs view; clicking it opens the table. */
+export function evaluationResultsNode(run: Run): MessageNode | undefined {
+  if (!isEvaluationRun(run)) return undefined;
+  const scorers = run.data.metrics.filter((m) => m.key.endsWith('/mean')).length;
+  return {
+    kind: 'message',
+    id: `evaluation:${run.info.runId}`,
+    text: 'Evaluation Results',
+    severity: 'info',
+    icon: 'checklist',
+    detail: `The rows and scorer results of this mlflow.genai.evaluate run${scorers ? ` (${scorers} scorer aggregate${scorers === 1 ? '' : 's'})` : ''}`,
+    command: { command: 'mlflow.evaluations.open', title: 'Evaluation Results', arguments: [run.info.runId] },
+  };
 }
 
 /** The trace filter for one run's traces; run ids are hex, anything else is refused rather than quoted. */
