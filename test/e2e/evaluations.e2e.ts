@@ -35,9 +35,6 @@ describe('Evaluations: results table, a row’s trace, two runs compared (packag
   const page = () => workbench.page;
   /** The newest webview: the panel opened last (earlier ones stay in the DOM, hidden). */
   const newest = (): FrameLocator => page().frameLocator('iframe.webview.ready >> nth=-1').frameLocator('#active-frame');
-  const pick = async (label: string): Promise<void> => {
-    await page().locator('.quick-input-list .monaco-list-row', { hasText: label }).first().click();
-  };
 
   before(async () => {
     workbench = await Workbench.open(workspace('evaluations'));
@@ -56,9 +53,12 @@ describe('Evaluations: results table, a row’s trace, two runs compared (packag
     assert.deepStrictEqual(dialogs, [], 'no script ran from evaluation text');
   });
 
-  it('opens an evaluation run’s table and a row’s trace', async () => {
-    await workbench.runCommand('MLflow: Evaluation Results');
-    await pick('funny-stag-459');
+  it('opens an evaluation run’s table from its row in the Runs view, and a row’s trace', async () => {
+    const runsPane = page().locator('.part.sidebar .pane').filter({ has: page().locator('.pane-header', { hasText: /^Runs/ }) });
+    const row = (text: string | RegExp, level: number): Locator => runsPane.locator(`[role="treeitem"][aria-level="${level}"]`, { hasText: text }).first();
+    await workbench.clickWithoutHover(row(/^genai-app(?!-)/, 1));
+    await workbench.clickWithoutHover(row('funny-stag-459', 2));
+    await workbench.clickWithoutHover(row('Evaluation Results', 3));
     const view = workbench.webview();
     const table = view.locator('#results');
     await table.waitFor();
