@@ -71,7 +71,7 @@ describe('beside code: lens, hint and hover texts', () => {
     assert.equal(hintLabel(valuesOf(runs, 'metric', 'rmse', 5, HEAD)), '= 3 (other commit)');
     assert.equal(hintLabel(valuesOf(runs, 'param', 'solver', 5, HEAD)), '= "lbfgs"');
     const long = [run('p', 1, {}, { params: { layers: `[${'64, '.repeat(30)}]\n` } })];
-    assert.equal(hintLabel(valuesOf(long, 'param', 'layers', 5)), `= "[${'64, '.repeat(13)}…"`, '40 characters at most, on one line');
+    assert.equal(hintLabel(valuesOf(long, 'param', 'layers', 5)), `= "[${'64, '.repeat(9)}64…"`, '40 characters at most, on one line');
     assert.equal(hintLabel([]), undefined);
     assert.equal(hintLabel(valuesOf([run('n', 1, { x: Number.NaN })], 'metric', 'x', 5)), '= NaN');
   });
