@@ -95,6 +95,13 @@ function copyAssets() {
   }
   // Its MIT notice travels with it.
   fs.copyFileSync(path.join(root, 'node_modules/node-sqlite3-wasm/LICENSE'), path.join(root, 'dist/sqlite/LICENSE'));
+  // tree-sitter and its Python grammar (WebAssembly), loaded from dist/treeSitter/ on the first Python file
+  // (src/besideCode/core/pythonParser.ts); the runtime finds tree-sitter.wasm beside itself.
+  fs.mkdirSync(path.join(root, 'dist/treeSitter'), { recursive: true });
+  for (const file of ['tree-sitter.js', 'tree-sitter.wasm', 'tree-sitter-python.wasm']) {
+    fs.copyFileSync(path.join(root, 'node_modules/@vscode/tree-sitter-wasm/wasm', file), path.join(root, 'dist/treeSitter', file));
+  }
+  fs.copyFileSync(path.join(root, 'node_modules/@vscode/tree-sitter-wasm/LICENSE'), path.join(root, 'dist/treeSitter/LICENSE'));
 }
 
 if (watch) {

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { ArtifactsFeature } from './artifacts/artifactsFeature';
+import { BesideCodeFeature } from './besideCode/besideCodeFeature';
 import { ChartsFeature } from './charts/chartsFeature';
 import { ConnectionFeature } from './connection/connectionFeature';
 import { Connections } from './connection/connections';
@@ -36,6 +37,7 @@ export class Workbench implements vscode.Disposable {
   readonly traces: TracesFeature;
   readonly prompts: PromptsFeature;
   readonly evaluations: EvaluationsFeature;
+  readonly besideCode: BesideCodeFeature;
   /** Resolves when the first connection has been chosen (no network involved). */
   readonly ready: Promise<void>;
 
@@ -97,6 +99,13 @@ export class Workbench implements vscode.Disposable {
       activeStore: this.connections,
       log: this.log,
       selection: () => this.explorer.treeView.selection,
+    }));
+    this.besideCode = track(new BesideCodeFeature({
+      extensionPath: context.extensionPath,
+      activeStore: this.connections,
+      log: this.log,
+      charts: this.charts,
+      filterRunsView: (filter) => this.explorer.applyFilter(filter),
     }));
     track(vscode.commands.registerCommand('mlflow.showOutput', () => this.log.show()));
     this.ready = this.connections.initialize();
