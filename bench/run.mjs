@@ -34,6 +34,8 @@ const steps = [
   { name: 'charts-reopen', argv: ['--expose-gc', ...tsx, 'bench/chartsReopen.ts'] },
   // The charts engineer's bench (Chromium, request → drawn); it reads the development build's dist/webview.
   { name: 'charts', argv: [...tsx, 'bench/charts.ts'], figures: chartsFigures },
+  // A 2,000-line Python file: inlay hints after an edit beside tree-sitter's own incremental parse.
+  { name: 'beside-code', argv: ['--expose-gc', ...tsx, 'bench/besideCode.ts'] },
 ].filter((step) => !only || only.includes(step.name));
 
 function machine() {

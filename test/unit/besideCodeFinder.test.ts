@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { CallIndex } from '../../src/besideCode/core/callIndex';
 import { findLogCalls, type LogCall } from '../../src/besideCode/core/pythonCalls';
 import { loadPythonParser, packageWasmDir, ParsedDocument, type PythonParser } from '../../src/besideCode/core/pythonParser';
 import { describePattern, literalKeysOf, resolveKey } from '../../src/besideCode/core/keyResolution';
@@ -216,5 +217,91 @@ describe('beside code: resolving run-time keys against the logged ones', () => {
     ];
     assert.deepEqual([...literalKeysOf(calls, 'metric')], ['m']);
     assert.deepEqual([...literalKeysOf(calls, 'param')], ['p']);
+  });
+});
+
+/** The incremental index (src/besideCode/core/callIndex.ts) always agrees with a full read of the file. */
+describe('beside code: following edits incrementally', () => {
+  let parser: PythonParser;
+  before(async () => {
+    parser = await loadPythonParser(packageWasmDir(REPO_ROOT));
+  });
+
+  const BASE = [
+    'import mlflow as mf',
+    'from mlflow import log_param',
+    '',
+    'def train(data, epochs=3):',
+    '    """Docs: mf.log_metric("no", 1)."""',
+    '    log_param("lr", 0.1)',
+    '    for epoch in range(epochs):',
+    '        loss = compute(data)  # mf.log_metric("commented", 1)',
+    '        mf.log_metric("loss", loss, step=epoch)',
+    '        mf.log_metrics({"acc": 1 - loss, f"{split}_auc": 0.5})',
+    '    return loss',
+    '',
+    'class Trainer:',
+    '    def fit(self):',
+    '        mf.log_metric(',
+    '            "val_loss",',
+    '            self.loss,',
+    '        )',
+    '',
+    'mf.autolog()',
+    'train([1, 2, 3])',
+    '',
+  ].join('\n');
+  const SNIPPETS = ['\n', '    ', 'mf.log_metric("new", 1)\n', '"', '"""', '(', ')', '# ', 'import mlflow as mm\n', 'mm.log_param("p", 2)\n', 'x', 'log_param("q", 3); mf.log_metric("r", 4)\n', '{', '\n\n\n', 'def f():\n    mf.log_metric("in_f", 1)\n'];
+
+  it('re-reads the whole statement when an edit is on a later line of a multi-line call', () => {
+    const document = new ParsedDocument(parser);
+    const index = new CallIndex();
+    const text = 'import mlflow\nx = 1\nmlflow.log_metric(\n    "loss",\n    1,\n)\nmlflow.log_param("p", 2)\n';
+    index.rebuild(document.reset(text).rootNode);
+    const at = text.indexOf('loss');
+    const next = `${text.slice(0, at)}val_${text.slice(at)}`;
+    const tree = document.update(next, [{ rangeOffset: at, rangeLength: 0, text: 'val_' }]);
+    assert.ok(document.lastChange, 'one edit: followed incrementally');
+    index.update(tree.rootNode, document.lastChange.edit, document.lastChange.changed, (row) => document.line(row));
+    assert.deepEqual(index.calls.map(describe_), ['metric val_loss @3:4', 'param p @6:17']);
+    document.dispose();
+  });
+
+  it('gives the same calls as a full read after each of 400 random edits (typing, deleting, pasting, breaking syntax)', () => {
+    // A fixed pseudo-random sequence: the same 400 edits every run.
+    let seed = 12345;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const document = new ParsedDocument(parser);
+    const index = new CallIndex();
+    let text = BASE;
+    index.rebuild(document.reset(text).rootNode);
+    let incremental = 0;
+    for (let i = 0; i < 400; i++) {
+      if (text.length > 4000) text = BASE; // keep the file reading like a script
+      const at = random(text.length + 1);
+      const remove = random(3) === 0 ? Math.min(random(12), text.length - at) : 0;
+      const insert = remove && random(2) === 0 ? '' : SNIPPETS[random(SNIPPETS.length)]!;
+      const next = text.slice(0, at) + insert + text.slice(at + remove);
+      const tree = text === BASE && i > 0 && next === BASE ? document.reset(next) : document.update(next, [{ rangeOffset: at, rangeLength: remove, text: insert }]);
+      if (document.lastChange) {
+        incremental++;
+        index.update(tree.rootNode, document.lastChange.edit, document.lastChange.changed, (row) => document.line(row));
+      } else {
+        index.rebuild(tree.rootNode);
+      }
+      text = next;
+      const full = parser.parse(text);
+      try {
+        assert.deepEqual(index.calls.map(describe_), findLogCalls(full.rootNode).map(describe_), `after edit ${i}: ${JSON.stringify({ at, remove, insert })}\n${text}`);
+        assert.deepEqual(index.calls, findLogCalls(full.rootNode), `ranges after edit ${i}`);
+      } finally {
+        full.delete();
+      }
+    }
+    assert.ok(incremental > 350, `most edits were followed incrementally (${incremental})`);
+    document.dispose();
   });
 });

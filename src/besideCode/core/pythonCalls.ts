@@ -36,10 +36,27 @@ const BATCH: Record<string, { kind: 'metric' | 'param'; keyword: string }> = {
  * file-wide: an import inside a function counts for the whole file, which is how such scripts read.
  */
 export function findLogCalls(root: SyntaxNode): LogCall[] {
-  const names = importedNames(root);
+  return findLogCallsIn(root, importedNames(root));
+}
+
+/** Rows `start`..`end` (inclusive), as a tree-sitter search window: whole lines. */
+export interface RowWindow {
+  start: number;
+  end: number;
+}
+
+/**
+ * The calls that start on the rows of `window` (all of them without one), given the file's imported
+ * names. Searching a window visits only the nodes there: an edit re-reads its statement, not the file.
+ */
+export function findLogCallsIn(root: SyntaxNode, names: ReadonlyMap<string, string>, window?: RowWindow): LogCall[] {
   if (names.size === 0) return [];
   const calls: LogCall[] = [];
-  for (const call of descendantsOfType(root, 'call')) {
+  const nodes = window
+    ? root.descendantsOfType('call', { row: window.start, column: 0 }, { row: window.end + 1, column: 0 })
+    : root.descendantsOfType('call');
+  for (const call of nodes) {
+    if (!call || (window && (call.startPosition.row < window.start || call.startPosition.row > window.end))) continue;
     const fn = call.childForFieldName('function');
     const qualified = fn ? qualifiedName(fn, names) : undefined;
     if (!qualified?.startsWith('mlflow.')) continue;
@@ -70,10 +87,18 @@ export function findLogCalls(root: SyntaxNode): LogCall[] {
   return calls;
 }
 
+export const IMPORT_TYPES = ['import_statement', 'import_from_statement'];
+
 /** Local name → the mlflow dotted name it stands for (`mf` → `mlflow`, `lm` → `mlflow.log_metric`). */
 export function importedNames(root: SyntaxNode): Map<string, string> {
+  return namesOf(descendantsOfType(root, IMPORT_TYPES));
+}
+
+/** The names these import statements bind to mlflow things. */
+export function namesOf(statements: readonly SyntaxNode[]): Map<string, string> {
   const names = new Map<string, string>();
-  for (const statement of descendantsOfType(root, 'import_statement')) {
+  for (const statement of statements) {
+    if (statement.type !== 'import_statement') continue;
     for (const name of statement.childrenForFieldName('name')) {
       if (!name) continue;
       if (name.type === 'dotted_name' && isMlflow(name.text)) {
@@ -86,7 +111,8 @@ export function importedNames(root: SyntaxNode): Map<string, string> {
       }
     }
   }
-  for (const statement of descendantsOfType(root, 'import_from_statement')) {
+  for (const statement of statements) {
+    if (statement.type !== 'import_from_statement') continue;
     const module = statement.childForFieldName('module_name');
     if (!module || module.type !== 'dotted_name' || !isMlflow(module.text)) continue;
     for (const name of statement.childrenForFieldName('name')) {
@@ -112,7 +138,7 @@ const isMlflow = (name: string): boolean => {
 const dotted = (text: string): string => text.replace(/\s+/g, '');
 
 /** `mf.sklearn.autolog` with `mf` → `mlflow` gives `mlflow.sklearn.autolog`; unknown roots give undefined. */
-function qualifiedName(node: SyntaxNode, names: Map<string, string>): string | undefined {
+function qualifiedName(node: SyntaxNode, names: ReadonlyMap<string, string>): string | undefined {
   if (node.type === 'identifier') return names.get(node.text);
   if (node.type === 'attribute') {
     const object = node.childForFieldName('object');
@@ -210,7 +236,7 @@ function rangeOf(node: SyntaxNode): SourceRange {
   return { start: node.startPosition, end: node.endPosition };
 }
 
-/** Every descendant of one type, in document order (iterative: deep files must not overflow the stack). */
-function descendantsOfType(root: SyntaxNode, type: string): SyntaxNode[] {
+/** Every descendant of these types, in document order (one walk, inside tree-sitter). */
+export function descendantsOfType(root: SyntaxNode, type: string | string[]): SyntaxNode[] {
   return root.descendantsOfType(type).filter((node): node is SyntaxNode => node !== null);
 }

@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type * as TreeSitter from '@vscode/tree-sitter-wasm';
+import type { RowEdit } from './callIndex';
+import type { RowWindow } from './pythonCalls';
 
 /** The tree-sitter runtime (tree-sitter.js + tree-sitter.wasm) and the Python grammar, from one folder. */
 export interface PythonParser {
@@ -61,6 +63,11 @@ export interface TextChange {
 export class ParsedDocument {
   private current: TreeSitter.Tree | undefined;
   private source = '';
+  /**
+   * What the last `update` changed, for a CallIndex to follow: the edit in rows and the rows tree-sitter
+   * parsed differently; undefined after a full parse or several edits at once.
+   */
+  lastChange: { edit: RowEdit; changed: RowWindow[] } | undefined;
 
   constructor(private readonly parser: PythonParser) {}
 
@@ -70,6 +77,7 @@ export class ParsedDocument {
 
   /** Parses `text` from scratch (first open, or when the edits in between are unknown). */
   reset(text: string): TreeSitter.Tree {
+    this.lastChange = undefined;
     this.current?.delete();
     this.source = text;
     this.current = this.parser.parse(text);
@@ -81,6 +89,7 @@ export class ParsedDocument {
     const old = this.current;
     if (!old) return this.reset(text);
     let source = this.source;
+    let edit: RowEdit | undefined;
     for (const change of changes) {
       const start = change.rangeOffset;
       const oldEnd = start + change.rangeLength;
@@ -88,11 +97,16 @@ export class ParsedDocument {
       const startPosition = pointAt(source, start);
       const oldEndPosition = pointAt(source, oldEnd);
       source = source.slice(0, start) + change.text + source.slice(oldEnd);
-      old.edit({ startIndex: start, oldEndIndex: oldEnd, newEndIndex: newEnd, startPosition, oldEndPosition, newEndPosition: pointAt(source, newEnd) });
+      const newEndPosition = pointAt(source, newEnd);
+      old.edit({ startIndex: start, oldEndIndex: oldEnd, newEndIndex: newEnd, startPosition, oldEndPosition, newEndPosition });
+      edit = { start: startPosition.row, oldEnd: oldEndPosition.row, newEnd: newEndPosition.row };
     }
     if (source !== text) return this.reset(text);
     this.source = text;
     this.current = this.parser.parse(text, old);
+    this.lastChange = changes.length === 1 && edit
+      ? { edit, changed: old.getChangedRanges(this.current).map((r) => ({ start: r.startPosition.row, end: r.endPosition.row })) }
+      : undefined;
     old.delete();
     return this.current;
   }
@@ -101,6 +115,23 @@ export class ParsedDocument {
     this.current?.delete();
     this.current = undefined;
   }
+
+  /** The text of one row of the current source (for CallIndex). */
+  line(row: number): string {
+    return lineAt(this.source, row);
+  }
+}
+
+/** The text of row `row` of `text`, without its line break. */
+export function lineAt(text: string, row: number): string {
+  let start = 0;
+  for (let r = 0; r < row; r++) {
+    const next = text.indexOf('\n', start);
+    if (next === -1) return '';
+    start = next + 1;
+  }
+  const end = text.indexOf('\n', start);
+  return text.slice(start, end === -1 ? text.length : end).replace(/\r$/, '');
 }
 
 /** Row and column (UTF-16 code units, as web-tree-sitter counts for JS strings) of an offset. */
