@@ -124,7 +124,7 @@ export function chooseSampledSteps(allSteps: ArrayLike<number>, ranges: readonly
  * MLflow's SQL store orders by (step, timestamp, value); it stores NaN as 0 with an is_nan flag, so
  * NaN sorts where 0 would.
  */
-function comparePoints(a: Metric, b: Metric): number {
+export function comparePoints(a: Metric, b: Metric): number {
   return a.step - b.step || a.timestamp - b.timestamp || orderValue(a.value) - orderValue(b.value);
 }
 

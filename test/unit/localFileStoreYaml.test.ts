@@ -63,7 +63,7 @@ describe('FileStore meta.yaml fast path', () => {
 
   it('steps aside for shapes that are not flat key: value lines', () => {
     for (const source of [
-      '', '\n', 'a: 1', 'a: 1\n\nb: 2\n', 'a: 1\r\n', '---\na: 1\n', 'a: 1\na: 2\n', '__proto__: x\n', 'tags:\n  - x\n',
+      '', '\n', 'a: 1', 'a: 1\n\nb: 2\n', '---\na: 1\n', 'a: 1\na: 2\n', '__proto__: x\n', 'tags:\n  - x\n',
       'a:\n  b: 1\n', 'a: 1 # note\n', ' a: 1\n', 'A: 1\n', 'a : 1\n', 'a:  1\n',
     ]) {
       assert.equal(parseFlatMeta(source), undefined, JSON.stringify(source));

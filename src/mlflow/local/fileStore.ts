@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import { MlflowError } from '../errors';
-import { sampleHistories, validateSampleWindow } from '../sampling';
+import { validateSampleWindow } from '../sampling';
 import { parseRunFilter, referencedKeys, runMatchesFilter } from '../searchFilter';
 import { compareByKeys, parseRunOrderBy, runSortValue, withRunTieBreakers } from '../searchOrder';
 import type { TrackingStore } from '../store';
@@ -29,15 +29,26 @@ import { DEFAULT_CACHE_BUDGET, FileStoreCache, type FileStoreCacheOptions } from
 import { mapLimit } from './fileStoreFiles';
 import { isModelId, readLoggedModel, readLoggedModels } from './fileStoreLoggedModels';
 import { type FileRegistry, readFileRegistry } from './fileStoreRegistry';
-import { type ExperimentDir, emptyRun, experimentDirs, readExperiment, readRun, readRunInfo, runIdsIn } from './fileStoreTracking';
+import { type ExperimentDir, experimentDirs, readExperiment, readRun, readRunInfo, runIdsIn } from './fileStoreTracking';
 import { searchLoggedModelsIn } from './loggedModelQuery';
-import { checkMaxResults, pageOf } from './paging';
+import { type MetricColumns, sampleColumns } from './metricFile';
+import { checkMaxResults, pageOfOrdered } from './paging';
 import { LocalRegistryReads } from './localRegistryReads';
 import { FileTraceStore } from './fileStoreTraces';
 import type { TraceStore } from '../traceStore';
 
 /** How many run folders are read at once: enough to hide latency, few enough not to exhaust handles. */
 const PARALLEL_READS = 32;
+
+/** Runs with nothing but their info share these: filters and orders on attributes only read them. */
+const NO_DATA: Run['data'] = Object.freeze({ metrics: Object.freeze([]) as unknown as Run['data']['metrics'], params: Object.freeze({}), tags: Object.freeze({}) });
+const NO_INPUTS: Run['inputs'] = Object.freeze({ datasets: Object.freeze([]) as unknown as Run['inputs']['datasets'], modelInputs: Object.freeze([]) as unknown as string[] });
+const NO_OUTPUTS: Run['outputs'] = Object.freeze({ modelOutputs: Object.freeze([]) as unknown as Run['outputs']['modelOutputs'] });
+
+/** A run for matching and ordering on attributes only (one object, not six, for each of 100,000 runs). */
+function attributesOnly(info: RunInfo): Run {
+  return { info, data: NO_DATA, inputs: NO_INPUTS, outputs: NO_OUTPUTS };
+}
 
 function inView(stage: 'active' | 'deleted', viewType: ViewType | undefined): boolean {
   if (viewType === 'ALL') return true;
@@ -144,21 +155,17 @@ export class FileStore extends LocalRegistryReads implements TrackingStore {
             datasets: clauses.some((c) => c.type === 'dataset'),
           }),
         )
-      : candidates.map(({ info }) => emptyRun(info));
+      : candidates.map(({ info }) => attributesOnly(info));
     // Each run's sort values are computed once rather than in every comparison (100,000 runs make
     // some 1.7 million comparisons); the order is compareByKeys' own.
     const slot = new Map(keys.map((key, i) => [key, i]));
-    const ordered = partial
-      .filter((run) => runMatchesFilter(run, clauses))
-      .map((run) => ({ run, values: keys.map((key) => runSortValue(run, key)) }))
-      .sort(compareByKeys(keys, (entry, key) => entry.values[slot.get(key) ?? 0]))
-      .map((entry) => entry.run);
-    const page = pageOf(ordered, query.pageToken, maxResults);
-    const experimentOf = new Map(candidates.map((c) => [c.info.runId, c.experiment]));
-    const items = await mapLimit(page.items, PARALLEL_READS, (run) => {
-      const experiment = experimentOf.get(run.info.runId);
-      return experiment ? readRun(this.cache, experiment, run.info) : Promise.resolve(run);
-    });
+    const matching = [];
+    for (let i = 0; i < partial.length; i++) {
+      const run = partial[i];
+      if (runMatchesFilter(run, clauses)) matching.push({ run, experiment: candidates[i].experiment, values: keys.map((key) => runSortValue(run, key)) });
+    }
+    const page = pageOfOrdered(matching, compareByKeys(keys, (entry, key) => entry.values[slot.get(key) ?? 0]), query.pageToken, maxResults);
+    const items = await mapLimit(page.items, PARALLEL_READS, ({ run, experiment }) => readRun(this.cache, experiment, run.info));
     return { ...page, items };
   }
 
@@ -200,9 +207,14 @@ export class FileStore extends LocalRegistryReads implements TrackingStore {
     this.cache.beginPass();
     const window = { maxResults: query.maxResults, startStep: query.startStep, endStep: query.endStep };
     validateSampleWindow(window, query.runIds.length);
-    const histories = new Map<string, Metric[]>();
-    for (const runId of query.runIds) histories.set(runId, await this.getMetricHistory(runId, query.metricKey, options));
-    return sampleHistories(histories, window);
+    // The kept columns are sampled in place: no point object is built that is not returned.
+    const histories = new Map<string, MetricColumns | undefined>();
+    for (const runId of query.runIds) {
+      throwIfAborted(options);
+      const found = await this.locateRun(runId);
+      histories.set(runId, found && (await this.cache.metricColumns(path.join(found.experiment.dir, runId, 'metrics'), query.metricKey)));
+    }
+    return sampleColumns(histories, query.metricKey, window);
   }
 
   // ---- artifacts ----

@@ -1,8 +1,10 @@
 import { type Stats } from 'node:fs';
-import { open, readFile, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Metric } from '../types';
-import { type Yaml, isMissing, latestOf, parseMeta, parseMetricLine, readMeta, readMetaOrSkip, safeKeyPath } from './fileStoreFiles';
+import { type Yaml, isMissing, parseFlatMetaBytes, parseMeta, readMeta, readMetaOrSkip, safeKeyPath } from './fileStoreFiles';
+import { SlicedIo, type SlicedIoOptions } from './fileStoreIo';
+import { MetricColumns, appendMetricLines } from './metricFile';
 
 /**
  * What a FileStore has already parsed, kept while the files are unchanged, so that the second page of
@@ -28,6 +30,16 @@ export interface FileStoreCacheOptions {
   racyMs?: number;
   /** The clock racy checks compare mtimes with (tests pass a fixed one). */
   now?: () => number;
+  /** How the small reads are sliced (see fileStoreIo.ts). */
+  io?: SlicedIoOptions;
+}
+
+/** How a meta.yaml is kept: under which key, and what its derived value weighs. */
+export interface MetaKeeping<T> {
+  /** Defaults to `<kind>\0<file>`. */
+  key?: string;
+  /** Estimated bytes of the derived value; defaults to half the file's size. */
+  weight?: (value: T) => number;
 }
 
 /** 128 MB: the runs of a 100,000-run experiment with a metric each (about 90 MB measured). */
@@ -45,8 +57,8 @@ interface Validator {
   ctimeMs: number;
 }
 
-interface Entry {
-  validator: Validator;
+/** A parsed file: its validator inline (one object per entry, 100,000 of them for a large experiment). */
+interface Entry extends Validator {
   /** False when the file was changed so recently that its stat may not show the next change. */
   trusted: boolean;
   weight: number;
@@ -66,40 +78,6 @@ interface MetricEntry {
   pass: number;
 }
 
-class MetricColumns {
-  length = 0;
-  steps = new Float64Array(16);
-  timestamps = new Float64Array(16);
-  values = new Float64Array(16);
-
-  push(m: Metric): void {
-    if (this.length === this.steps.length) {
-      const grow = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
-        const b = new Float64Array(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.steps = grow(this.steps);
-      this.timestamps = grow(this.timestamps);
-      this.values = grow(this.values);
-    }
-    this.steps[this.length] = m.step;
-    this.timestamps[this.length] = m.timestamp;
-    this.values[this.length] = m.value;
-    this.length++;
-  }
-
-  toMetrics(key: string): Metric[] {
-    const out = new Array<Metric>(this.length);
-    for (let i = 0; i < this.length; i++) out[i] = { key, value: this.values[i], timestamp: this.timestamps[i], step: this.steps[i] };
-    return out;
-  }
-
-  get bytes(): number {
-    return this.steps.length * 24;
-  }
-}
-
 /**
  * A record parsed from a meta.yaml: its strings take about half the file (the rest is keys and
  * formatting; V8 keeps ASCII one byte a character), plus the record and its validator.
@@ -108,21 +86,17 @@ function metaWeight(st: Stats): number {
   return Math.ceil(st.size / 2) + 200;
 }
 
+/** The parsed record of a meta.yaml's bytes: the flat fast path, else the YAML parser; undefined if neither. */
+function parseMetaBytes(bytes: Buffer): Yaml | undefined {
+  return parseFlatMetaBytes(bytes) ?? parseMeta(bytes.toString('utf8'));
+}
+
 function validatorOf(st: Stats): Validator {
   return { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
 }
 
 function sameFile(a: Validator, b: Validator): boolean {
   return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
-}
-
-async function statOrUndefined(file: string): Promise<Stats | undefined> {
-  try {
-    return await stat(file);
-  } catch (error) {
-    if (isMissing(error)) return undefined;
-    throw error;
-  }
 }
 
 export interface FileStoreCacheStats {
@@ -136,6 +110,7 @@ export class FileStoreCache {
   private readonly budget: number;
   private readonly racyMs: number;
   private readonly now: () => number;
+  private readonly io: SlicedIo;
   /** Insertion order is recency order: a hit moves its entry to the end, eviction takes from the front. */
   private readonly entries = new Map<string, Entry>();
   private readonly metrics = new Map<string, MetricEntry & { weight: number; historyBytes?: number }>();
@@ -151,6 +126,7 @@ export class FileStoreCache {
     this.historyBudget = options.historyBudgetBytes ?? DEFAULT_HISTORY_BUDGET;
     this.racyMs = options.racyMs ?? DEFAULT_RACY_MS;
     this.now = options.now ?? Date.now;
+    this.io = new SlicedIo(options.io);
   }
 
   /**
@@ -181,7 +157,7 @@ export class FileStoreCache {
   private hit<T>(key: string, st: Stats): T | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    if (!entry.trusted || !sameFile(entry.validator, validatorOf(st))) {
+    if (!entry.trusted || !sameFile(entry, st)) {
       this.drop(key);
       return undefined;
     }
@@ -194,7 +170,16 @@ export class FileStoreCache {
 
   private keep(key: string, st: Stats, value: unknown, weight: number): void {
     this.drop(key);
-    const entry: Entry = { validator: validatorOf(st), trusted: !this.isRacy(st), weight: weight + ENTRY_OVERHEAD + key.length, value, pass: this.pass };
+    const entry: Entry = {
+      ino: st.ino,
+      size: st.size,
+      mtimeMs: st.mtimeMs,
+      ctimeMs: st.ctimeMs,
+      trusted: !this.isRacy(st),
+      weight: weight + ENTRY_OVERHEAD + key.length,
+      value,
+      pass: this.pass,
+    };
     this.entries.set(key, entry);
     this.bytes += entry.weight;
     this.evict(key);
@@ -254,75 +239,63 @@ export class FileStoreCache {
    * A `meta.yaml` turned into `T` by `derive`, re-read only when the file changed. `strict` reads throw
    * when the file stays unparseable (see readMeta); others skip it (undefined), and nothing is kept.
    */
-  async meta<T>(file: string, kind: string, strict: boolean, derive: (meta: Yaml) => T): Promise<T | undefined> {
-    const key = `${kind}\0${file}`;
-    if (!this.entries.has(key)) return this.readMetaFresh(file, key, strict, derive);
-    const st = await statOrUndefined(file);
-    if (!st) {
+  async meta<T>(file: string, kind: string, strict: boolean, derive: (meta: Yaml) => T, keeping: MetaKeeping<T> = {}): Promise<T | undefined> {
+    const key = keeping.key ?? `${kind}\0${file}`;
+    if (this.entries.has(key)) {
+      const st = await this.io.stat(file);
+      if (!st) {
+        this.drop(key);
+        return undefined;
+      }
+      const cached = this.hit<T>(key, st);
+      if (cached !== undefined) return cached;
+    }
+    // Opened once for both its stat and its bytes (a first page of a large store reads every run's).
+    this.reads++;
+    const read = await this.io.read(file);
+    if (!read) {
       this.drop(key);
       return undefined;
     }
-    const cached = this.hit<T>(key, st);
-    if (cached !== undefined) return cached;
-    this.reads++;
-    const meta = strict ? await readMeta(file) : await readMetaOrSkip(file);
-    if (!meta) return undefined;
-    const value = derive(meta);
-    this.keep(key, st, value, metaWeight(st));
-    return value;
-  }
-
-  /**
-   * A meta.yaml never read before: opened once for both its stat and its text (a first page of a large
-   * store reads every run's), falling back to readMeta's re-reads when the text does not parse.
-   */
-  private async readMetaFresh<T>(file: string, key: string, strict: boolean, derive: (meta: Yaml) => T): Promise<T | undefined> {
-    this.reads++;
-    let handle;
-    try {
-      handle = await open(file, 'r');
-    } catch (error) {
-      if (isMissing(error)) return undefined;
-      throw error;
-    }
-    let st: Stats;
-    let parsed: Yaml | undefined;
-    try {
-      st = await handle.stat();
-      parsed = parseMeta(await handle.readFile('utf8'));
-    } finally {
-      await handle.close();
-    }
+    const parsed = parseMetaBytes(read.bytes);
+    // What does not parse yet may be being written: readMeta's re-reads after a pause decide.
     const meta = parsed ?? (strict ? await readMeta(file) : await readMetaOrSkip(file));
     if (!meta) return undefined;
     const value = derive(meta);
     // Kept only when the first read parsed: after a re-read the stat may be older than the text.
-    if (parsed) this.keep(key, st, value, metaWeight(st));
+    if (parsed) this.keep(key, read.stats, value, keeping.weight ? keeping.weight(value) : metaWeight(read.stats));
     return value;
   }
 
-  /** A param or tag file's content (see readValue for which keys name a file). */
-  async value(dir: string, key: string): Promise<string | undefined> {
+  /** The stats of a key file under `dir` (a param, tag or metric), dropping what was kept of one that is gone. */
+  private async keyFile(dir: string, key: string, kind: string): Promise<{ file: string; cacheKey: string; st: Stats } | undefined> {
     const segments = safeKeyPath(key);
     if (!segments) return undefined;
     const file = path.join(dir, ...segments);
-    const cacheKey = `value\0${file}`;
-    const st = await statOrUndefined(file);
+    const cacheKey = `${kind}\0${file}`;
+    const st = await this.io.stat(file);
     if (!st || !st.isFile()) {
       this.drop(cacheKey);
       return undefined;
     }
+    return { file, cacheKey, st };
+  }
+
+  /** A param or tag file's content (see readValue for which keys name a file). */
+  async value(dir: string, key: string): Promise<string | undefined> {
+    const found = await this.keyFile(dir, key, 'value');
+    if (!found) return undefined;
+    const { cacheKey, st } = found;
     const cached = this.hit<string>(cacheKey, st);
     if (cached !== undefined) return cached;
     this.reads++;
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      if (isMissing(error)) return undefined;
-      throw error;
+    const read = await this.io.read(found.file);
+    if (!read) {
+      this.drop(cacheKey);
+      return undefined;
     }
-    this.keep(cacheKey, st, text, text.length);
+    const text = read.bytes.toString('utf8');
+    this.keep(cacheKey, read.stats, text, text.length);
     return text;
   }
 
@@ -334,20 +307,21 @@ export class FileStoreCache {
 
   /** Every complete line of a metric file, in file order. */
   async metricHistory(dir: string, key: string): Promise<Metric[]> {
-    const entry = await this.metricEntry(dir, key, true);
-    return entry?.history ? entry.history.toMetrics(key) : [];
+    return (await this.metricColumns(dir, key))?.toMetrics(key) ?? [];
+  }
+
+  /**
+   * A metric file's points as columns (step, timestamp, value in file order), shared with the cache:
+   * callers read them and must not change them. Undefined when the file does not exist.
+   */
+  async metricColumns(dir: string, key: string): Promise<MetricColumns | undefined> {
+    return (await this.metricEntry(dir, key, true))?.history;
   }
 
   private async metricEntry(dir: string, key: string, withHistory: boolean): Promise<MetricEntry | undefined> {
-    const segments = safeKeyPath(key);
-    if (!segments) return undefined;
-    const file = path.join(dir, ...segments);
-    const cacheKey = `metric\0${file}`;
-    const st = await statOrUndefined(file);
-    if (!st || !st.isFile()) {
-      this.drop(cacheKey);
-      return undefined;
-    }
+    const found = await this.keyFile(dir, key, 'metric');
+    if (!found) return undefined;
+    const { file, cacheKey, st } = found;
     let entry = this.metrics.get(cacheKey);
     const usable =
       entry &&
@@ -376,17 +350,9 @@ export class FileStoreCache {
       return undefined;
     }
     // Only complete lines count: MLflow writes `line + "\n"`, so a line without its newline is still being written.
-    const end = appended.lastIndexOf(0x0a) + 1;
-    const lines = appended.subarray(0, end).toString('utf8').split('\n');
-    let latest = entry.latest;
-    for (const line of lines) {
-      const m = parseMetricLine(line, key);
-      if (!m) continue;
-      latest = latestOf(latest ? [latest, m] : [m]);
-      entry.history?.push(m);
-    }
-    entry.latest = latest;
-    entry.consumed += end;
+    const scanned = appendMetricLines(appended, key, entry.latest, entry.history);
+    entry.latest = scanned.latest;
+    entry.consumed += scanned.consumed;
     entry.validator = validatorOf(st);
     this.bytes -= entry.weight;
     this.historyBytes -= entry.historyBytes ?? 0;

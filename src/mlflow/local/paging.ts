@@ -71,3 +71,35 @@ export function pageOf<T>(items: readonly T[], pageToken: string | undefined, ma
   if (end < items.length) page.nextPageToken = createPageToken(end);
   return page;
 }
+
+/** Up to this many leading items are picked by insertion instead of sorting them all. */
+const PARTIAL_ORDER_MAX = 2000;
+
+/**
+ * pageOf over `items` ordered by `compare` (a stable order, as Array.prototype.sort), without
+ * ordering more than the page needs: for the first pages of a long list only the leading
+ * `offset + maxResults` items are kept in order while the rest is looked at once (100,000 runs
+ * take some 100,000 comparisons instead of 1.7 million). Later pages sort `items` in place.
+ */
+export function pageOfOrdered<T>(items: T[], compare: (a: T, b: T) => number, pageToken: string | undefined, maxResults: number): Page<T> {
+  const offset = parsePageToken(pageToken);
+  const end = offset + maxResults;
+  if (end === 0 || end > PARTIAL_ORDER_MAX || end * 4 >= items.length) return pageOf(items.sort(compare), pageToken, maxResults);
+  const leading: T[] = [];
+  for (const item of items) {
+    if (leading.length === end && compare(item, leading[end - 1]) >= 0) continue;
+    // After every item it equals: the order stays stable.
+    let lo = 0;
+    let hi = leading.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compare(item, leading[mid]) < 0) hi = mid;
+      else lo = mid + 1;
+    }
+    leading.splice(lo, 0, item);
+    if (leading.length > end) leading.pop();
+  }
+  const page: Page<T> = { items: leading.slice(offset, end) };
+  if (end < items.length) page.nextPageToken = createPageToken(end);
+  return page;
+}
