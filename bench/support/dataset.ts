@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
+import { hexFrom, seededRandom } from './random';
 
 /**
  * The one dataset every tracking and explorer bench reads: an MLflow SQLite store in the real 2.17.2
@@ -117,12 +118,8 @@ function copySchema(source: Database, target: Database, what: 'tables' | 'indexe
 }
 
 function fill(db: Database): { historyRunIds: string[]; metricRows: number } {
-  const random = mulberry32(20_172);
-  const hex = (length: number): string => {
-    let s = '';
-    for (let i = 0; i < length; i++) s += Math.floor(random() * 16).toString(16);
-    return s;
-  };
+  const random = seededRandom(20_172);
+  const hex = hexFrom(random);
   db.run('BEGIN');
   db.run("INSERT INTO experiments VALUES (0, 'Default', 'mlflow-artifacts:/0', 'active', ?, ?)", [START_TIME, START_TIME]);
   db.run("INSERT INTO experiments VALUES (1, 'bench-10k-runs', 'mlflow-artifacts:/1', 'active', ?, ?)", [START_TIME, START_TIME + RUN_COUNT * 60_000]);
@@ -204,17 +201,6 @@ function fill(db: Database): { historyRunIds: string[]; metricRows: number } {
   db.run('COMMIT');
   // Newest first: the order of the first page.
   return { historyRunIds: historyRunIds.reverse(), metricRows };
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {

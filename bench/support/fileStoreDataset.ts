@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { mapLimit } from '../../src/mlflow/local/fileStoreFiles';
+import { hexFrom, seededRandom } from './random';
 
 /**
  * The file-store benches' data: an MLflow FileStore (`mlruns/`) laid out exactly as MLflow 2.17 and 3.x
@@ -41,17 +42,6 @@ export interface FileStoreDataset {
 }
 
 const START_TIME = 1_700_000_000_000;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function experimentMeta(root: string, id: string, name: string): string {
   return [
@@ -110,12 +100,8 @@ export async function ensureFileStoreDataset(log: (line: string) => void = () =>
   const workRoot = path.join(work, 'mlruns');
   log(`generating the file-store bench data (${FS_RUN_COUNT.toLocaleString('en-US')} runs; ${FS_HISTORY_RUNS} × ${FS_HISTORY_STEPS.toLocaleString('en-US')} steps) into ${base} …`);
   const t0 = performance.now();
-  const random = mulberry32(15_000);
-  const hex = (length: number): string => {
-    let s = '';
-    for (let i = 0; i < length; i++) s += Math.floor(random() * 16).toString(16);
-    return s;
-  };
+  const random = seededRandom(15_000);
+  const hex = hexFrom(random);
   let files = 0;
   mkdirSync(path.join(workRoot, '0'), { recursive: true });
   writeFileSync(path.join(workRoot, '0', 'meta.yaml'), experimentMeta(root, '0', 'Default'));

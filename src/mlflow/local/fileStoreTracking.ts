@@ -185,8 +185,8 @@ export function emptyRun(info: RunInfo): Run {
 export async function readRun(cache: FileStoreCache, experiment: ExperimentDir, info: RunInfo, selection?: RunDataSelection): Promise<Run> {
   const runDir = path.join(experiment.dir, info.runId);
   const run = emptyRun({ ...info });
-  // The run-name tag is always read: runs from MLflow ≤ 1.29 only have their name there.
-  const tagKeys = selection ? new Set([...(selection.tags ?? []), RUN_NAME_TAG]) : undefined;
+  // Runs from MLflow ≤ 1.29 only have their name in the run-name tag: read it when meta.yaml has none.
+  const tagKeys = selection ? new Set([...(selection.tags ?? []), ...(info.runName ? [] : [RUN_NAME_TAG])]) : undefined;
   const [tags, params] = await Promise.all([
     readKeyValues(cache, path.join(runDir, 'tags'), tagKeys),
     selection && !selection.params ? {} : readKeyValues(cache, path.join(runDir, 'params'), selection?.params),

@@ -18,6 +18,8 @@ export class MetricColumns {
   values = new Float64Array(16);
   /** Whether steps never go down in file order (how training loops log; lets sampling bisect). */
   stepsAscending = true;
+  /** Whether every step is larger than the one before (then the steps are their own distinct list). */
+  stepsIncreasing = true;
 
   push(timestamp: number, value: number, step: number): void {
     if (this.length === this.steps.length) {
@@ -25,7 +27,10 @@ export class MetricColumns {
       this.timestamps = grow(this.timestamps);
       this.values = grow(this.values);
     }
-    if (this.length > 0 && step < this.steps[this.length - 1]) this.stepsAscending = false;
+    if (this.length > 0 && !(step > this.steps[this.length - 1])) {
+      this.stepsIncreasing = false;
+      if (step < this.steps[this.length - 1]) this.stepsAscending = false;
+    }
     this.steps[this.length] = step;
     this.timestamps[this.length] = timestamp;
     this.values[this.length] = value;
@@ -42,8 +47,12 @@ export class MetricColumns {
     return out;
   }
 
-  /** The distinct steps, ascending (a copy: one pass when steps never go down, else a native sort). */
+  /**
+   * The distinct steps, ascending: a view of the steps when they only ever increase (read it, do not
+   * change it), else a copy (one pass when they never go down, else a native sort).
+   */
   distinctSteps(): Float64Array {
+    if (this.stepsIncreasing) return this.steps.subarray(0, this.length);
     const sorted = this.steps.slice(0, this.length);
     if (!this.stepsAscending) sorted.sort();
     let n = 0;
@@ -118,14 +127,19 @@ export function appendMetricLines(
       }
       field++;
       const tokenStart = i;
+      let numeric = true;
       while (i < end && !isSpace(buffer[i])) {
-        if (buffer[i] >= 0x80) fast = false;
+        const c = buffer[i];
+        if (c >= 0x80) fast = false;
+        else if (!((c >= ZERO && c <= NINE) || c === 0x2e || c === MINUS || c === 0x2b || c === 0x65 || c === 0x45)) numeric = false;
         i++;
       }
       if (!fast) break;
       if (field === 2) {
-        value = parseFileMetricValue(buffer.toString('latin1', tokenStart, i));
-        if (Number.isNaN(value) && buffer.toString('latin1', tokenStart, i).toLowerCase() !== 'nan') {
+        // Digits, sign, point and exponent: Number() reads them as parseFileMetricValue would.
+        const token = buffer.toString('latin1', tokenStart, i);
+        value = numeric ? Number(token) : parseFileMetricValue(token);
+        if (Number.isNaN(value) && token.toLowerCase() !== 'nan') {
           ok = false;
           field = -1;
           break;
@@ -170,16 +184,35 @@ function integerAt(buffer: Buffer, from: number, to: number): number | undefined
   return negative ? -n : n;
 }
 
-/** The union of ascending distinct step lists, ascending and distinct. */
+/** The union of ascending distinct step lists, ascending and distinct (`a` itself when they are equal). */
 function mergeSteps(a: Float64Array, b: Float64Array): Float64Array {
+  // Runs of one training script mostly log the same steps.
+  if (a.length === b.length) {
+    let same = true;
+    for (let i = 0; i < a.length && same; i++) same = a[i] === b[i];
+    if (same) return a;
+  }
   const out = new Float64Array(a.length + b.length);
   let i = 0;
   let j = 0;
   let n = 0;
-  while (i < a.length || j < b.length) {
-    const x = j >= b.length || (i < a.length && a[i] <= b[j]) ? a[i++] : b[j++];
-    if (n === 0 || out[n - 1] !== x) out[n++] = x;
+  while (i < a.length && j < b.length) {
+    const x = a[i];
+    const y = b[j];
+    if (x < y) {
+      out[n++] = x;
+      i++;
+    } else if (y < x) {
+      out[n++] = y;
+      j++;
+    } else {
+      out[n++] = x;
+      i++;
+      j++;
+    }
   }
+  while (i < a.length) out[n++] = a[i++];
+  while (j < b.length) out[n++] = b[j++];
   return out.subarray(0, n);
 }
 
