@@ -1,8 +1,7 @@
 import { type Stats } from 'node:fs';
-import { open } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Metric } from '../types';
-import { type Yaml, isMissing, parseFlatMetaBytes, parseMeta, readMeta, readMetaOrSkip, safeKeyPath } from './fileStoreFiles';
+import { type Yaml, parseFlatMetaBytes, parseMeta, readMeta, readMetaOrSkip, safeKeyPath } from './fileStoreFiles';
 import { SlicedIo, type SlicedIoOptions } from './fileStoreIo';
 import { MetricColumns, appendMetricLines } from './metricFile';
 
@@ -344,7 +343,7 @@ export class FileStoreCache {
       entry = { ino: st.ino, consumed: 0, validator: validatorOf(st), weight: 0, history: withHistory ? new MetricColumns() : undefined, pass: this.pass };
     }
     this.reads++;
-    const appended = await readFrom(file, entry.consumed);
+    const appended = await this.io.readFrom(file, entry.consumed);
     if (appended === undefined) {
       this.drop(cacheKey);
       return undefined;
@@ -365,30 +364,5 @@ export class FileStoreCache {
     this.evictHistories(cacheKey);
     this.evict(cacheKey);
     return answer;
-  }
-}
-
-/** The bytes of `file` from `offset` to its current end; undefined when it vanished. */
-async function readFrom(file: string, offset: number): Promise<Buffer | undefined> {
-  let handle;
-  try {
-    handle = await open(file, 'r');
-  } catch (error) {
-    if (isMissing(error)) return undefined;
-    throw error;
-  }
-  try {
-    const { size } = await handle.stat();
-    if (size <= offset) return Buffer.alloc(0);
-    const buffer = Buffer.allocUnsafe(size - offset);
-    let filled = 0;
-    while (filled < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, offset + filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    return buffer.subarray(0, filled);
-  } finally {
-    await handle.close();
   }
 }

@@ -56,12 +56,20 @@ export class SlicedIo {
 
   /** A file's stats, or undefined when it does not exist. */
   stat(file: string): Promise<Stats | undefined> {
-    return this.call(() => statSync(file, { throwIfNoEntry: false }), () => statOrUndefined(file));
+    return this.call(() => statSyncOrUndefined(file), () => statOrUndefined(file));
   }
 
   /** A file's bytes and the stats of the handle they were read through; undefined when it does not exist. */
   read(file: string): Promise<FileAndStats | undefined> {
     return this.call(() => readWithStatsSync(file), () => readWithStats(file));
+  }
+
+  /** The bytes of a file from `offset` to its current end (a metric file's appended lines); undefined when it does not exist. */
+  readFrom(file: string, offset: number): Promise<Buffer | undefined> {
+    return this.call(
+      () => readFromSync(file, offset),
+      () => readFromAsync(file, offset),
+    );
   }
 
   private async call<T>(sync: () => T, asynchronous: () => Promise<T>): Promise<T> {
@@ -84,6 +92,63 @@ export class SlicedIo {
       }),
     );
     return this.pendingYield;
+  }
+}
+
+function readFromSync(file: string, offset: number): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
+  }
+  try {
+    const { size } = fstatSync(fd);
+    if (size <= offset) return Buffer.alloc(0);
+    const buffer = Buffer.allocUnsafe(size - offset);
+    let filled = 0;
+    while (filled < buffer.length) {
+      const n = readSync(fd, buffer, filled, buffer.length - filled, offset + filled);
+      if (n === 0) break;
+      filled += n;
+    }
+    return buffer.subarray(0, filled);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function readFromAsync(file: string, offset: number): Promise<Buffer | undefined> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size <= offset) return Buffer.alloc(0);
+    const buffer = Buffer.allocUnsafe(size - offset);
+    let filled = 0;
+    while (filled < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, offset + filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return buffer.subarray(0, filled);
+  } finally {
+    await handle.close();
+  }
+}
+
+function statSyncOrUndefined(file: string): Stats | undefined {
+  try {
+    return statSync(file, { throwIfNoEntry: false });
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
   }
 }
 
