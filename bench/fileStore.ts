@@ -140,7 +140,7 @@ async function main(): Promise<void> {
   });
   collectGarbage();
   const heapAfter = process.memoryUsage().heapUsed;
-  rows.push({ scenario: `next page of ${PAGE} (${dataset.runCount.toLocaleString('en-US')} runs)`, client: next.client, baseline: next.plainFs, sync: next.plainFsSync, baselineName: 'every meta.yaml + the page\'s files', note: `1 stat per run; cache ${bytes(store.cacheStats().bytes)}, heap +${bytes(heapAfterFirst - heapBefore)} after the first page, +${bytes(heapAfter - heapBefore)} after 6 more` });
+  rows.push({ scenario: `next page of ${PAGE} (${dataset.runCount.toLocaleString('en-US')} runs)`, client: next.client, baseline: next.plainFs, sync: next.plainFsSync, baselineName: 'every meta.yaml + the page\'s files', note: `1 stat per run${store.cacheStats().asynchronous ? ' (went async)' : ''}; cache ${bytes(store.cacheStats().bytes)}, heap +${bytes(heapAfterFirst - heapBefore)} after the first page, +${bytes(heapAfter - heapBefore)} after 6 more` });
   progress(rows.at(-1));
 
   // A filter and an order on a metric: the metric file of every run is needed.

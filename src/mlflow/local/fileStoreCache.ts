@@ -103,6 +103,8 @@ export interface FileStoreCacheStats {
   bytes: number;
   hits: number;
   reads: number;
+  /** Whether small reads went asynchronous (a slow file system; see fileStoreIo.ts). */
+  asynchronous: boolean;
 }
 
 export class FileStoreCache {
@@ -138,7 +140,13 @@ export class FileStoreCache {
   }
 
   stats(): FileStoreCacheStats {
-    return { entries: this.entries.size + this.metrics.size, bytes: this.bytes + this.historyBytes, hits: this.hits, reads: this.reads };
+    return {
+      entries: this.entries.size + this.metrics.size,
+      bytes: this.bytes + this.historyBytes,
+      hits: this.hits,
+      reads: this.reads,
+      asynchronous: this.io.asynchronous,
+    };
   }
 
   clear(): void {

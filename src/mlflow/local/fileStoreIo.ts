@@ -12,9 +12,9 @@ import { isMissing } from './fileStoreFiles';
  * `stat`s take 2.2 s async against 1.1–1.4 s in a plain `statSync` loop; 100,000 `readFile`s
  * 10.4 s against 2.3 s). On a local disk such a call takes microseconds, so a slice of them blocks
  * the event loop for at most `sliceMs` before it yields (setImmediate), and the extension host stays
- * responsive. A file system where calls take longer than `slowMs` (a network mount, a disk spinning
- * up) switches this reader to the asynchronous calls for good: `SLOW_CALLS_TO_SWITCH` slow calls in
- * a row, since a single one is as likely the process losing its core on a busy machine.
+ * responsive. A file system where calls take longer than `slowMs` (a network mount that stalls, a
+ * disk spinning up) switches this reader to the asynchronous calls for good: `SLOW_CALLS_TO_SWITCH`
+ * slow calls in a row, since a single one is as likely the process losing its core on a busy machine.
  */
 
 export interface FileAndStats {
@@ -32,7 +32,11 @@ export interface SlicedIoOptions {
 }
 
 const DEFAULT_SLICE_MS = 8;
-const DEFAULT_SLOW_MS = 25;
+/**
+ * A call this slow is not a local disk: between two slices the event loop runs anyway, so what
+ * matters is only a single call that blocks (a hung network mount), not many quick ones.
+ */
+const DEFAULT_SLOW_MS = 100;
 const SLOW_CALLS_TO_SWITCH = 3;
 
 export class SlicedIo {
@@ -161,7 +165,11 @@ async function statOrUndefined(file: string): Promise<Stats | undefined> {
   }
 }
 
-/** Reads to the end even when the file grew since its fstat (a writer mid-way). */
+/**
+ * The whole file and the stats of its handle, in four calls (open, fstat, read, close): the buffer
+ * has a byte to spare, so the read comes back short at the end; a file that grew since its fstat
+ * (a writer mid-way) is read on to its end.
+ */
 function readWithStatsSync(file: string): FileAndStats | undefined {
   let fd: number;
   try {
@@ -176,9 +184,11 @@ function readWithStatsSync(file: string): FileAndStats | undefined {
     let filled = 0;
     for (;;) {
       if (filled === bytes.length) bytes = Buffer.concat([bytes, Buffer.allocUnsafe(bytes.length)]);
-      const n = readSync(fd, bytes, filled, bytes.length - filled, filled);
-      if (n === 0) break;
+      const wanted = bytes.length - filled;
+      const n = readSync(fd, bytes, filled, wanted, filled);
       filled += n;
+      // A short read of a regular file is its end: no second call to learn it.
+      if (n < wanted) break;
     }
     return { stats, bytes: bytes.subarray(0, filled) };
   } finally {
@@ -200,9 +210,10 @@ async function readWithStats(file: string): Promise<FileAndStats | undefined> {
     let filled = 0;
     for (;;) {
       if (filled === bytes.length) bytes = Buffer.concat([bytes, Buffer.allocUnsafe(bytes.length)]);
-      const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, filled);
-      if (bytesRead === 0) break;
+      const wanted = bytes.length - filled;
+      const { bytesRead } = await handle.read(bytes, filled, wanted, filled);
       filled += bytesRead;
+      if (bytesRead < wanted) break;
     }
     return { stats, bytes: bytes.subarray(0, filled) };
   } finally {
