@@ -150,6 +150,20 @@ describe('FileStore fast paths: same answers as the general paths', () => {
       assert.deepEqual(latest, best);
     });
 
+    it('reads values of every spelling and precision to the same double as Number()', () => {
+      const random = seeded(3);
+      const values: string[] = ['0.0', '-0.0', '1e22', '1e23', '9007199254740991', '9007199254740993', '0.1', '1.7976931348623157e308', '5e-324', '1e-22', '1e-23'];
+      for (let i = 0; i < 3000; i++) {
+        const x = (random() - 0.5) * 10 ** Math.floor(random() * 40 - 20);
+        values.push(String(x), x.toFixed(Math.floor(random() * 12)), x.toExponential(Math.floor(random() * 17)), x.toPrecision(1 + Math.floor(random() * 21)));
+      }
+      const text = values.map((v, i) => `${1000 + i} ${v} ${i}\n`).join('');
+      const columns = new MetricColumns();
+      appendMetricLines(Buffer.from(text), 'm', undefined, columns);
+      assert.equal(columns.length, values.length);
+      values.forEach((v, i) => assert.ok(Object.is(columns.values[i], Number(v)), `${v}: ${columns.values[i]} is Number()'s ${Number(v)}`));
+    });
+
     it('continues from a kept latest point and knows whether steps only increase', () => {
       const columns = new MetricColumns();
       let scan = appendMetricLines(Buffer.from('1 0.5 1\n2 0.4 2\n'), 'm', undefined, columns);

@@ -21,6 +21,17 @@ export class MetricColumns {
   /** Whether every step is larger than the one before (then the steps are their own distinct list). */
   stepsIncreasing = true;
 
+  /** Makes room for `more` points at once (a file's lines are counted before they are parsed). */
+  reserve(more: number): void {
+    const needed = this.length + more;
+    if (needed <= this.steps.length) return;
+    let capacity = this.steps.length;
+    while (capacity < needed) capacity *= 2;
+    this.steps = grow(this.steps, capacity);
+    this.timestamps = grow(this.timestamps, capacity);
+    this.values = grow(this.values, capacity);
+  }
+
   push(timestamp: number, value: number, step: number): void {
     if (this.length === this.steps.length) {
       this.steps = grow(this.steps);
@@ -66,8 +77,8 @@ export class MetricColumns {
   }
 }
 
-function grow(a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
-  const b = new Float64Array(a.length * 2);
+function grow(a: Float64Array<ArrayBuffer>, capacity = a.length * 2): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(capacity);
   b.set(a);
   return b;
 }
@@ -103,6 +114,11 @@ export function appendMetricLines(
   history: MetricColumns | undefined,
 ): { latest: Metric | undefined; consumed: number } {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (history) {
+    let lines = 0;
+    for (let at = buffer.indexOf(0x0a); at >= 0; at = buffer.indexOf(0x0a, at + 1)) lines++;
+    history.reserve(lines);
+  }
   let start = 0;
   for (;;) {
     const end = buffer.indexOf(0x0a, start);
@@ -136,9 +152,11 @@ export function appendMetricLines(
       }
       if (!fast) break;
       if (field === 2) {
-        // Digits, sign, point and exponent: Number() reads them as parseFileMetricValue would.
-        const token = buffer.toString('latin1', tokenStart, i);
-        value = numeric ? Number(token) : parseFileMetricValue(token);
+        // Digits, sign, point and exponent: Number() reads them as parseFileMetricValue would, and
+        // most decimals need no string at all (decimalAt).
+        const exact = numeric ? decimalAt(buffer, tokenStart, i) : undefined;
+        const token = exact === undefined ? buffer.toString('latin1', tokenStart, i) : '';
+        value = exact ?? (numeric ? Number(token) : parseFileMetricValue(token));
         if (Number.isNaN(value) && token.toLowerCase() !== 'nan') {
           ok = false;
           field = -1;
@@ -182,6 +200,45 @@ function integerAt(buffer: Buffer, from: number, to: number): number | undefined
     n = n * 10 + (byte - ZERO);
   }
   return negative ? -n : n;
+}
+
+/** Powers of ten a double holds exactly. */
+const EXACT_POWERS_OF_TEN = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+const MAX_EXACT_INTEGER = 2 ** 53;
+
+/**
+ * A decimal `[±]digits[.digits][e[±]digits]` in [from, to) as Number() reads it, where that is one
+ * correctly rounded operation (Clinger's fast path): the digits as an integer below 2^53, times or
+ * divided by an exact power of ten up to 10^22. Undefined for anything else (more digits, larger
+ * exponents, other spellings), which the caller hands to Number().
+ */
+function decimalAt(buffer: Buffer, from: number, to: number): number | undefined {
+  let i = from;
+  const negative = buffer[i] === MINUS;
+  if (negative || buffer[i] === 0x2b) i++;
+  let mantissa = 0;
+  let digits = 0;
+  let scale = 0;
+  for (; i < to && buffer[i] >= ZERO && buffer[i] <= NINE; i++, digits++) mantissa = mantissa * 10 + (buffer[i] - ZERO);
+  if (i < to && buffer[i] === 0x2e) {
+    for (i++; i < to && buffer[i] >= ZERO && buffer[i] <= NINE; i++, digits++, scale--) mantissa = mantissa * 10 + (buffer[i] - ZERO);
+  }
+  if (digits === 0 || mantissa >= MAX_EXACT_INTEGER) return undefined;
+  if (i < to && (buffer[i] === 0x65 || buffer[i] === 0x45)) {
+    i++;
+    const exponentNegative = buffer[i] === MINUS;
+    if (exponentNegative || buffer[i] === 0x2b) i++;
+    if (i === to || to - i > 3) return undefined;
+    let exponent = 0;
+    for (; i < to; i++) {
+      if (buffer[i] < ZERO || buffer[i] > NINE) return undefined;
+      exponent = exponent * 10 + (buffer[i] - ZERO);
+    }
+    scale += exponentNegative ? -exponent : exponent;
+  }
+  if (i !== to || scale < -22 || scale > 22) return undefined;
+  const magnitude = scale >= 0 ? mantissa * EXACT_POWERS_OF_TEN[scale] : mantissa / EXACT_POWERS_OF_TEN[-scale];
+  return negative ? -magnitude : magnitude;
 }
 
 /** The union of ascending distinct step lists, ascending and distinct (`a` itself when they are equal). */
