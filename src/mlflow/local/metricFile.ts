@@ -25,8 +25,8 @@ export class MetricColumns {
   reserve(more: number): void {
     const needed = this.length + more;
     if (needed <= this.steps.length) return;
-    let capacity = this.steps.length;
-    while (capacity < needed) capacity *= 2;
+    // A file read for the first time gets exactly its points; a growing one room to double.
+    const capacity = this.length === 0 ? needed : Math.max(needed, this.steps.length * 2);
     this.steps = grow(this.steps, capacity);
     this.timestamps = grow(this.timestamps, capacity);
     this.values = grow(this.values, capacity);
