@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { isMlflowError } from '../../src/mlflow/errors';
 import { SqliteStore } from '../../src/mlflow/local/sqliteStore';
-import { SQLITE_ENGINE } from '../support/sqliteEngine';
+import { SQLITE_ENGINES, sqliteOptions } from '../support/sqliteEngine';
 
 /**
  * The store read in place by SQLite itself while real SQLite (Python's sqlite3, which MLflow uses) logs
@@ -19,7 +19,7 @@ const RUN_ID = '1fcb5775f910453aa9b46ebe7dcb8c42';
 const INITIAL_STEPS = 5;
 const POINTS = 25;
 
-describe('SqliteStore reading mlflow.db in place', function () {
+for (const engineKind of SQLITE_ENGINES) describe(`SqliteStore reading mlflow.db in place (${engineKind})`, function () {
   this.timeout(120000);
   let dir: string;
   const children: ChildProcess[] = [];
@@ -37,7 +37,7 @@ describe('SqliteStore reading mlflow.db in place', function () {
     it(`reads consistent, ever newer histories while SQLite logs at 10 Hz (journal_mode=${mode})`, async () => {
       const file = path.join(dir, 'mlflow.db');
       copyFileSync(SOURCE, file);
-      const store = new SqliteStore(file, { engine: SQLITE_ENGINE });
+      const store = new SqliteStore(file, sqliteOptions(engineKind));
       const logger = spawn('python3', [LOGGER, file, RUN_ID, 'loss', '10', String(POINTS), mode], { stdio: ['pipe', 'pipe', 'pipe'] });
       children.push(logger);
       let written = 0;
@@ -90,7 +90,7 @@ describe('SqliteStore reading mlflow.db in place', function () {
     const file = path.join(dir, 'mlflow.db');
     copyFileSync(SOURCE, file);
     const before = statSync(file);
-    const store = new SqliteStore(file, { engine: SQLITE_ENGINE });
+    const store = new SqliteStore(file, sqliteOptions(engineKind));
     try {
       await store.searchRuns({ experimentIds: ['0'], maxResults: 10 });
       await store.getMetricHistory(RUN_ID, 'loss');
@@ -120,7 +120,7 @@ describe('SqliteStore reading mlflow.db in place', function () {
     it(`names the cause for ${what}, without retrying as if it were being written`, async () => {
       const file = path.join(dir, 'mlflow.db');
       make(file);
-      const store = new SqliteStore(file, { engine: SQLITE_ENGINE });
+      const store = new SqliteStore(file, sqliteOptions(engineKind));
       try {
         await assert.rejects(store.searchExperiments({}), (e: unknown) => {
           assert.ok(isMlflowError(e, 'INVALID_STATE'), String(e));
