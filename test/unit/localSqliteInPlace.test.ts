@@ -86,6 +86,53 @@ for (const engineKind of SQLITE_ENGINES) describe(`SqliteStore reading mlflow.db
     });
   }
 
+  for (const mode of ['delete', 'wal'] as const) {
+    it(`never makes the writer fail while reading back to back (journal_mode=${mode}, MLflow's 5 s busy timeout)`, async () => {
+      // node:sqlite takes SQLite's shared locks: a commit waits for the statement being read. Reads here
+      // follow one another with no pause, so the writer meets a reader at nearly every commit; it must
+      // never give up (exit status and stderr), and reads must keep succeeding.
+      const file = path.join(dir, 'mlflow.db');
+      copyFileSync(SOURCE, file);
+      const store = new SqliteStore(file, sqliteOptions(engineKind));
+      const logger = spawn('python3', [LOGGER, file, RUN_ID, 'loss', '10', String(POINTS), mode, '5'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      children.push(logger);
+      let stderr = '';
+      let written = 0;
+      logger.stdout?.on('data', (chunk: Buffer) => {
+        for (const match of chunk.toString().matchAll(/^wrote (\d+)/gm)) written = Math.max(written, Number(match[1]));
+      });
+      logger.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => logger.on('exit', (code) => resolve(code)));
+      let running = true;
+      void exited.then(() => (running = false));
+      let reads = 0;
+      let busy = 0;
+      try {
+        const experimentIds = [(await store.getRun(RUN_ID)).info.experimentId];
+        while (running) {
+          try {
+            await store.searchRuns({ experimentIds, maxResults: 100 });
+            await store.getMetricHistory(RUN_ID, 'loss');
+            await store.getSampledHistories({ runIds: [RUN_ID], metricKey: 'loss', maxResults: 1000 });
+            reads++;
+          } catch (error) {
+            if (!isMlflowError(error, 'STORE_BUSY')) throw error;
+            busy++;
+          }
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        assert.equal(await exited, 0, `the writer failed: ${stderr}`);
+        assert.equal(stderr, '', 'the writer printed no error');
+        assert.equal(written, POINTS, 'every point was committed');
+        assert.ok(reads >= POINTS, `reads kept going while it wrote (${reads} reads, ${busy} gave up)`);
+        assert.ok(busy <= reads / 20, `at most 5% of reads gave up (${busy} busy, ${reads} succeeded)`);
+        assert.equal((await store.getMetricHistory(RUN_ID, 'loss')).length, INITIAL_STEPS + POINTS);
+      } finally {
+        store.dispose();
+      }
+    });
+  }
+
   it('never writes or creates a file beside the store (no lock directory, journal or WAL index)', async () => {
     const file = path.join(dir, 'mlflow.db');
     copyFileSync(SOURCE, file);
