@@ -87,13 +87,18 @@ export class SqliteStore extends LocalRegistryReads implements TrackingStore {
 
   constructor(
     readonly dbFile: string,
-    options: SqliteStoreOptions,
+    private readonly options: SqliteStoreOptions,
   ) {
     super();
     this.description = `the SQLite store ${dbFile}`;
     this.storeDir = path.dirname(path.resolve(dbFile));
     this.reader = new SqliteReader(path.resolve(dbFile), () => loadSqlEngine(options.engine, options.engineKind), options.retry);
     this.traces = new SqliteTraceStore((o, query) => this.read(o, query), (uri, o) => this.artifactRoot(() => uri, o), this.description);
+  }
+
+  /** Which SQLite reads this store: node:sqlite where the host's Node has it, else the wasm engine. */
+  async engineKind(): Promise<SqlEngine['kind']> {
+    return (await loadSqlEngine(this.options.engine, this.options.engineKind)).kind;
   }
 
   /** Opens the store and reads it once, so a missing or unreadable file fails here. */
