@@ -162,7 +162,7 @@ async function main(): Promise<void> {
 
       // ---- live ----
       if (PARTS.has('live')) {
-        const live = await liveBench(sqlite, store, native);
+        const live = await liveBench(sqlite, store, native, recorder);
         rows.push(live.row);
         progress(live.row);
         console.log(live.summary);
@@ -202,9 +202,12 @@ async function main(): Promise<void> {
 
 /**
  * A writer process logs LIVE_KEY to one run at 10 Hz for LIVE_SECONDS while the store reads that
- * metric's sampled history (what a live chart asks) every 0.5 s; then the same read with no writer.
+ * metric's sampled history (what a live chart asks) every 0.5 s; then the same read with no writer, at
+ * the same pace (the quiet read the goal compares with: same wake-ups, only the writer missing) and back
+ * to back (warm: the lower bound). Each read's CPU time is taken too: on a loaded machine the wall
+ * time of a read that waited for a core says more about the machine than about the read.
  */
-async function liveBench(sqlite: SqliteStore, store: LargeStore, native: NativeSqlite): Promise<{ row: Row; summary: string }> {
+async function liveBench(sqlite: SqliteStore, store: LargeStore, native: NativeSqlite, recorder: SqlRecorder): Promise<{ row: Row; summary: string }> {
   const runId = store.historyRunIds[store.historyRunIds.length - 1]!;
   const read = () => sqlite.getSampledHistories({ runIds: [runId], metricKey: LIVE_KEY, maxResults: SAMPLED_POINTS });
   const points = Math.round(LIVE_SECONDS * 10);
@@ -218,6 +221,7 @@ async function liveBench(sqlite: SqliteStore, store: LargeStore, native: NativeS
   });
   const exited = new Promise<number | null>((resolve) => logger.on('exit', resolve));
   const times: number[] = [];
+  const cpuTimes: number[] = [];
   let failures = 0;
   let behind = 0;
   let lastError = '';
@@ -226,9 +230,11 @@ async function liveBench(sqlite: SqliteStore, store: LargeStore, native: NativeS
     next += 500;
     const writtenBefore = written;
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     try {
       const got = (await read()).length;
       times.push(performance.now() - t0);
+      cpuTimes.push(cpuMs(process.cpuUsage(cpu0)));
       if (got < writtenBefore) behind++;
     } catch (error) {
       failures++;
@@ -238,14 +244,26 @@ async function liveBench(sqlite: SqliteStore, store: LargeStore, native: NativeS
   }
   const code = await exited;
   const final = (await read()).length;
-  // The same read with nothing writing.
+  // The same read with nothing writing: at the same pace, then back to back.
   const quiet: number[] = [];
+  const quietCpu: number[] = [];
+  next = performance.now();
+  for (let i = 0; i < 21; i++) {
+    next += 500;
+    const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    await read();
+    quiet.push(performance.now() - t0);
+    quietCpu.push(cpuMs(process.cpuUsage(cpu0)));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - performance.now())));
+  }
+  const backToBack: number[] = [];
   for (let i = 0; i < 21; i++) {
     const t0 = performance.now();
     await read();
-    quiet.push(performance.now() - t0);
+    backToBack.push(performance.now() - t0);
   }
-  const quietQueries = await new SqlRecorder(await loadSqlEngine(SQLITE_ENGINE, SQLITE_ENGINE_KIND)).record(read);
+  const quietQueries = await recorder.record(read);
   const nativeQuiet = await native.time(store.dbFile, quietQueries, { warmup: 1, reps: 21 });
   await clearLive(store.dbFile, runId);
   const liveSamples = summarise(times.length ? times : [Number.NaN]);
@@ -258,7 +276,9 @@ async function liveBench(sqlite: SqliteStore, store: LargeStore, native: NativeS
     native: nativeQuiet,
     goal: `≥ 95% succeed; p95 ≤ 2× quiet (${ms(2 * quietSamples.median)})`,
     detail:
-      `${times.length}/${attempts} reads succeeded (${((100 * times.length) / Math.max(1, attempts)).toFixed(1)}%), p95 ${ms(p95)}, quiet read ${ms(quietSamples.median)}; ` +
+      `${times.length}/${attempts} reads succeeded (${((100 * times.length) / Math.max(1, attempts)).toFixed(1)}%), p95 ${ms(p95)} (p95 of quiet reads ${ms(percentile(quiet, 95))}), ` +
+      `quiet read ${ms(quietSamples.median)} (back to back ${ms(summarise(backToBack).median)}); CPU per read: live p95 ${ms(percentile(cpuTimes, 95))} median ${ms(summarise(cpuTimes.length ? cpuTimes : [Number.NaN]).median)}, ` +
+      `quiet p95 ${ms(percentile(quietCpu, 95))} median ${ms(summarise(quietCpu).median)}; ` +
       `${behind} reads missed a point written before them; final read ${final}/${written} points; writer exit ${code}`,
   };
   const summary = failures ? `  last failed read: ${lastError}` : '  no read failed';
@@ -277,6 +297,10 @@ function clearLive(dbFile: string, runId: string): Promise<void> {
     LIVE_KEY,
   ]);
   return new Promise((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`clearing the live metric failed (${code})`)))));
+}
+
+function cpuMs(usage: NodeJS.CpuUsage): number {
+  return (usage.user + usage.system) / 1000;
 }
 
 function percentile(values: number[], p: number): number {
