@@ -220,6 +220,7 @@ async function liveBench(sqlite: SqliteStore, store: LargeStore, native: NativeS
     for (const match of chunk.toString().matchAll(/^wrote (\d+)/gm)) written = Math.max(written, Number(match[1]));
   });
   const exited = new Promise<number | null>((resolve) => logger.on('exit', resolve));
+  const statsBefore = { ...sqlite.readStats() };
   const times: number[] = [];
   const cpuTimes: number[] = [];
   let failures = 0;
@@ -243,6 +244,7 @@ async function liveBench(sqlite: SqliteStore, store: LargeStore, native: NativeS
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - performance.now())));
   }
   const code = await exited;
+  const retried = { reads: sqlite.readStats().reads - statsBefore.reads, retries: sqlite.readStats().retries - statsBefore.retries, reasons: [...sqlite.readStats().reasons] };
   const final = (await read()).length;
   // The same read with nothing writing: at the same pace, then back to back.
   const quiet: number[] = [];
@@ -281,7 +283,9 @@ async function liveBench(sqlite: SqliteStore, store: LargeStore, native: NativeS
       `quiet p95 ${ms(percentile(quietCpu, 95))} median ${ms(summarise(quietCpu).median)}; ` +
       `${behind} reads missed a point written before them; final read ${final}/${written} points; writer exit ${code}`,
   };
-  const summary = failures ? `  last failed read: ${lastError}` : '  no read failed';
+  const summary =
+    (failures ? `  last failed read: ${lastError}` : '  no read failed') +
+    `; ${retried.retries} retries over ${retried.reads} reads while writing (${retried.reasons.map(([why, n]) => `${n}× ${why}`).join(', ') || 'none'})`;
   reportFigure({ bench: 'sqlite', name: 'SQLite 3 GB live: p95 read while writing at 10 Hz', value: p95, unit: 'ms', baselineName: 'quiet read (median)', baseline: quietSamples.median });
   return { row, summary };
 }

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { MlflowError } from '../errors';
 import type { CallOptions } from '../types';
@@ -31,6 +32,11 @@ const SQLITE_MAGIC = 'SQLite format 3\u0000';
 const CHANGE_COUNTER = 24;
 const SCHEMA_COOKIE = 40;
 /** SQLite's messages for states a concurrent writer produces; the read is retried. */
+/**
+ * The longest read (its first attempt, milliseconds) that is retried holding SQLite's shared lock across
+ * its statements: the writer's commit may wait that long (MLflow's busy timeout is 5 s).
+ */
+const HOLD_MAX_MS = 200;
 const TRANSIENT = /readonly database|database is locked|busy|disk I\/O error|malformed|not a database|short read|unable to open/i;
 
 /**
@@ -57,6 +63,8 @@ const TRANSIENT = /readonly database|database is locked|busy|disk I\/O error|mal
 export class SqliteReader {
   private connection: { db: SqlConnection; ino: number; wal: string; walMode: boolean } | undefined;
   private disposed = false;
+  /** Reads and retries so far, and why reads were retried (for the bench and diagnostics). */
+  readonly stats = { reads: 0, retries: 0, reasons: new Map<string, number>() };
 
   constructor(
     private readonly file: string,
@@ -74,13 +82,28 @@ export class SqliteReader {
     let delay = this.options.initialDelayMs ?? 2;
     let lastReason = 'it changed while being read';
     let lastError: unknown;
+    let hold = false;
     for (let attempt = 0; attempt < attempts; attempt++) {
       if (this.disposed) throw new MlflowError(`${this.file} is closed`, 'CANCELLED');
       if (options?.signal?.aborted) throw new MlflowError('The request was cancelled.', 'CANCELLED');
-      const outcome = this.attempt(engine, query);
+      const started = performance.now();
+      const outcome = this.attempt(engine, query, hold);
+      if (attempt === 0) this.stats.reads++;
       if (outcome.done) return outcome.value;
+      this.stats.retries++;
+      this.stats.reasons.set(outcome.reason, (this.stats.reasons.get(outcome.reason) ?? 0) + 1);
       lastReason = outcome.reason;
       lastError = outcome.error;
+      if (outcome.committed && attempt === 0) {
+        // A commit landed during the read and is over: read again at once. With SQLite's own locks, a read
+        // short enough holds its shared lock across its statements this time (one read transaction), so no
+        // commit can split it again; the writer waits for it at most that long (HOLD_MAX_MS, far below
+        // MLflow's 5 s busy timeout). A longer read stays statement by statement and is retried.
+        hold = engine.locks && performance.now() - started <= HOLD_MAX_MS;
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
+      hold = false;
       await sleep(delay);
       delay = Math.min(delay * 2, this.options.maxDelayMs ?? 100);
     }
@@ -89,7 +112,11 @@ export class SqliteReader {
     });
   }
 
-  private attempt<T>(engine: SqlEngine, query: (db: Database) => T): { done: true; value: T } | { done: false; reason: string; error?: unknown } {
+  private attempt<T>(
+    engine: SqlEngine,
+    query: (db: Database) => T,
+    hold: boolean,
+  ): { done: true; value: T } | { done: false; reason: string; error?: unknown; committed?: boolean } {
     const before = this.fileState(engine);
     const problem = headerProblem(before.header, before.size);
     if (before.hotJournal) return { done: false, reason: 'a write transaction is in progress' };
@@ -100,8 +127,9 @@ export class SqliteReader {
     }
     this.truncatedAt = undefined;
     let value: T;
-    // node:sqlite in WAL mode: one read transaction, one snapshot; the writer never waits for it.
-    const snapshot = engine.locks && before.walMode;
+    // node:sqlite in WAL mode: one read transaction, one snapshot; the writer never waits for it. In
+    // rollback mode, when `hold`: one read transaction, one shared lock for the whole (short) read.
+    const snapshot = engine.locks && (before.walMode || hold);
     let inTransaction = false;
     try {
       const database = this.database(engine, before);
@@ -121,7 +149,7 @@ export class SqliteReader {
       const message = error instanceof Error ? error.message : String(error);
       if (changed(before, after) || after.hotJournal) {
         if (!engine.locks) this.close();
-        return { done: false, reason: 'it changed while being read', error };
+        return { done: false, reason: 'it changed while being read', error, committed: !after.hotJournal };
       }
       if (TRANSIENT.test(message)) {
         // With SQLite's own locks a busy file leaves the connection sound: it waits, then reads again.
@@ -144,7 +172,8 @@ export class SqliteReader {
       // The page cache may hold pages of a transaction that was being written: start afresh (SQLite's
       // own locks keep node:sqlite's cache true, so that connection stays).
       if (!engine.locks) this.close();
-      return { done: false, reason: after.hotJournal ? 'a write transaction started while it was being read' : 'it was committed to while being read' };
+      if (after.hotJournal) return { done: false, reason: 'a write transaction started while it was being read' };
+      return { done: false, reason: 'it was committed to while being read', committed: true };
     }
     return { done: true, value };
   }

@@ -101,6 +101,11 @@ export class SqliteStore extends LocalRegistryReads implements TrackingStore {
     return (await loadSqlEngine(this.options.engine, this.options.engineKind)).kind;
   }
 
+  /** Reads so far, retries, and why reads were retried (see SqliteReader). */
+  readStats(): SqliteReader['stats'] {
+    return this.reader.stats;
+  }
+
   /** Opens the store and reads it once, so a missing or unreadable file fails here. */
   static async open(dbFile: string, options: SqliteStoreOptions): Promise<SqliteStore> {
     const store = new SqliteStore(dbFile, options);
