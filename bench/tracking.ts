@@ -5,7 +5,7 @@
  *
  * - SQLite: the very SQL statements the store issued (recorded), replayed by native SQLite (Python's
  *   sqlite3, what MLflow runs on) on the same file, timed inside Python; and, for scale, replayed
- *   through the store's own engine (SQLite in WebAssembly) without the store's checks and mapping;
+ *   through the store's own engine (node:sqlite or SQLite in WebAssembly, see MLFLOW_BENCH_SQLITE_ENGINE) without the store's checks and mapping;
  * - REST: the very requests the client made (recorded), sent again with `fetch` + `JSON.parse`
  *   (and, for reference, with node:http, the client's own transport).
  *
@@ -16,15 +16,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { HttpClient } from '../src/mlflow/http';
-import { SqliteStore } from '../src/mlflow/local/sqliteStore';
-import { loadSqliteEngine } from '../src/mlflow/local/sqliteEngine';
+import { SqliteStore, loadSqlEngine } from '../src/mlflow/local/sqliteStore';
 import { RestStore } from '../src/mlflow/rest/restStore';
 import type { TrackingStore } from '../src/mlflow/store';
 import { page } from '../src/mlflow/rest/mlflowApi';
 import { toMetric, toRun, toRunMetric } from '../src/mlflow/rest/mapping';
 import type { Metric, Page, Run } from '../src/mlflow/types';
 import { arrayField } from '../src/mlflow/values';
-import { type BenchDataset, SQLITE_ENGINE, ensureDataset, loadSqlJs } from './support/dataset';
+import { type BenchDataset, SQLITE_ENGINE, SQLITE_ENGINE_KIND, ensureDataset, loadSqlJs } from './support/dataset';
 import { bytes, collectGarbage, compare, loadNote, ms, overhead, repeat, reportFigure, table, type Samples } from './support/measure';
 import { BenchMlflowServer } from './support/mlflowServer';
 import { NodeHttpReplay, fetchReplay } from './support/rawHttp';
@@ -119,16 +118,16 @@ async function main(): Promise<void> {
       ((globalThis as { gc?: unknown }).gc ? '' : ' (run with --expose-gc for that)') +
       `; ${loadNote()}`,
   );
-  const engine = await loadSqliteEngine(SQLITE_ENGINE);
+  const engine = await loadSqlEngine(SQLITE_ENGINE, SQLITE_ENGINE_KIND);
   const recorder = new SqlRecorder(engine);
   const native = new NativeSqlite();
   // The same-engine replay's connection to the same file.
-  const rawDb = new engine.Database(dataset.dbFile, { readOnly: true });
+  const rawDb = engine.open(dataset.dbFile, false);
   // The stand-in server holds its own copy in sql.js (after the warm-up it answers from its cache).
   const SQL = await loadSqlJs();
   const serverDb = new SQL.Database(readFileSync(dataset.dbFile));
   const server = await BenchMlflowServer.start(serverDb);
-  const sqlite = new SqliteStore(dataset.dbFile, { engine: SQLITE_ENGINE });
+  const sqlite = new SqliteStore(dataset.dbFile, { engine: SQLITE_ENGINE, engineKind: SQLITE_ENGINE_KIND });
   const rest = new RestStore(new HttpClient({ baseUrl: server.baseUrl }));
   const nodeHttp = new NodeHttpReplay(server.baseUrl);
   const rows: Row[] = [];
@@ -208,7 +207,7 @@ async function main(): Promise<void> {
     const plan = await compare({ warmup: 1, reps: 5, variants: { asIs: () => replay(rawDb, historyQueries), plainKey: () => replay(rawDb, plans) } });
     const planOf = (sql: string): string =>
       rawDb
-        .all(`EXPLAIN QUERY PLAN ${sql}`, historyQueries[0]?.params ?? [])
+        .rows(`EXPLAIN QUERY PLAN ${sql}`, historyQueries[0]?.params ?? [])
         .map((v) => String(v.detail))
         .join('; ');
     const planNote = {
@@ -224,7 +223,7 @@ async function main(): Promise<void> {
       reps: 5,
       variants: {
         client: async () => {
-          const store = new SqliteStore(dataset.dbFile, { engine: SQLITE_ENGINE });
+          const store = new SqliteStore(dataset.dbFile, { engine: SQLITE_ENGINE, engineKind: SQLITE_ENGINE_KIND });
           await store.searchRuns({ experimentIds: [dataset.experimentId], maxResults: 100 });
           store.dispose();
         },
@@ -290,7 +289,7 @@ function printReport(rows: Row[], plan: PlanNote): void {
   console.log('');
   console.log('Medians (and minimum) of the timed rounds; overhead = client median ÷ baseline median − 1.');
   console.log(
-    'For scale: SQLite "same engine" is the same SQL through the store\'s own engine (SQLite in WebAssembly) without its checks and mapping; ' +
+    'For scale: SQLite "same engine" is the same SQL through the store\'s own engine (' + SQLITE_ENGINE_KIND + ') without its checks and mapping; ' +
       'REST "node:http" is the same requests on the client\'s own transport, "mapping" the JSON → domain objects step alone.',
   );
   console.log(

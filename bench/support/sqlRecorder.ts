@@ -1,4 +1,4 @@
-import type { EngineDatabase, EngineStatement, SqlValue, SqliteEngine } from '../../src/mlflow/local/sqliteEngine';
+import type { Row, SqlConnection, SqlEngine, SqlValue } from '../../src/mlflow/local/sqliteEngine';
 
 /**
  * Records the SQL a SqliteStore call issues (statement text and bound values), so the baselines can
@@ -14,24 +14,30 @@ export interface RecordedQuery {
 export class SqlRecorder {
   private recording: RecordedQuery[] | undefined;
 
-  /** Wraps `prepare` of this engine's Database class (the store's reader uses the same engine). */
-  constructor(engine: SqliteEngine) {
-    const prototype = engine.Database.prototype as EngineDatabase;
-    const prepare = prototype.prepare;
+  /** Wraps `open` of this engine (one instance per process: the store's reader uses the same object). */
+  constructor(engine: SqlEngine) {
+    const open = engine.open.bind(engine);
     const current = (): RecordedQuery[] | undefined => this.recording;
-    prototype.prepare = function (this: EngineDatabase, sql: string): EngineStatement {
-      const statement = prepare.call(this, sql);
-      const log = current();
-      if (log) {
-        const entry: RecordedQuery = { sql };
-        log.push(entry);
-        const iterate = statement.iterate;
-        statement.iterate = function (this: EngineStatement, values?: readonly SqlValue[]) {
-          entry.params = values ? [...values] : undefined;
-          return iterate.call(this, values);
-        };
-      }
-      return statement;
+    (engine as { open: SqlEngine['open'] }).open = (file: string, walMode: boolean): SqlConnection => {
+      const connection = open(file, walMode);
+      const log = (sql: string, params?: readonly SqlValue[]): void => {
+        current()?.push({ sql, params: params ? [...params] : undefined });
+      };
+      return {
+        get isOpen() {
+          return connection.isOpen;
+        },
+        rows: (sql: string, params?: readonly SqlValue[]): Row[] => {
+          log(sql, params);
+          return connection.rows(sql, params);
+        },
+        arrays: (sql: string, params?: readonly SqlValue[]): SqlValue[][] => {
+          log(sql, params);
+          return connection.arrays(sql, params);
+        },
+        exec: (sql: string) => connection.exec(sql),
+        close: () => connection.close(),
+      };
     };
   }
 
@@ -49,15 +55,8 @@ export class SqlRecorder {
 }
 
 /** Issues the recorded statements on `db` through the store's engine and reads every row. Returns the row count. */
-export function replay(db: EngineDatabase, queries: readonly RecordedQuery[]): number {
+export function replay(db: SqlConnection, queries: readonly RecordedQuery[]): number {
   let rows = 0;
-  for (const query of queries) {
-    const statement = db.prepare(query.sql);
-    try {
-      for (const _row of statement.iterate(query.params ?? [])) rows++;
-    } finally {
-      statement.finalize();
-    }
-  }
+  for (const query of queries) rows += db.arrays(query.sql, query.params ?? []).length;
   return rows;
 }

@@ -5,11 +5,14 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { ExperimentNode, ExplorerNode, LoggedModelNode, RunNode, RunSectionNode } from '../../src/explorer/nodes';
+import { nodeSqlite } from '../../src/mlflow/local/sqliteNodeEngine';
+import type { SqliteStore } from '../../src/mlflow/local/sqliteStore';
 import type { Workbench } from '../../src/workbench';
 import { activateExtension, waitFor } from './support';
 
 /**
- * The workspace store read in place by the extension's bundled SQLite engine (dist/sqlite/): a store
+ * The workspace store read in place by node:sqlite (Node ≥ 22.13 hosts) or the extension's bundled SQLite
+ * engine (dist/sqlite/, Node 20 hosts): a store
  * larger than 2 GiB (which a copy into WebAssembly memory cannot hold), a store a separate process logs
  * to at 10 Hz while it is read, and MLflow 3's logged models labelled by name.
  */
@@ -76,8 +79,11 @@ describe('SQLite store read in place (real extension host)', function () {
     assert.ok(iris, `iris-classification is listed (got ${experiments.map((e) => e.experiment.name).join(', ')})`);
     const runs = (await childrenOf(iris)).filter((n): n is RunNode => n.kind === 'run');
     const logreg = runs.find((r) => r.run.info.runName === 'logreg-C1.0-lbfgs')!;
-    const history = await workbench.connections.current!.store.getMetricHistory(logreg.run.info.runId, 'accuracy');
+    const store = workbench.connections.current!.store as SqliteStore;
+    const history = await store.getMetricHistory(logreg.run.info.runId, 'accuracy');
     assert.equal(history.length, 200);
+    // The extension host's Node decides: node:sqlite on Node ≥ 22.13 (VS Code 1.139: Node 24), else the wasm engine.
+    assert.equal(await store.engineKind(), nodeSqlite() ? 'node:sqlite' : 'wasm', `the engine for Node ${process.version}`);
   });
 
   it('keeps reading a store that a separate process logs to at 10 Hz, and sees every point', async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { isMlflowError } from '../../src/mlflow/errors';
 import { SqliteStore } from '../../src/mlflow/local/sqliteStore';
-import { SQLITE_ENGINE } from '../support/sqliteEngine';
+import { SQLITE_ENGINES, sqliteOptions } from '../support/sqliteEngine';
 
 /**
  * The store read in place by SQLite itself while real SQLite (Python's sqlite3, which MLflow uses) logs
@@ -19,7 +19,7 @@ const RUN_ID = '1fcb5775f910453aa9b46ebe7dcb8c42';
 const INITIAL_STEPS = 5;
 const POINTS = 25;
 
-describe('SqliteStore reading mlflow.db in place', function () {
+for (const engineKind of SQLITE_ENGINES) describe(`SqliteStore reading mlflow.db in place (${engineKind})`, function () {
   this.timeout(120000);
   let dir: string;
   const children: ChildProcess[] = [];
@@ -37,7 +37,7 @@ describe('SqliteStore reading mlflow.db in place', function () {
     it(`reads consistent, ever newer histories while SQLite logs at 10 Hz (journal_mode=${mode})`, async () => {
       const file = path.join(dir, 'mlflow.db');
       copyFileSync(SOURCE, file);
-      const store = new SqliteStore(file, { engine: SQLITE_ENGINE });
+      const store = new SqliteStore(file, sqliteOptions(engineKind));
       const logger = spawn('python3', [LOGGER, file, RUN_ID, 'loss', '10', String(POINTS), mode], { stdio: ['pipe', 'pipe', 'pipe'] });
       children.push(logger);
       let written = 0;
@@ -86,11 +86,58 @@ describe('SqliteStore reading mlflow.db in place', function () {
     });
   }
 
+  for (const mode of ['delete', 'wal'] as const) {
+    it(`never makes the writer fail while reading back to back (journal_mode=${mode}, MLflow's 5 s busy timeout)`, async () => {
+      // node:sqlite takes SQLite's shared locks: a commit waits for the statement being read. Reads here
+      // follow one another with no pause, so the writer meets a reader at nearly every commit; it must
+      // never give up (exit status and stderr), and reads must keep succeeding.
+      const file = path.join(dir, 'mlflow.db');
+      copyFileSync(SOURCE, file);
+      const store = new SqliteStore(file, sqliteOptions(engineKind));
+      const logger = spawn('python3', [LOGGER, file, RUN_ID, 'loss', '10', String(POINTS), mode, '5'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      children.push(logger);
+      let stderr = '';
+      let written = 0;
+      logger.stdout?.on('data', (chunk: Buffer) => {
+        for (const match of chunk.toString().matchAll(/^wrote (\d+)/gm)) written = Math.max(written, Number(match[1]));
+      });
+      logger.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => logger.on('exit', (code) => resolve(code)));
+      let running = true;
+      void exited.then(() => (running = false));
+      let reads = 0;
+      let busy = 0;
+      try {
+        const experimentIds = [(await store.getRun(RUN_ID)).info.experimentId];
+        while (running) {
+          try {
+            await store.searchRuns({ experimentIds, maxResults: 100 });
+            await store.getMetricHistory(RUN_ID, 'loss');
+            await store.getSampledHistories({ runIds: [RUN_ID], metricKey: 'loss', maxResults: 1000 });
+            reads++;
+          } catch (error) {
+            if (!isMlflowError(error, 'STORE_BUSY')) throw error;
+            busy++;
+          }
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        assert.equal(await exited, 0, `the writer failed: ${stderr}`);
+        assert.equal(stderr, '', 'the writer printed no error');
+        assert.equal(written, POINTS, 'every point was committed');
+        assert.ok(reads >= POINTS, `reads kept going while it wrote (${reads} reads, ${busy} gave up)`);
+        assert.ok(busy <= reads / 20, `at most 5% of reads gave up (${busy} busy, ${reads} succeeded)`);
+        assert.equal((await store.getMetricHistory(RUN_ID, 'loss')).length, INITIAL_STEPS + POINTS);
+      } finally {
+        store.dispose();
+      }
+    });
+  }
+
   it('never writes or creates a file beside the store (no lock directory, journal or WAL index)', async () => {
     const file = path.join(dir, 'mlflow.db');
     copyFileSync(SOURCE, file);
     const before = statSync(file);
-    const store = new SqliteStore(file, { engine: SQLITE_ENGINE });
+    const store = new SqliteStore(file, sqliteOptions(engineKind));
     try {
       await store.searchRuns({ experimentIds: ['0'], maxResults: 10 });
       await store.getMetricHistory(RUN_ID, 'loss');
@@ -120,7 +167,7 @@ describe('SqliteStore reading mlflow.db in place', function () {
     it(`names the cause for ${what}, without retrying as if it were being written`, async () => {
       const file = path.join(dir, 'mlflow.db');
       make(file);
-      const store = new SqliteStore(file, { engine: SQLITE_ENGINE });
+      const store = new SqliteStore(file, sqliteOptions(engineKind));
       try {
         await assert.rejects(store.searchExperiments({}), (e: unknown) => {
           assert.ok(isMlflowError(e, 'INVALID_STATE'), String(e));

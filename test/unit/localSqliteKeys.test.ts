@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import initSqlJs from 'sql.js';
 import { SqliteStore } from '../../src/mlflow/local/sqliteStore';
 import type { Run } from '../../src/mlflow/types';
-import { SQLITE_ENGINE } from '../support/sqliteEngine';
+import { SQLITE_ENGINES, sqliteOptions } from '../support/sqliteEngine';
 
 /**
  * Param and tag keys are whatever a logging script chose, including the names of Object.prototype's
@@ -18,7 +18,7 @@ const SOURCE = path.resolve(__dirname, '../fixtures/mlflow-3.x/local-default/mlf
 const RUN_ID = '1fcb5775f910453aa9b46ebe7dcb8c42';
 const ODD_KEYS = ['__proto__', 'constructor', 'toString', 'hasOwnProperty'];
 
-describe('SqliteStore: param and tag keys named like Object.prototype members', () => {
+for (const engineKind of SQLITE_ENGINES) describe(`SqliteStore (${engineKind}): param and tag keys named like Object.prototype members`, () => {
   let dir: string;
   let store: SqliteStore;
 
@@ -35,7 +35,7 @@ describe('SqliteStore: param and tag keys named like Object.prototype members', 
     db.run('INSERT INTO tags (key, value, run_uuid) VALUES (?, NULL, ?)', ['empty', RUN_ID]);
     writeFileSync(file, db.export());
     db.close();
-    store = new SqliteStore(file, { engine: SQLITE_ENGINE });
+    store = new SqliteStore(file, sqliteOptions(engineKind));
   });
 
   after(() => {
@@ -73,7 +73,7 @@ describe('SqliteStore: param and tag keys named like Object.prototype members', 
     for (const table of ['tags', 'params', 'latest_metrics', 'metrics']) db.run(`DROP INDEX index_${table}_run_uuid`);
     writeFileSync(file, db.export());
     db.close();
-    const unindexed = new SqliteStore(file, { engine: SQLITE_ENGINE });
+    const unindexed = new SqliteStore(file, sqliteOptions(engineKind));
     try {
       const experimentId = (await store.getRun(RUN_ID)).info.experimentId;
       const sorted = (runs: Run[]) => runs.map((r) => ({ ...r, data: { ...r.data, metrics: [...r.data.metrics].sort((a, b) => a.key.localeCompare(b.key)) } }));

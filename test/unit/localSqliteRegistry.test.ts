@@ -5,7 +5,7 @@ import { SqliteStore } from '../../src/mlflow/local/sqliteStore';
 import { toLoggedModel, toModelVersion, toRegisteredModel } from '../../src/mlflow/rest/mapping';
 import type { LoggedModel, ModelVersion, RegisteredModel, RegistryQuery } from '../../src/mlflow/types';
 import { CAPTURE_SETS, type CaptureSetName, getCapture } from '../support/replayServer';
-import { SQLITE_ENGINE } from '../support/sqliteEngine';
+import { SQLITE_ENGINES, sqliteOptions } from '../support/sqliteEngine';
 
 /**
  * The registry (both versions) and MLflow 3's logged models read by SqliteStore, compared with what
@@ -55,12 +55,12 @@ function registryQuery(q: Json): RegistryQuery {
   };
 }
 
-for (const set of CAPTURE_SETS) {
-  describe(`SqliteStore registry vs ${set} REST captures`, () => {
+for (const engineKind of SQLITE_ENGINES) for (const set of CAPTURE_SETS) {
+  describe(`SqliteStore (${engineKind}) registry vs ${set} REST captures`, () => {
     let store: SqliteStore;
     let now: { models: RegisteredModel[]; versions: ModelVersion[] };
     before(async () => {
-      store = await SqliteStore.open(path.join(FIXTURES, set, 'server-store', 'mlflow.db'), { engine: SQLITE_ENGINE });
+      store = await SqliteStore.open(path.join(FIXTURES, set, 'server-store', 'mlflow.db'), sqliteOptions(engineKind));
       now = {
         models: (await store.searchRegisteredModels({ maxResults: 1000 })).items,
         versions: (await store.searchModelVersions({ maxResults: 1000 })).items,
@@ -170,11 +170,11 @@ for (const set of CAPTURE_SETS) {
   });
 }
 
-describe('SqliteStore logged models vs mlflow-3.x REST captures', () => {
+for (const engineKind of SQLITE_ENGINES) describe(`SqliteStore (${engineKind}) logged models vs mlflow-3.x REST captures`, () => {
   const set = 'mlflow-3.x';
   let store: SqliteStore;
   before(async () => {
-    store = await SqliteStore.open(path.join(FIXTURES, set, 'server-store', 'mlflow.db'), { engine: SQLITE_ENGINE });
+    store = await SqliteStore.open(path.join(FIXTURES, set, 'server-store', 'mlflow.db'), sqliteOptions(engineKind));
   });
   after(() => store.dispose());
 
@@ -186,7 +186,7 @@ describe('SqliteStore logged models vs mlflow-3.x REST captures', () => {
 
   it('reports the capability, which the 2.x schema lacks', async () => {
     assert.equal((await store.capabilities()).loggedModels, true);
-    const v2 = await SqliteStore.open(path.join(FIXTURES, 'mlflow-2.17.2', 'server-store', 'mlflow.db'), { engine: SQLITE_ENGINE });
+    const v2 = await SqliteStore.open(path.join(FIXTURES, 'mlflow-2.17.2', 'server-store', 'mlflow.db'), sqliteOptions(engineKind));
     try {
       assert.equal((await v2.capabilities()).loggedModels, false);
       assert.deepEqual((await v2.searchLoggedModels(['1'])).items, []);

@@ -5,7 +5,7 @@ import { SqliteStore } from '../../src/mlflow/local/sqliteStore';
 import { toExperiment, toMetric, toRun } from '../../src/mlflow/rest/mapping';
 import type { Experiment, ExperimentQuery, Run, RunQuery } from '../../src/mlflow/types';
 import { CAPTURE_SETS, type CaptureSetName, captureIds, getCapture } from '../support/replayServer';
-import { SQLITE_ENGINE } from '../support/sqliteEngine';
+import { SQLITE_ENGINES, sqliteOptions } from '../support/sqliteEngine';
 
 /**
  * SqliteStore over each server's own `mlflow.db` answers what that server answered over REST
@@ -69,12 +69,12 @@ function runQueryFrom(body: Json): RunQuery {
 const runs = (json: Json) => ((json.runs as unknown[]) ?? []).map((r) => clean(toRun(r)));
 const experimentsOf = (json: Json) => ((json.experiments as unknown[]) ?? []).map((e) => clean(toExperiment(e)));
 
-for (const set of CAPTURE_SETS) {
-  describe(`SqliteStore tracking vs ${set} REST captures`, () => {
+for (const engineKind of SQLITE_ENGINES) for (const set of CAPTURE_SETS) {
+  describe(`SqliteStore (${engineKind}) tracking vs ${set} REST captures`, () => {
     let store: SqliteStore;
     let cutoff: number;
     before(async () => {
-      store = await SqliteStore.open(path.join(FIXTURES, set, 'server-store', 'mlflow.db'), { engine: SQLITE_ENGINE });
+      store = await SqliteStore.open(path.join(FIXTURES, set, 'server-store', 'mlflow.db'), sqliteOptions(engineKind));
       cutoff = (await store.getExperimentByName('api-captures'))?.creationTime ?? Number.POSITIVE_INFINITY;
     });
     after(() => store.dispose());

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { MlflowError } from '../../src/mlflow/errors';
 import { FileStore } from '../../src/mlflow/local/fileStore';
-import { SqliteStore } from '../../src/mlflow/local/sqliteStore';
+import { type SqliteEngineKind, SqliteStore } from '../../src/mlflow/local/sqliteStore';
 import type { TrackingStore } from '../../src/mlflow/store';
 import type { ViewType } from '../../src/mlflow/types';
 import { type SearchRecord, readRecords } from '../support/searchSemantics';
-import { SQLITE_ENGINE } from '../support/sqliteEngine';
+import { SQLITE_ENGINES, sqliteOptions } from '../support/sqliteEngine';
 import { DIVERGENCES, type Divergence, NOT_OFFERED } from './searchConformanceDivergences';
 
 /**
@@ -204,9 +204,9 @@ function assertInstead(divergence: Divergence, actual: Outcome, sameFile: readon
   }
 }
 
-async function openStore(file: RecordFile): Promise<TrackingStore> {
+async function openStore(file: RecordFile, engineKind: SqliteEngineKind): Promise<TrackingStore> {
   const where = path.join(FIXTURES, file.version, file.store);
-  return file.kind === 'sqlite' ? SqliteStore.open(where, { engine: SQLITE_ENGINE }) : new FileStore(where);
+  return file.kind === 'sqlite' ? SqliteStore.open(where, sqliteOptions(engineKind)) : new FileStore(where);
 }
 
 const divergenceKey = (version: string, file: string, id: string) => `${version}/${file}#${id}`;
@@ -215,13 +215,15 @@ const divergences = new Map<string, Divergence>(DIVERGENCES.map((d) => [divergen
 describe('Search conformance with real MLflow (search-semantics records on each local backend)', () => {
   const used = new Set<string>();
 
-  for (const file of FILES) {
+  // The SQLite records run on every engine under test (node:sqlite and the wasm engine must answer alike).
+  const backends = FILES.flatMap((file) => (file.kind === 'sqlite' ? SQLITE_ENGINES : (['wasm'] as const)).map((engineKind) => ({ file, engineKind })));
+  for (const { file, engineKind } of backends) {
     const all = readRecords(file.version, file.file);
     const records = all.filter(offered);
-    describe(`${file.version} ${file.file} on the ${file.kind === 'sqlite' ? 'SQLite store' : 'file store'}`, () => {
+    describe(`${file.version} ${file.file} on the ${file.kind === 'sqlite' ? `SQLite store (${engineKind})` : 'file store'}`, () => {
       let store: TrackingStore;
       before(async () => {
-        store = await openStore(file);
+        store = await openStore(file, engineKind);
       });
       after(() => store.dispose());
 

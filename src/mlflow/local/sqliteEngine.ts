@@ -21,6 +21,35 @@ import * as vm from 'node:vm';
 
 /** A value SQLite hands back: integers beyond 2^53 come as bigint. */
 export type SqlValue = number | bigint | string | Uint8Array | null;
+export type Row = Record<string, SqlValue>;
+
+/**
+ * One read-only connection to a database file, as the store's queries use it, whichever engine runs
+ * it. Statements are prepared once per connection and kept (a small LRU): a live chart re-issues the
+ * same few statements every second.
+ */
+export interface SqlConnection {
+  /** Each result row as an object keyed by column name. */
+  rows(sql: string, params?: readonly SqlValue[]): Row[];
+  /** Each result row as its values in SELECT order (the statement's columns must have distinct names). */
+  arrays(sql: string, params?: readonly SqlValue[]): SqlValue[][];
+  /** Statements without results (PRAGMA, BEGIN, COMMIT). */
+  exec(sql: string): void;
+  readonly isOpen: boolean;
+  close(): void;
+}
+
+/** An SQLite engine the store can read with. */
+export interface SqlEngine {
+  readonly kind: 'node:sqlite' | 'wasm';
+  /**
+   * SQLite's own file locks (node:sqlite): a statement never sees a half-committed transaction, and a
+   * WAL read transaction sees one snapshot. Without them (the wasm engine) every read is optimistic.
+   */
+  readonly locks: boolean;
+  /** Opens `file` read-only. `walMode`: the file's header says WAL. */
+  open(file: string, walMode: boolean): SqlConnection;
+}
 
 /** The part of node-sqlite3-wasm's API the store uses (its own typings describe the package as published). */
 export interface EngineStatement {
@@ -40,6 +69,136 @@ export interface EngineDatabase {
 
 export interface SqliteEngine {
   Database: new (file: string, options: { readOnly: true }) => EngineDatabase;
+}
+
+/** Prepared statements kept per connection. */
+const STATEMENT_CACHE = 64;
+
+/**
+ * A bounded map of prepared statements, least recently used first out; `drop` releases one. Shared by
+ * both engines' connections.
+ */
+export class StatementCache<S> {
+  private readonly statements = new Map<string, S>();
+
+  constructor(
+    private readonly prepare: (sql: string) => S,
+    private readonly drop: (statement: S) => void,
+    private readonly size = STATEMENT_CACHE,
+  ) {}
+
+  private get(sql: string): S {
+    let statement = this.statements.get(sql);
+    if (statement) {
+      this.statements.delete(sql);
+    } else {
+      statement = this.prepare(sql);
+      if (this.statements.size >= this.size) {
+        const [oldest, old] = this.statements.entries().next().value as [string, S];
+        this.statements.delete(oldest);
+        this.drop(old);
+      }
+    }
+    this.statements.set(sql, statement);
+    return statement;
+  }
+
+  /** Runs `use` on the statement of `sql`; a statement that failed is released, not reused (SQLite keeps its error). */
+  use<T>(sql: string, use: (statement: S) => T): T {
+    const statement = this.get(sql);
+    try {
+      return use(statement);
+    } catch (error) {
+      if (this.statements.get(sql) === statement) {
+        this.statements.delete(sql);
+        try {
+          this.drop(statement);
+        } catch {
+          // Its error is the one thrown below.
+        }
+      }
+      throw error;
+    }
+  }
+
+  clear(): void {
+    for (const statement of this.statements.values()) this.drop(statement);
+    this.statements.clear();
+  }
+}
+
+export function assertDistinctColumns(columns: readonly string[], sql: string): void {
+  if (new Set(columns).size !== columns.length) throw new Error(`Duplicate result column names in: ${sql}`);
+}
+
+/** The wasm engine as an SqlEngine: no locks of its own (see the comment at the top). */
+export function wasmSqlEngine(engine: SqliteEngine): SqlEngine {
+  return {
+    kind: 'wasm',
+    locks: false,
+    open(file: string, walMode: boolean): SqlConnection {
+      const db = new engine.Database(file, { readOnly: true });
+      try {
+        // Exclusive locking is what lets SQLite read a WAL without shared memory (and the engine's
+        // locks are no-ops, so it holds nothing). In rollback mode the normal mode revalidates the cache.
+        if (walMode) db.exec('PRAGMA locking_mode = EXCLUSIVE');
+        // Temporary b-trees (DISTINCT, ORDER BY) stay in memory: the engine's VFS writes nothing, not even temp files.
+        db.exec('PRAGMA query_only = 1; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384');
+      } catch (error) {
+        db.close();
+        throw error;
+      }
+      return new WasmConnection(db);
+    },
+  };
+}
+
+class WasmConnection implements SqlConnection {
+  private readonly statements: StatementCache<{ statement: EngineStatement; columns?: string[] }>;
+
+  constructor(readonly db: EngineDatabase) {
+    this.statements = new StatementCache(
+      (sql) => ({ statement: db.prepare(sql) }),
+      (entry) => entry.statement.finalize(),
+    );
+  }
+
+  get isOpen(): boolean {
+    return this.db.isOpen;
+  }
+
+  rows(sql: string, params: readonly SqlValue[] = []): Row[] {
+    return this.statements.use(sql, (entry) => [...entry.statement.iterate(params)]);
+  }
+
+  arrays(sql: string, params: readonly SqlValue[] = []): SqlValue[][] {
+    return this.statements.use(sql, (entry) => this.arraysOf(entry, sql, params));
+  }
+
+  private arraysOf(entry: { statement: EngineStatement; columns?: string[] }, sql: string, params: readonly SqlValue[]): SqlValue[][] {
+    const out: SqlValue[][] = [];
+    let columns = entry.columns;
+    for (const row of entry.statement.iterate(params)) {
+      if (!columns) {
+        columns = entry.columns = entry.statement._getColumnNames();
+        assertDistinctColumns(columns, sql);
+      }
+      const values = new Array<SqlValue>(columns.length);
+      for (let i = 0; i < columns.length; i++) values[i] = row[columns[i]!]!;
+      out.push(values);
+    }
+    return out;
+  }
+
+  exec(sql: string): void {
+    this.db.exec(sql);
+  }
+
+  close(): void {
+    if (!this.db.isOpen) return;
+    this.statements.clear();
+    this.db.close();
+  }
 }
 
 /**
@@ -69,6 +228,18 @@ export function patchEngineSource(source: string): string {
 }
 
 const engines = new Map<string, Promise<SqliteEngine>>();
+const sqlEngines = new Map<string, Promise<SqlEngine>>();
+
+/** The wasm engine of `jsFile` as an SqlEngine (one per process). */
+export function loadWasmSqlEngine(jsFile: string): Promise<SqlEngine> {
+  let engine = sqlEngines.get(jsFile);
+  if (!engine) {
+    engine = loadSqliteEngine(jsFile).then(wasmSqlEngine);
+    engine.catch(() => sqlEngines.delete(jsFile));
+    sqlEngines.set(jsFile, engine);
+  }
+  return engine;
+}
 
 /**
  * The engine from `node-sqlite3-wasm.js` (its `.wasm` beside it): the extension ships both in

@@ -1,8 +1,9 @@
+import { performance } from 'node:perf_hooks';
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { MlflowError } from '../errors';
 import type { CallOptions } from '../types';
-import type { EngineDatabase, SqliteEngine } from './sqliteEngine';
-import type { Database } from './sqliteRows';
+import type { SqlConnection, SqlEngine } from './sqliteEngine';
+import { type Database, type SchemaKey, schemaKey } from './sqliteRows';
 
 export interface ReadOptions {
   /** Reads attempted before giving up with STORE_BUSY. */
@@ -21,6 +22,7 @@ interface FileState {
   header: Uint8Array;
   /** A rollback journal with a non-zero header: a transaction is being written or was left unfinished. */
   hotJournal: boolean;
+  walMode: boolean;
   /** WAL mode: the -wal file's size, mtime and header, and the -shm index header (commit and checkpoint counters). */
   wal: string;
 }
@@ -30,34 +32,43 @@ const SQLITE_MAGIC = 'SQLite format 3\u0000';
 const CHANGE_COUNTER = 24;
 const SCHEMA_COOKIE = 40;
 /** SQLite's messages for states a concurrent writer produces; the read is retried. */
+/**
+ * The longest read (its first attempt, milliseconds) that is retried holding SQLite's shared lock across
+ * its statements: the writer's commit may wait that long (MLflow's busy timeout is 5 s).
+ */
+const HOLD_MAX_MS = 200;
 const TRANSIENT = /readonly database|database is locked|busy|disk I\/O error|malformed|not a database|short read|unable to open/i;
 
 /**
  * Reads an SQLite store in place while another process (MLflow, a training script) may write it.
  *
- * The engine shares no locks with the writer (see sqliteEngine.ts), so each read is optimistic: the
- * file's identity, size, mtime and header (change counter), the rollback journal and, in WAL mode, the
- * WAL and its index header are sampled before and after the queries. A read is only returned when
- * nothing changed in between and no write transaction was open; otherwise it is retried with backoff,
- * and after the last attempt the caller gets a typed STORE_BUSY error, never a half-written result.
+ * With the wasm engine, which shares no locks with the writer (see sqliteEngine.ts), each read is
+ * optimistic: the file's identity, size, mtime and header (change counter), the rollback journal and,
+ * in WAL mode, the WAL and its index header are sampled before and after the queries. A read is only
+ * returned when nothing changed in between and no write transaction was open; otherwise it is retried
+ * with backoff, and after the last attempt the caller gets a typed STORE_BUSY error, never a
+ * half-written result. One read-only connection is kept. In rollback-journal mode SQLite itself
+ * revalidates its page cache against the change counter at each read. In WAL mode the engine has no
+ * shared-memory index, so the connection uses exclusive locking (a private index rebuilt from the WAL's
+ * checksummed frames: only committed transactions) and is reopened whenever the WAL changed.
  *
- * One read-only connection is kept. In rollback-journal mode SQLite itself revalidates its page cache
- * against the change counter at each read. In WAL mode the engine has no shared-memory index, so the
- * connection uses exclusive locking (a private index rebuilt from the WAL's checksummed frames: only
- * committed transactions) and is reopened whenever the WAL changed.
+ * With node:sqlite (SQLite's own locks, see sqliteNodeEngine.ts) each statement reads committed data
+ * by itself, so there is no journal to poll: in rollback mode only the change counter (and identity)
+ * is compared before and after, since a commit may fall between two statements; in WAL mode the read is
+ * one read transaction, a single snapshot that a writer never waits for, and needs no check at all.
  *
  * Errors name the real cause when nothing is writing: not an SQLite file, empty or truncated, not an
  * MLflow store.
  */
 export class SqliteReader {
-  private connection: { db: EngineDatabase; ino: number; wal: string; walMode: boolean } | undefined;
-  /** Handed to queries; a new object when the file or its schema cookie changes, so schema caches keyed by it stay true. */
-  private handle: { database: { connection: EngineDatabase }; schemaCookie: number; ino: number } | undefined;
+  private connection: { db: SqlConnection; ino: number; wal: string; walMode: boolean } | undefined;
   private disposed = false;
+  /** Reads and retries so far, and why reads were retried (for the bench and diagnostics). */
+  readonly stats = { reads: 0, retries: 0, reasons: new Map<string, number>() };
 
   constructor(
     private readonly file: string,
-    private readonly engine: () => Promise<SqliteEngine>,
+    private readonly engine: () => Promise<SqlEngine>,
     private readonly options: ReadOptions = {},
   ) {}
 
@@ -71,13 +82,28 @@ export class SqliteReader {
     let delay = this.options.initialDelayMs ?? 2;
     let lastReason = 'it changed while being read';
     let lastError: unknown;
+    let hold = false;
     for (let attempt = 0; attempt < attempts; attempt++) {
       if (this.disposed) throw new MlflowError(`${this.file} is closed`, 'CANCELLED');
       if (options?.signal?.aborted) throw new MlflowError('The request was cancelled.', 'CANCELLED');
-      const outcome = this.attempt(engine, query);
+      const started = performance.now();
+      const outcome = this.attempt(engine, query, hold);
+      if (attempt === 0) this.stats.reads++;
       if (outcome.done) return outcome.value;
+      this.stats.retries++;
+      this.stats.reasons.set(outcome.reason, (this.stats.reasons.get(outcome.reason) ?? 0) + 1);
       lastReason = outcome.reason;
       lastError = outcome.error;
+      if (outcome.committed && attempt === 0) {
+        // A commit landed during the read and is over: read again at once. With SQLite's own locks, a read
+        // short enough holds its shared lock across its statements this time (one read transaction), so no
+        // commit can split it again; the writer waits for it at most that long (HOLD_MAX_MS, far below
+        // MLflow's 5 s busy timeout). A longer read stays statement by statement and is retried.
+        hold = engine.locks && performance.now() - started <= HOLD_MAX_MS;
+        await new Promise((resolve) => setImmediate(resolve));
+        continue;
+      }
+      hold = false;
       await sleep(delay);
       delay = Math.min(delay * 2, this.options.maxDelayMs ?? 100);
     }
@@ -86,8 +112,12 @@ export class SqliteReader {
     });
   }
 
-  private attempt<T>(engine: SqliteEngine, query: (db: Database) => T): { done: true; value: T } | { done: false; reason: string; error?: unknown } {
-    const before = this.fileState();
+  private attempt<T>(
+    engine: SqlEngine,
+    query: (db: Database) => T,
+    hold: boolean,
+  ): { done: true; value: T } | { done: false; reason: string; error?: unknown; committed?: boolean } {
+    const before = this.fileState(engine);
     const problem = headerProblem(before.header, before.size);
     if (before.hotJournal) return { done: false, reason: 'a write transaction is in progress' };
     if (problem) {
@@ -97,18 +127,33 @@ export class SqliteReader {
     }
     this.truncatedAt = undefined;
     let value: T;
+    // node:sqlite in WAL mode: one read transaction, one snapshot; the writer never waits for it. In
+    // rollback mode, when `hold`: one read transaction, one shared lock for the whole (short) read.
+    const snapshot = engine.locks && (before.walMode || hold);
+    let inTransaction = false;
     try {
       const database = this.database(engine, before);
+      if (snapshot) {
+        database.connection.exec('BEGIN');
+        inTransaction = true;
+      }
       value = query(database);
+      if (inTransaction) {
+        inTransaction = false;
+        database.connection.exec('COMMIT');
+      }
+      if (snapshot) return { done: true, value };
     } catch (error) {
-      const after = this.fileState();
+      if (inTransaction) this.rollback();
+      const after = this.fileState(engine);
       const message = error instanceof Error ? error.message : String(error);
       if (changed(before, after) || after.hotJournal) {
-        this.close();
-        return { done: false, reason: 'it changed while being read', error };
+        if (!engine.locks) this.close();
+        return { done: false, reason: 'it changed while being read', error, committed: !after.hotJournal };
       }
       if (TRANSIENT.test(message)) {
-        this.close();
+        // With SQLite's own locks a busy file leaves the connection sound: it waits, then reads again.
+        if (!engine.locks || !/database is locked|busy/i.test(message)) this.close();
         if (/readonly database/i.test(message)) return { done: false, reason: 'a write transaction is in progress', error };
         return { done: false, reason: message, error };
       }
@@ -122,11 +167,13 @@ export class SqliteReader {
       }
       throw error;
     }
-    const after = this.fileState();
+    const after = this.fileState(engine);
     if (changed(before, after) || after.hotJournal) {
-      // The page cache may hold pages of a transaction that was being written: start afresh.
-      this.close();
-      return { done: false, reason: after.hotJournal ? 'a write transaction started while it was being read' : 'it was committed to while being read' };
+      // The page cache may hold pages of a transaction that was being written: start afresh (SQLite's
+      // own locks keep node:sqlite's cache true, so that connection stays).
+      if (!engine.locks) this.close();
+      if (after.hotJournal) return { done: false, reason: 'a write transaction started while it was being read' };
+      return { done: false, reason: 'it was committed to while being read', committed: true };
     }
     return { done: true, value };
   }
@@ -151,38 +198,41 @@ export class SqliteReader {
   /** The MLflow schema version (alembic), for messages; '?' when there is none. */
   private schemaVersion(): string {
     try {
-      const row = this.connection?.db.all('SELECT version_num FROM alembic_version')[0];
+      const row = this.connection?.db.rows('SELECT version_num FROM alembic_version')[0];
       return row ? String(row.version_num) : '?';
     } catch {
       return 'unknown: no alembic_version table';
     }
   }
 
-  private database(engine: SqliteEngine, state: FileState): Database {
-    const walMode = state.header[18] === 2 || state.header[19] === 2;
+  private database(engine: SqlEngine, state: FileState): Database {
+    const walMode = state.walMode;
     const current = this.connection;
-    if (!current || current.ino !== state.ino || current.walMode !== walMode || (walMode && current.wal !== state.wal)) {
+    // The wasm engine's private WAL index is rebuilt by reopening; node:sqlite follows the WAL itself.
+    const stale = current && (current.ino !== state.ino || (!engine.locks && (current.walMode !== walMode || (walMode && current.wal !== state.wal))));
+    if (!current || stale) {
       this.close();
-      const db = new engine.Database(this.file, { readOnly: true });
-      try {
-        // Exclusive locking is what lets SQLite read a WAL without shared memory (and the engine's
-        // locks are no-ops, so it holds nothing). In rollback mode the normal mode revalidates the cache.
-        if (walMode) db.exec('PRAGMA locking_mode = EXCLUSIVE');
-        // Temporary b-trees (DISTINCT, ORDER BY) stay in memory: the engine's VFS writes nothing, not even temp files.
-        db.exec('PRAGMA query_only = 1; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384');
-      } catch (error) {
-        db.close();
-        throw error;
-      }
-      this.connection = { db, ino: state.ino, wal: state.wal, walMode };
+      this.connection = { db: engine.open(this.file, walMode), ino: state.ino, wal: state.wal, walMode };
     }
-    // The schema caches (keyed by the handle) survive a reopen of the same file with the same schema.
-    const schemaCookie = u32(state.header, SCHEMA_COOKIE);
-    if (!this.handle || this.handle.ino !== state.ino || this.handle.schemaCookie !== schemaCookie) {
-      this.handle = { database: { connection: this.connection!.db }, schemaCookie, ino: state.ino };
+    // The schema (tables, columns, indexes) is known per file and schema cookie, across connections and stores.
+    return { connection: this.connection!.db, schema: this.schemaKey(state) };
+  }
+
+  private lastSchemaKey: SchemaKey | undefined;
+
+  private schemaKey(state: FileState): SchemaKey {
+    const cookie = u32(state.header, SCHEMA_COOKIE);
+    const key = this.lastSchemaKey;
+    if (key && key.ino === state.ino && key.cookie === cookie) return key;
+    return (this.lastSchemaKey = schemaKey(this.file, state.ino, cookie));
+  }
+
+  private rollback(): void {
+    try {
+      this.connection?.db.exec('ROLLBACK');
+    } catch {
+      this.close();
     }
-    this.handle.database.connection = this.connection!.db;
-    return this.handle.database;
   }
 
   private close(): void {
@@ -200,7 +250,7 @@ export class SqliteReader {
    * Synchronous: a stat and a few small reads take microseconds, while each trip through libuv's thread
    * pool costs about a millisecond.
    */
-  private fileState(): FileState {
+  private fileState(engine: SqlEngine): FileState {
     let fd: number;
     try {
       fd = openSync(this.file, 'r');
@@ -220,8 +270,11 @@ export class SqliteReader {
         size: s.size,
         mtimeMs: s.mtimeMs,
         header: header.subarray(0, read),
-        hotJournal: isHotJournal(`${this.file}-journal`),
-        wal: walMode ? walState(this.file) : '',
+        walMode,
+        // With SQLite's own locks a journal only means the writer holds its lock: SQLite waits for it.
+        hotJournal: !engine.locks && isHotJournal(`${this.file}-journal`),
+        // node:sqlite reads WAL mode inside one read transaction: nothing to compare.
+        wal: walMode && !engine.locks ? walState(this.file) : '',
       };
     } finally {
       closeSync(fd);

@@ -1,26 +1,42 @@
-import type { EngineDatabase, SqlValue } from './sqliteEngine';
+import type { Row, SqlConnection, SqlValue } from './sqliteEngine';
 
 /** Small typed helpers over SQLite result rows; every query in the local store goes through them. */
 
-export type { SqlValue } from './sqliteEngine';
-export type Row = Record<string, SqlValue>;
+export type { Row, SqlValue } from './sqliteEngine';
 
 /**
- * An SQLite store as queries see it during one SqliteReader.read call: its connection. The same object
- * is handed out while the file and its schema cookie stay the same, so the per-database caches below
- * (keyed by this object) never outlive the schema they describe.
+ * Which schema a database has: one object per file, inode and schema cookie (header bytes 40–43, which
+ * every schema change increments), shared by every connection and store reading that file, so the
+ * schema caches below (keyed by it) are read once and never outlive the schema they describe.
  */
+export interface SchemaKey {
+  readonly file: string;
+  readonly ino: number;
+  readonly cookie: number;
+}
+
+/** Files whose schema is remembered (most recently used). */
+const SCHEMA_KEYS = 16;
+const schemaKeys = new Map<string, SchemaKey>();
+
+export function schemaKey(file: string, ino: number, cookie: number): SchemaKey {
+  const id = `${ino}:${cookie}:${file}`;
+  let key = schemaKeys.get(id);
+  if (key) schemaKeys.delete(id);
+  else key = { file, ino, cookie };
+  schemaKeys.set(id, key);
+  if (schemaKeys.size > SCHEMA_KEYS) schemaKeys.delete(schemaKeys.keys().next().value!);
+  return key;
+}
+
+/** An SQLite store as queries see it during one SqliteReader.read call: its connection and its schema's key. */
 export interface Database {
-  readonly connection: EngineDatabase;
+  readonly connection: SqlConnection;
+  readonly schema: SchemaKey;
 }
 
 export function queryRows(db: Database, sql: string, params: readonly SqlValue[] = []): Row[] {
-  const statement = db.connection.prepare(sql);
-  try {
-    return [...statement.iterate(params)];
-  } finally {
-    statement.finalize();
-  }
+  return db.connection.rows(sql, params);
 }
 
 /**
@@ -29,30 +45,14 @@ export function queryRows(db: Database, sql: string, params: readonly SqlValue[]
  * must have distinct names (alias them), since the engine hands rows over as objects.
  */
 export function queryMap<T>(db: Database, sql: string, params: readonly SqlValue[], map: (values: SqlValue[]) => T): T[] {
-  const statement = db.connection.prepare(sql);
-  try {
-    const out: T[] = [];
-    let columns: string[] | undefined;
-    for (const row of statement.iterate(params)) {
-      if (!columns) {
-        columns = statement._getColumnNames();
-        if (new Set(columns).size !== columns.length) throw new Error(`Duplicate result column names in: ${sql}`);
-      }
-      const values = new Array<SqlValue>(columns.length);
-      for (let i = 0; i < columns.length; i++) values[i] = row[columns[i]!]!;
-      out.push(map(values));
-    }
-    return out;
-  } finally {
-    statement.finalize();
-  }
+  return db.connection.arrays(sql, params).map(map);
 }
 
-const schemaCache = new WeakMap<Database, Map<string, Set<string>>>();
+const schemaCache = new WeakMap<SchemaKey, Map<string, Set<string>>>();
 
 /** Column names per table (the 2.x and 3.x schemas differ), read in one statement and kept for this schema. */
 function schemaOf(db: Database): Map<string, Set<string>> {
-  let schema = schemaCache.get(db);
+  let schema = schemaCache.get(db.schema);
   if (!schema) {
     schema = new Map();
     const rows = queryRows(db, "SELECT m.name AS tableName, c.name AS columnName FROM sqlite_master m JOIN pragma_table_info(m.name) c WHERE m.type = 'table'");
@@ -62,20 +62,20 @@ function schemaOf(db: Database): Map<string, Set<string>> {
       if (!columns) schema.set(table, (columns = new Set()));
       columns.add(String(columnName));
     }
-    schemaCache.set(db, schema);
+    schemaCache.set(db.schema, schema);
   }
   return schema;
 }
 
-const indexCache = new WeakMap<Database, Map<string, boolean>>();
+const indexCache = new WeakMap<SchemaKey, Map<string, boolean>>();
 
 /**
  * Whether some index of `table` starts with `column` (then `more`, in order): MLflow ≥ 1.x indexes
  * run_uuid, MLflow 3 also (run_uuid, key, step); old stores may have neither.
  */
 export function hasIndexOn(db: Database, table: string, column: string, more: readonly string[] = []): boolean {
-  let cache = indexCache.get(db);
-  if (!cache) indexCache.set(db, (cache = new Map()));
+  let cache = indexCache.get(db.schema);
+  if (!cache) indexCache.set(db.schema, (cache = new Map()));
   const wanted = [column, ...more];
   const key = `${table}.${wanted.join(',')}`;
   let found = cache.get(key);

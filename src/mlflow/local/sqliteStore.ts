@@ -25,7 +25,8 @@ import { LocalRegistryReads } from './localRegistryReads';
 import { hasLoggedModels, readLoggedModels } from './sqliteLoggedModels';
 import { type Registry, hasRegistry, readRegistry } from './sqliteRegistry';
 import { searchRunsInSnapshot } from './sqliteRunSearch';
-import { loadSqliteEngine } from './sqliteEngine';
+import { type SqlEngine, loadWasmSqlEngine } from './sqliteEngine';
+import { nodeSqlEngine } from './sqliteNodeEngine';
 import { type ReadOptions, SqliteReader } from './sqliteReader';
 import type { Database } from './sqliteRows';
 import { SqliteTraceStore } from './sqliteTraces';
@@ -40,19 +41,40 @@ import {
   viewTypeCondition,
 } from './sqliteTracking';
 
+/** `auto`: node:sqlite where this Node has it, else the wasm engine. */
+export type SqliteEngineKind = 'auto' | 'node:sqlite' | 'wasm';
+
 export interface SqliteStoreOptions {
   /**
    * node-sqlite3-wasm's `node-sqlite3-wasm.js`, its `.wasm` beside it: the extension ships both in
-   * `dist/sqlite/`; tests use `require.resolve('node-sqlite3-wasm')`.
+   * `dist/sqlite/`; tests use `require.resolve('node-sqlite3-wasm')`. Used where node:sqlite is absent.
    */
   engine: string;
+  /** Which engine reads the file (default `auto`); tests run both. */
+  engineKind?: SqliteEngineKind;
   /** Retry budget for reading a store that a training script is writing. */
   retry?: ReadOptions;
 }
 
+let nodeEngine: SqlEngine | null | undefined;
+
 /**
- * An MLflow SQLite store (`mlflow.db`, MLflow 2.x or 3.x schema) read in place by SQLite compiled to
- * WebAssembly, without a server and without a native module. Read-only: the file is only ever opened
+ * The engine a store reads with: Node's built-in `node:sqlite` (native SQLite, SQLite's own locks)
+ * where the extension host's Node has it (VS Code 1.139's Node 24, Node ≥ 22.13), else node-sqlite3-wasm
+ * from `wasmFile` (Node 20 hosts). One instance of each per process.
+ */
+export async function loadSqlEngine(wasmFile: string, kind: SqliteEngineKind = 'auto'): Promise<SqlEngine> {
+  if (kind !== 'wasm') {
+    if (nodeEngine === undefined) nodeEngine = nodeSqlEngine() ?? null;
+    if (nodeEngine) return nodeEngine;
+    if (kind === 'node:sqlite') throw new MlflowError(`node:sqlite is not available in Node ${process.version}`, 'INVALID_STATE');
+  }
+  return loadWasmSqlEngine(wasmFile);
+}
+
+/**
+ * An MLflow SQLite store (`mlflow.db`, MLflow 2.x or 3.x schema) read in place by SQLite itself
+ * (node:sqlite, or SQLite compiled to WebAssembly), without a server and without a native module. Read-only: the file is only ever opened
  * for reading, page by page (memory does not grow with the store); each read is checked to be
  * consistent while a training script keeps logging to it (see SqliteReader). Writes reject with
  * ReadOnlyStoreError.
@@ -65,13 +87,23 @@ export class SqliteStore extends LocalRegistryReads implements TrackingStore {
 
   constructor(
     readonly dbFile: string,
-    options: SqliteStoreOptions,
+    private readonly options: SqliteStoreOptions,
   ) {
     super();
     this.description = `the SQLite store ${dbFile}`;
     this.storeDir = path.dirname(path.resolve(dbFile));
-    this.reader = new SqliteReader(path.resolve(dbFile), () => loadSqliteEngine(options.engine), options.retry);
+    this.reader = new SqliteReader(path.resolve(dbFile), () => loadSqlEngine(options.engine, options.engineKind), options.retry);
     this.traces = new SqliteTraceStore((o, query) => this.read(o, query), (uri, o) => this.artifactRoot(() => uri, o), this.description);
+  }
+
+  /** Which SQLite reads this store: node:sqlite where the host's Node has it, else the wasm engine. */
+  async engineKind(): Promise<SqlEngine['kind']> {
+    return (await loadSqlEngine(this.options.engine, this.options.engineKind)).kind;
+  }
+
+  /** Reads so far, retries, and why reads were retried (see SqliteReader). */
+  readStats(): SqliteReader['stats'] {
+    return this.reader.stats;
   }
 
   /** Opens the store and reads it once, so a missing or unreadable file fails here. */
