@@ -3,46 +3,27 @@ import type { ChartsWebviewMessage, StepWindow } from '../../src/charts/protocol
 import { buildSeries } from '../../src/charts/series';
 import { contentSecurityPolicy } from '../../src/vscode/webviewHtml';
 import type { RunMetric } from '../../src/mlflow/types';
-import { init, isType, lossPoints, lossSeries, renderedWhere, RUNS, START, XSS_NAME } from './fixtures';
+import { init, lossPoints, lossSeries, renderedWhere, RUNS, START, XSS_NAME } from './fixtures';
 import { unnamedControls } from './accessibility';
-import { WebviewHarness, type WebviewPage } from './harness';
+import { type OpenOptions, pageSuite, postedBy, type WebviewPage } from './harness';
 
-type Posted<T extends ChartsWebviewMessage['type']> = Extract<ChartsWebviewMessage, { type: T }>;
-const posted =
-  <T extends ChartsWebviewMessage['type']>(type: T, test: (m: Posted<T>) => boolean = () => true) =>
-  (m: unknown): m is Posted<T> =>
-    isType(m, type) && test(m as Posted<T>);
+const posted = postedBy<ChartsWebviewMessage>();
 
 describe('charts webview (built bundle in Chromium, real CSP)', function () {
-  let harness: WebviewHarness;
+  const pages = pageSuite('charts');
   let view: WebviewPage;
 
-  before(async () => {
-    harness = await WebviewHarness.start();
-  });
-  after(async () => {
-    await harness?.stop();
-  });
-
   /** A page that said ready and drew the loss chart of the three fixture runs. */
-  async function openLoaded(options: Parameters<WebviewHarness['open']>[1] = {}): Promise<WebviewPage> {
-    const page = await harness.open('charts', options);
-    await page.waitFor(posted('ready'), { what: 'ready' });
+  async function openLoaded(options: OpenOptions = {}): Promise<WebviewPage> {
+    const page = await pages.open(options);
     await page.post(init());
     await page.post(lossSeries());
     await page.waitFor(renderedWhere('loss', (c) => !c.loading), { what: 'loss drawn' });
     return page;
   }
 
-  afterEach(async () => {
-    assert.deepStrictEqual(view?.pageErrors ?? [], [], 'no uncaught errors in the page');
-    assert.deepStrictEqual(view?.cspViolations ?? [], [], 'nothing the CSP had to block');
-    await view?.close();
-  });
-
   it('says ready first and runs under exactly the policy webviewHtml produces', async () => {
-    view = await harness.open('charts');
-    await view.waitFor(posted('ready'));
+    view = await pages.open();
     assert.deepStrictEqual(view.received[0], { type: 'ready' }, 'ready is the first message');
     const meta = await view.page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
     const scriptNonce = await view.page.locator('script[src]').evaluate((s) => (s as HTMLScriptElement).nonce);
@@ -92,8 +73,7 @@ describe('charts webview (built bundle in Chromium, real CSP)', function () {
   });
 
   it('fetches full resolution for a zoomed window and keeps the zoom while live points arrive', async () => {
-    view = await harness.open('charts');
-    await view.waitFor(posted('ready'));
+    view = await pages.open();
     await view.post(init());
     // An overview sampled every 5th step, like getSampledHistories returns for long runs.
     const overview = lossPoints(100).filter((p) => p.step % 5 === 0 || p.step === 99);
@@ -142,8 +122,7 @@ describe('charts webview (built bundle in Chromium, real CSP)', function () {
 
     // A new page (what VS Code makes after a reload) given that state by the host.
     await view.close();
-    view = await harness.open('charts');
-    await view.waitFor(posted('ready'), { what: 'ready' });
+    view = await pages.open();
     await view.post(init({ zoom: { loss: zoom } }));
     await view.post(lossSeries());
     const restored = await view.waitFor(renderedWhere('loss', (c) => !c.loading && c.zoom !== undefined), { what: 'drawn zoomed' });
@@ -231,24 +210,12 @@ describe('charts webview (built bundle in Chromium, real CSP)', function () {
 });
 
 describe('charts webview: the tick labels chart.js draws', function () {
-  let harness: WebviewHarness;
+  const pages = pageSuite('charts');
   let view: WebviewPage;
-
-  before(async () => {
-    harness = await WebviewHarness.start();
-  });
-  after(async () => {
-    await harness?.stop();
-  });
-  afterEach(async () => {
-    assert.deepStrictEqual(view?.pageErrors ?? [], [], 'no uncaught errors in the page');
-    await view?.close();
-  });
 
   /** A page showing `points` as the loss chart with these axis options; resolves once drawn. */
   async function draw(points: RunMetric[], patch: Parameters<typeof init>[0]): Promise<WebviewPage> {
-    const page = await harness.open('charts');
-    await page.waitFor(posted('ready'), { what: 'ready' });
+    const page = await pages.open();
     await page.post(init(patch));
     await page.post({ type: 'series', metricKey: 'loss', series: buildSeries(points, RUNS.map((r) => r.runId)) });
     await page.waitFor(renderedWhere('loss', (c) => !c.loading && c.datasets > 0), { what: 'loss drawn' });

@@ -3,15 +3,11 @@ import { buildCompareModel } from '../../src/charts/compareModel';
 import type { CompareRenderSummary, CompareWebviewMessage } from '../../src/charts/protocol';
 import type { Metric, Run } from '../../src/mlflow/types';
 import { contentSecurityPolicy } from '../../src/vscode/webviewHtml';
-import { isType, START, XSS_NAME } from './fixtures';
+import { START, XSS_NAME } from './fixtures';
 import { unnamedControls } from './accessibility';
-import { WebviewHarness, type WebviewPage } from './harness';
+import { pageSuite, postedBy, type WebviewPage } from './harness';
 
-type Posted<T extends CompareWebviewMessage['type']> = Extract<CompareWebviewMessage, { type: T }>;
-const posted =
-  <T extends CompareWebviewMessage['type']>(type: T, test: (m: Posted<T>) => boolean = () => true) =>
-  (m: unknown): m is Posted<T> =>
-    isType(m, type) && test(m as Posted<T>);
+const posted = postedBy<CompareWebviewMessage>();
 const rendered = (test: (s: CompareRenderSummary) => boolean) => posted('rendered', (m) => test(m.summary));
 
 function run(id: string, name: string, params: Record<string, string>, loss: number[], accuracy: number): Run {
@@ -39,24 +35,11 @@ const HISTORIES = new Map(
 const MODEL = buildCompareModel(RUNS, HISTORIES, START + 100_000);
 
 describe('compare webview (built bundle in Chromium, real CSP)', function () {
-  let harness: WebviewHarness;
+  const pages = pageSuite('compare');
   let view: WebviewPage;
 
-  before(async () => {
-    harness = await WebviewHarness.start();
-  });
-  after(async () => {
-    await harness?.stop();
-  });
-  afterEach(async () => {
-    assert.deepStrictEqual(view?.pageErrors ?? [], [], 'no uncaught errors in the page');
-    assert.deepStrictEqual(view?.cspViolations ?? [], [], 'nothing the CSP had to block');
-    await view?.close();
-  });
-
   async function openLoaded(): Promise<CompareRenderSummary> {
-    view = await harness.open('compare');
-    await view.waitFor(posted('ready'), { what: 'ready' });
+    view = await pages.open();
     await view.post({ type: 'init', model: MODEL, state: { runIds: RUNS.map((r) => r.info.runId), onlyDifferences: true } });
     return (await view.waitFor(rendered(() => true), { what: 'table' })).summary;
   }

@@ -7,16 +7,11 @@ import { toTraceInfo } from '../../src/mlflow/traceValues';
 import { contentSecurityPolicy } from '../../src/vscode/webviewHtml';
 import { PAYLOADS, PWNED_TITLE } from '../support/hostile';
 import { getCapture } from '../support/replayServer';
-import { isType } from './fixtures';
-import { WebviewHarness, type WebviewPage } from './harness';
+import { pageSuite, postedBy, type WebviewPage } from './harness';
 
 /** The evaluation panel page with the real evaluation run of the GenAI captures, made hostile, under its real CSP. */
 
-type Posted<T extends EvaluationWebviewMessage['type']> = Extract<EvaluationWebviewMessage, { type: T }>;
-const posted =
-  <T extends EvaluationWebviewMessage['type']>(type: T, test: (m: Posted<T>) => boolean = () => true) =>
-  (m: unknown): m is Posted<T> =>
-    isType(m, type) && test(m as Posted<T>);
+const posted = postedBy<EvaluationWebviewMessage>();
 const rendered = (test: (s: EvaluationRenderSummary) => boolean) => posted('rendered', (m) => test(m.summary));
 
 const HOSTILE = Object.values(PAYLOADS).join(' ');
@@ -39,27 +34,14 @@ function hostileTable(): EvaluationTable {
 }
 
 describe('evaluation webview (built bundle in Chromium, real CSP)', function () {
-  let harness: WebviewHarness;
+  const pages = pageSuite('evaluation', {
+    check: async (page) => assert.notStrictEqual(await page.page.title(), PWNED_TITLE, 'no script retitled the page'),
+  });
   let view: WebviewPage;
-
-  before(async () => {
-    harness = await WebviewHarness.start();
-  });
-  after(async () => {
-    await harness?.stop();
-  });
-  afterEach(async () => {
-    assert.deepStrictEqual(view?.pageErrors ?? [], [], 'no uncaught errors in the page');
-    assert.deepStrictEqual(view?.cspViolations ?? [], [], 'nothing the CSP had to block');
-    assert.deepStrictEqual(view?.dialogs ?? [], [], 'no script ran from evaluation text');
-    assert.notStrictEqual(await view?.page.title(), PWNED_TITLE);
-    await view?.close();
-  });
 
   it('shows a hostile evaluation table as text only; a row’s button asks for its trace', async () => {
     const table = hostileTable();
-    view = await harness.open('evaluation');
-    await view.waitFor(posted('ready'), { what: 'ready' });
+    view = await pages.open();
     await view.post({ type: 'view', view: { mode: 'table', table } });
     const { summary } = await view.waitFor(rendered((s) => s.mode === 'table'), { what: 'table rendered' });
     assert.strictEqual(summary.rows, 4);
@@ -85,8 +67,7 @@ describe('evaluation webview (built bundle in Chromium, real CSP)', function () 
     const worse = b.rows[0]!;
     const exact = worse.scores.exact_match!;
     worse.scores.exact_match = exact.kind === 'pass' ? { ...exact, kind: 'fail', text: 'fail', numeric: 0 } : { ...exact, kind: 'error', text: 'error', error: PAYLOADS.img };
-    view = await harness.open('evaluation');
-    await view.waitFor(posted('ready'), { what: 'ready' });
+    view = await pages.open();
     await view.post({ type: 'view', view: { mode: 'compare', comparison: compareEvaluations(a, b) } });
     const { summary } = await view.waitFor(rendered((s) => s.mode === 'compare'), { what: 'comparison rendered' });
     assert.deepStrictEqual([summary.rows, summary.regressions], [4, 1]);

@@ -1,6 +1,7 @@
 import { buildSeries } from '../../src/charts/series';
 import type { ChartRun, ChartsHostMessage, ChartsRenderSummary, ChartsViewState, ChartSummary } from '../../src/charts/protocol';
 import type { RunMetric } from '../../src/mlflow/types';
+import { isType } from './harness';
 
 /** Typed builders for the page tests: host messages as the real host shapes them (buildSeries). */
 
@@ -48,8 +49,4 @@ export function renderedWhere(metric: string, test: (chart: ChartSummary, summar
     const chart = summary.charts.find((c) => c.metricKey === metric);
     return chart !== undefined && test(chart, summary);
   };
-}
-
-export function isType(m: unknown, type: string): boolean {
-  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === type;
 }

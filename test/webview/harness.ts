@@ -1,3 +1,4 @@
+import * as assert from 'node:assert';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -37,6 +38,67 @@ class FakeUri implements ResourceUri {
   }
 }
 
+export type WebviewApp = 'charts' | 'compare' | 'serve' | 'trace' | 'evaluation';
+export type OpenOptions = { theme?: ThemeKind; viewport?: { width: number; height: number } };
+
+export function isType(m: unknown, type: string): boolean {
+  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === type;
+}
+
+/**
+ * A matcher factory for one app's page-to-host messages: `posted('ready')`,
+ * `posted('viewState', (m) => m.state.xAxis === 'wall')`, typed by the app's protocol union.
+ */
+export function postedBy<M extends { type: string }>() {
+  return <T extends M['type']>(type: T, test: (m: Extract<M, { type: T }>) => boolean = () => true) =>
+    (m: unknown): m is Extract<M, { type: T }> =>
+      isType(m, type) && test(m as Extract<M, { type: T }>);
+}
+
+export interface PageSuite {
+  /** A fresh page of the suite's app that has said `ready` (its first message, before any host message). */
+  open(options?: OpenOptions): Promise<WebviewPage>;
+}
+
+/**
+ * The page-under-test set-up every webview suite shares, registered in the calling `describe`: one
+ * harness (Chromium and the loopback page server) for the suite; and after each test, for every page
+ * the test opened: no uncaught error, nothing the CSP had to block, no dialog (no host text ran as
+ * script) and the suite's own `check`, then the page closed (also when a check fails).
+ */
+export function pageSuite(app: WebviewApp, options: { check?: (page: WebviewPage) => Promise<void> } = {}): PageSuite {
+  let harness: WebviewHarness | undefined;
+  const opened: WebviewPage[] = [];
+  before(async () => {
+    harness = await WebviewHarness.start();
+  });
+  after(async () => {
+    await harness?.stop();
+  });
+  afterEach(async () => {
+    const pages = opened.splice(0);
+    try {
+      for (const page of pages) {
+        assert.deepStrictEqual(page.pageErrors, [], 'no uncaught errors in the page');
+        assert.deepStrictEqual(page.cspViolations, [], 'nothing the CSP had to block');
+        assert.deepStrictEqual(page.dialogs, [], 'no script ran from host text');
+        await options.check?.(page);
+      }
+    } finally {
+      for (const page of pages) await page.close();
+    }
+  });
+  return {
+    async open(options = {}) {
+      if (!harness) throw new Error('pageSuite: open() is for tests (the harness starts in before())');
+      const page = await harness.open(app, options);
+      opened.push(page);
+      await page.waitFor((m): m is { type: 'ready' } => isType(m, 'ready'), { what: 'ready' });
+      return page;
+    },
+  };
+}
+
 export class WebviewHarness {
   private sequence = 0;
 
@@ -62,7 +124,7 @@ export class WebviewHarness {
   }
 
   /** Opens a page of `app` in a fresh context; the theme is applied the way VS Code does (class + variables). */
-  async open(app: 'charts' | 'compare' | 'serve' | 'trace' | 'evaluation', options: { theme?: ThemeKind; viewport?: { width: number; height: number } } = {}): Promise<WebviewPage> {
+  async open(app: WebviewApp, options: OpenOptions = {}): Promise<WebviewPage> {
     if (!fs.existsSync(path.join(ROOT, 'dist', 'webview', `${app}.js`))) {
       throw new Error(`dist/webview/${app}.js is missing: run \`node scripts/build.mjs\` first`);
     }
@@ -98,6 +160,7 @@ export class WebviewPage {
   readonly cspViolations: string[] = [];
   readonly pageErrors: string[] = [];
   private readonly listeners = new Set<() => void>();
+  private closed = false;
 
   constructor(
     readonly page: Page,
@@ -159,7 +222,10 @@ export class WebviewPage {
     });
   }
 
+  /** Closes the page's context; closing again (a test's own close, then the suite's) does nothing. */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await this.page.context().close();
   }
 

@@ -7,17 +7,11 @@ import type {
   ServeWebviewMessage,
 } from '../../src/modelServing/protocol';
 import { contentSecurityPolicy } from '../../src/vscode/webviewHtml';
-import { isType, XSS_NAME } from './fixtures';
+import { XSS_NAME } from './fixtures';
 import { unnamedControls } from './accessibility';
-import { WebviewHarness, type WebviewPage } from './harness';
+import { pageSuite, postedBy, type WebviewPage } from './harness';
 
-/** The harness names the apps it knows; `serve` is built the same way (dist/webview/serve.js). */
-
-type Posted<T extends ServeWebviewMessage['type']> = Extract<ServeWebviewMessage, { type: T }>;
-const posted =
-  <T extends ServeWebviewMessage['type']>(type: T, test: (m: Posted<T>) => boolean = () => true) =>
-  (m: unknown): m is Posted<T> =>
-    isType(m, type) && test(m as Posted<T>);
+const posted = postedBy<ServeWebviewMessage>();
 const rendered = (test: (s: ServeRenderSummary) => boolean) => posted('rendered', (m) => test(m.summary));
 
 const URI = `models:/${XSS_NAME}@champion`;
@@ -44,29 +38,15 @@ const MODEL: ModelView = {
 const BODY = JSON.stringify({ dataframe_split: { columns: ['petal_width'], data: [[1.8]] } }, null, 2);
 
 describe('serve webview (built bundle in Chromium, real CSP)', function () {
-  let harness: WebviewHarness;
+  const pages = pageSuite('serve');
   let view: WebviewPage;
-
-  before(async () => {
-    harness = await WebviewHarness.start();
-  });
-  after(async () => {
-    await harness?.stop();
-  });
-  afterEach(async () => {
-    assert.deepStrictEqual(view?.pageErrors ?? [], [], 'no uncaught errors in the page');
-    assert.deepStrictEqual(view?.cspViolations ?? [], [], 'nothing the CSP had to block');
-    assert.deepStrictEqual(view?.dialogs ?? [], [], 'no script ran from host text');
-    await view?.close();
-  });
 
   async function post(message: ServeHostMessage): Promise<void> {
     await view.post(message);
   }
 
   async function openLoaded(): Promise<ServeRenderSummary> {
-    view = await harness.open('serve');
-    await view.waitFor(posted('ready'), { what: 'ready' });
+    view = await pages.open();
     await post({ type: 'launcher', launcher: LAUNCHER });
     await post({ type: 'model', model: MODEL });
     await post({ type: 'payload', payload: { format: 'dataframe_split', body: BODY, source: 'serving_input_example.json' } });

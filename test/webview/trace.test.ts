@@ -6,8 +6,7 @@ import { parseJsonLossless, toSpan, toTraceInfo } from '../../src/mlflow/traceVa
 import type { TraceHostMessage, TraceRenderSummary, TraceWebviewMessage } from '../../src/traces/core/protocol';
 import { buildTraceView, spanDetail } from '../../src/traces/core/traceView';
 import { contentSecurityPolicy } from '../../src/vscode/webviewHtml';
-import { isType } from './fixtures';
-import { WebviewHarness, type WebviewPage } from './harness';
+import { pageSuite, postedBy, type WebviewPage } from './harness';
 
 /** The trace panel page with real traces (GenAI captures shaped by the real core), its real CSP. */
 
@@ -19,33 +18,15 @@ function trace(name: string): Trace {
   return { info, spans: response.spans.map((s) => toSpan(s, info.traceId)) };
 }
 
-type Posted<T extends TraceWebviewMessage['type']> = Extract<TraceWebviewMessage, { type: T }>;
-const posted =
-  <T extends TraceWebviewMessage['type']>(type: T, test: (m: Posted<T>) => boolean = () => true) =>
-  (m: unknown): m is Posted<T> =>
-    isType(m, type) && test(m as Posted<T>);
+const posted = postedBy<TraceWebviewMessage>();
 const rendered = (test: (s: TraceRenderSummary) => boolean) => posted('rendered', (m) => test(m.summary));
 
 describe('trace webview (built bundle in Chromium, real CSP)', function () {
-  let harness: WebviewHarness;
+  const pages = pageSuite('trace');
   let view: WebviewPage;
 
-  before(async () => {
-    harness = await WebviewHarness.start();
-  });
-  after(async () => {
-    await harness?.stop();
-  });
-  afterEach(async () => {
-    assert.deepStrictEqual(view?.pageErrors ?? [], [], 'no uncaught errors in the page');
-    assert.deepStrictEqual(view?.cspViolations ?? [], [], 'nothing the CSP had to block');
-    assert.deepStrictEqual(view?.dialogs ?? [], [], 'no script ran from trace text');
-    await view?.close();
-  });
-
   async function open(t: Trace, selected = 0, readOnlyReason?: string): Promise<TraceRenderSummary> {
-    view = await harness.open('trace');
-    await view.waitFor(posted('ready'), { what: 'ready' });
+    view = await pages.open();
     const { view: traceView, ordered } = buildTraceView(t, readOnlyReason);
     const messages: TraceHostMessage[] = [
       { type: 'trace', view: traceView },
