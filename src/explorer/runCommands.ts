@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { ActiveStore } from '../connection/activeStore';
-import { isMlflowError, ReadOnlyStoreError } from '../mlflow/errors';
+import { guardWrite, type WriteOperation } from '../connection/core/writeGuard';
+import { isMlflowError } from '../mlflow/errors';
 import type { TrackingStore } from '../mlflow/store';
 import type { Run } from '../mlflow/types';
 import { Disposer } from '../vscode/disposer';
@@ -16,12 +17,15 @@ type NodeArgs = [node?: ExplorerNode, selected?: readonly ExplorerNode[]];
 
 /**
  * Actions on runs and experiments from the Runs view's context menus. Each write goes to the store and
- * then reloads the affected part of the tree. A write first checks that the store takes writes, before
- * asking for anything: a local store answers with a ReadOnlyStoreError whose message offers the way
- * out ("Start Tracking Server"), and nothing the user typed is thrown away.
+ * then reloads the affected part of the tree. Write commands are registered with `write`, which checks
+ * that the store takes writes before the command asks for anything (guardWrite): a local store answers
+ * with a ReadOnlyStoreError whose message offers the way out ("Start Tracking Server"), and nothing the
+ * user typed is thrown away.
  */
 export class RunCommands implements vscode.Disposable {
   private readonly disposer = new Disposer();
+  /** The ids of the commands registered as writes (each refused on a read-only store before it runs). */
+  readonly writeCommands: string[] = [];
 
   constructor(
     private readonly deps: {
@@ -34,19 +38,25 @@ export class RunCommands implements vscode.Disposable {
     this.disposer.track(new RunNotes({ activeStore: deps.activeStore, model: deps.model }));
     const register = (id: string, handler: (...args: NodeArgs) => unknown) =>
       this.disposer.track(vscode.commands.registerCommand(id, (...args: NodeArgs) => this.guard(id, () => handler(...args))));
+    const write = (id: string, operation: WriteOperation<NodeArgs>, body: (store: TrackingStore, ...args: NodeArgs) => unknown) => {
+      this.writeCommands.push(id);
+      register(id, guardWrite(() => deps.activeStore.current?.store, operation, body));
+    };
+    const runsWord = (active: boolean, one: string, many: string) => (...[node, selected]: NodeArgs) =>
+      this.runsOf(node, selected).filter((r) => (r.info.lifecycleStage === 'active') === active).length === 1 ? one : many;
     register('mlflow.copyRunId', (node) => this.copy(this.run(node)?.info.runId));
     register('mlflow.copyModelUri', (node) => this.copy(modelUriOf(node)));
     register('mlflow.copyValue', (node) => this.copy(node?.kind === 'value' ? node.value : undefined));
     register('mlflow.openInBrowser', (node) => this.openInBrowser(node));
-    register('mlflow.renameRun', (node) => this.renameRun(node));
-    register('mlflow.deleteRun', (node, selected) => this.deleteRuns(node, selected));
-    register('mlflow.restoreRun', (node, selected) => this.restoreRuns(node, selected));
-    register('mlflow.setTag', (node) => this.setTag(node));
-    register('mlflow.deleteTag', (node) => this.deleteTag(node));
-    register('mlflow.editNote', (node) => this.editNote(node));
-    register('mlflow.renameExperiment', (node) => this.renameExperiment(node));
-    register('mlflow.deleteExperiment', (node) => this.deleteExperiment(node));
-    register('mlflow.restoreExperiment', (node) => this.restoreExperiment(node));
+    write('mlflow.renameRun', 'Renaming a run', (store, node) => this.renameRun(store, node));
+    write('mlflow.deleteRun', runsWord(true, 'Deleting a run', 'Deleting runs'), (store, node, selected) => this.deleteRuns(store, node, selected));
+    write('mlflow.restoreRun', runsWord(false, 'Restoring a run', 'Restoring runs'), (store, node, selected) => this.restoreRuns(store, node, selected));
+    write('mlflow.setTag', 'Setting a tag', (store, node) => this.setTag(store, node));
+    write('mlflow.deleteTag', 'Deleting a tag', (store, node) => this.deleteTag(store, node));
+    write('mlflow.editNote', 'Editing a run note', (_store, node) => this.editNote(node));
+    write('mlflow.renameExperiment', 'Renaming an experiment', (store, node) => this.renameExperiment(store, node));
+    write('mlflow.deleteExperiment', 'Deleting an experiment', (store, node) => this.deleteExperiment(store, node));
+    write('mlflow.restoreExperiment', 'Restoring an experiment', (store, node) => this.restoreExperiment(store, node));
   }
 
   /** Runs behind the clicked/selected nodes (run nodes, or the run of a child node), deduplicated. */
@@ -72,19 +82,6 @@ export class RunCommands implements vscode.Disposable {
       default:
         return undefined;
     }
-  }
-
-  private get store(): TrackingStore {
-    const store = this.deps.activeStore.current?.store;
-    if (!store) throw new Error('Not connected to an MLflow tracking store.');
-    return store;
-  }
-
-  /** The store, if it takes writes; otherwise the error that says how to get one that does. */
-  private async writableStore(operation: string): Promise<TrackingStore> {
-    const store = this.store;
-    if ((await store.capabilities()).readOnly) throw new ReadOnlyStoreError(operation, store.description);
-    return store;
   }
 
   private async guard(id: string, action: () => unknown): Promise<void> {
@@ -124,20 +121,18 @@ export class RunCommands implements vscode.Disposable {
     await vscode.env.openExternal(vscode.Uri.parse(`${base}/${path}`));
   }
 
-  private async renameRun(node?: ExplorerNode): Promise<void> {
+  private async renameRun(store: TrackingStore, node?: ExplorerNode): Promise<void> {
     const run = this.run(node);
     if (!run) return;
-    const store = await this.writableStore('Renaming a run');
     const name = await vscode.window.showInputBox({ title: 'Rename run', value: run.info.runName, validateInput: (v) => (v.trim() ? undefined : 'A run name cannot be empty') });
     if (!name || name === run.info.runName) return;
     await store.updateRun(run.info.runId, { runName: name.trim() });
     this.deps.model.reloadExperiment(run.info.experimentId);
   }
 
-  private async deleteRuns(node?: ExplorerNode, selected?: readonly ExplorerNode[]): Promise<void> {
+  private async deleteRuns(store: TrackingStore, node?: ExplorerNode, selected?: readonly ExplorerNode[]): Promise<void> {
     const runs = this.runsOf(node, selected).filter((r) => r.info.lifecycleStage === 'active');
     if (!runs.length) return;
-    const store = await this.writableStore(runs.length === 1 ? 'Deleting a run' : 'Deleting runs');
     const what = runs.length === 1 ? `run "${runs[0]!.info.runName}"` : `${runs.length} runs`;
     const answer = await showWarning(`Delete ${what}? It can be restored until the server's garbage collection removes it.`, { modal: true }, 'Delete');
     if (answer !== 'Delete') return;
@@ -145,18 +140,16 @@ export class RunCommands implements vscode.Disposable {
     for (const id of new Set(runs.map((r) => r.info.experimentId))) this.deps.model.reloadExperiment(id);
   }
 
-  private async restoreRuns(node?: ExplorerNode, selected?: readonly ExplorerNode[]): Promise<void> {
+  private async restoreRuns(store: TrackingStore, node?: ExplorerNode, selected?: readonly ExplorerNode[]): Promise<void> {
     const runs = this.runsOf(node, selected).filter((r) => r.info.lifecycleStage === 'deleted');
     if (!runs.length) return;
-    const store = await this.writableStore(runs.length === 1 ? 'Restoring a run' : 'Restoring runs');
     for (const run of runs) await store.restoreRun(run.info.runId);
     for (const id of new Set(runs.map((r) => r.info.experimentId))) this.deps.model.reloadExperiment(id);
   }
 
-  private async setTag(node?: ExplorerNode): Promise<void> {
+  private async setTag(store: TrackingStore, node?: ExplorerNode): Promise<void> {
     const run = this.run(node);
     if (!run) return;
-    const store = await this.writableStore('Setting a tag');
     const presetKey = node?.kind === 'value' && node.section === 'tags' ? node.key : undefined;
     const key = presetKey ?? (await vscode.window.showInputBox({ title: 'Tag key', validateInput: (v) => (v.trim() ? undefined : 'A tag key cannot be empty') }));
     if (!key) return;
@@ -166,9 +159,8 @@ export class RunCommands implements vscode.Disposable {
     this.deps.model.reloadExperiment(run.info.experimentId);
   }
 
-  private async deleteTag(node?: ExplorerNode): Promise<void> {
+  private async deleteTag(store: TrackingStore, node?: ExplorerNode): Promise<void> {
     if (node?.kind !== 'value' || node.section !== 'tags') return;
-    const store = await this.writableStore('Deleting a tag');
     const answer = await showWarning(`Delete tag "${node.key}" from this run?`, { modal: true }, 'Delete');
     if (answer !== 'Delete') return;
     await store.deleteRunTag(node.run.info.runId, node.key);
@@ -182,34 +174,30 @@ export class RunCommands implements vscode.Disposable {
   private async editNote(node?: ExplorerNode): Promise<vscode.TextEditor | undefined> {
     const run = this.run(node);
     if (!run) return undefined;
-    await this.writableStore('Editing a run note');
     const document = await vscode.workspace.openTextDocument(RunNotes.uriOf(run));
     const editor = await vscode.window.showTextDocument(document, { preview: false });
     vscode.window.setStatusBarMessage('Save to store this run note; save it empty to delete it.', 10_000);
     return editor;
   }
 
-  private async renameExperiment(node?: ExplorerNode): Promise<void> {
+  private async renameExperiment(store: TrackingStore, node?: ExplorerNode): Promise<void> {
     if (node?.kind !== 'experiment') return;
-    const store = await this.writableStore('Renaming an experiment');
     const name = await vscode.window.showInputBox({ title: 'Rename experiment', value: node.experiment.name, validateInput: (v) => (v.trim() ? undefined : 'An experiment name cannot be empty') });
     if (!name || name === node.experiment.name) return;
     await store.renameExperiment(node.experiment.experimentId, name.trim());
     this.deps.model.reset();
   }
 
-  private async deleteExperiment(node?: ExplorerNode): Promise<void> {
+  private async deleteExperiment(store: TrackingStore, node?: ExplorerNode): Promise<void> {
     if (node?.kind !== 'experiment') return;
-    const store = await this.writableStore('Deleting an experiment');
     const answer = await showWarning(`Delete experiment "${node.experiment.name}" and hide its runs?`, { modal: true }, 'Delete');
     if (answer !== 'Delete') return;
     await store.deleteExperiment(node.experiment.experimentId);
     this.deps.model.reset();
   }
 
-  private async restoreExperiment(node?: ExplorerNode): Promise<void> {
+  private async restoreExperiment(store: TrackingStore, node?: ExplorerNode): Promise<void> {
     if (node?.kind !== 'experiment') return;
-    const store = await this.writableStore('Restoring an experiment');
     await store.restoreExperiment(node.experiment.experimentId);
     this.deps.model.reset();
   }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { ActiveStore } from '../connection/activeStore';
-import { isMlflowError, MlflowError, ReadOnlyStoreError } from '../mlflow/errors';
+import { writableStore } from '../connection/core/writeGuard';
+import { isMlflowError, MlflowError } from '../mlflow/errors';
 import type { TrackingStore } from '../mlflow/store';
 import type { ModelVersion } from '../mlflow/types';
 import { registeredModelVersionUri } from '../serving/modelUri';
@@ -23,11 +24,9 @@ export class ModelRegistration {
   async register(source: string, runId?: string, options: { name?: string } = {}): Promise<ModelVersion | undefined> {
     const parsed = parseRegistrationSource(source);
     if (!parsed.ok) throw new MlflowError(parsed.message, 'INVALID_PARAMETER_VALUE');
-    const store = this.deps.activeStore.current?.store;
-    if (!store) throw new Error('Not connected to an MLflow tracking store.');
-    const capabilities = await store.capabilities();
     // Checked before asking for a name: the answer would be thrown away.
-    if (capabilities.readOnly) throw new ReadOnlyStoreError('Registering a model', store.description);
+    const store = await writableStore(this.deps.activeStore.current?.store, 'Registering a model');
+    const capabilities = await store.capabilities();
     if (!capabilities.registry) throw new MlflowError(`${store.description} has no model registry.`, 'NOT_SUPPORTED');
 
     const names = await this.deps.model.modelNames();

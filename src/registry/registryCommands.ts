@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import type { ActiveStore } from '../connection/activeStore';
 import { describeError } from '../explorer/errorMessages';
-import { isMlflowError, MlflowError, ReadOnlyStoreError } from '../mlflow/errors';
+import { guardWrite } from '../connection/core/writeGuard';
+import { isMlflowError, MlflowError } from '../mlflow/errors';
 import type { TrackingStore } from '../mlflow/store';
 import type { Stage } from '../mlflow/types';
 import { registeredModelAliasUri, registeredModelVersionUri } from '../serving/modelUri';
@@ -20,12 +21,15 @@ export const SERVE_MODEL_COMMAND = 'mlflow.serveModel';
 type Target = { kind: 'model'; name: string } | { kind: 'version'; name: string; version: string };
 
 /**
- * Actions on registered models, versions, aliases and tags from the Models view's context menus. Every
- * write checks first that the store can be written (a local store answers with the ReadOnlyStoreError
- * that names "Start Tracking Server", before any question is asked), then re-reads the model it changed.
+ * Actions on registered models, versions, aliases and tags from the Models view's context menus. Write
+ * commands are registered with `write`, which checks first that the store can be written (guardWrite: a
+ * local store answers with the ReadOnlyStoreError that names "Start Tracking Server", before any
+ * question is asked); each then re-reads the model it changed.
  */
 export class RegistryCommands implements vscode.Disposable {
   private readonly disposer = new Disposer();
+  /** The ids of the commands registered as writes (each refused on a read-only store before it runs). */
+  readonly writeCommands: string[] = [];
 
   constructor(
     private readonly deps: {
@@ -39,16 +43,20 @@ export class RegistryCommands implements vscode.Disposable {
     const register = (id: string, handler: (node: RegistryNode | undefined) => unknown) =>
       this.disposer.track(vscode.commands.registerCommand(id, (node?: RegistryNode) =>
         runGuarded(id, deps.log, () => handler(node ?? deps.selection()[0]))));
+    const write = (id: string, operation: string, body: (store: TrackingStore, node: RegistryNode | undefined) => unknown) => {
+      this.writeCommands.push(id);
+      register(id, guardWrite(() => deps.activeStore.current?.store, operation, body));
+    };
     register('mlflow.copyModelVersionUri', (node) => this.copyVersionUri(node));
     register('mlflow.copyModelAliasUri', (node) => this.copyAliasUri(node));
-    register('mlflow.setModelAlias', (node) => this.setAlias(node));
-    register('mlflow.moveModelAlias', (node) => this.moveAlias(node));
-    register('mlflow.deleteModelAlias', (node) => this.deleteAlias(node));
-    register('mlflow.transitionModelVersionStage', (node) => this.transitionStage(node));
-    register('mlflow.editModelDescription', (node) => this.editDescription(node));
-    register('mlflow.setModelTag', (node) => this.setTag(node));
-    register('mlflow.deleteModelTag', (node) => this.deleteTag(node));
-    register('mlflow.deleteModelVersion', (node) => this.deleteVersion(node));
+    write('mlflow.setModelAlias', 'Setting an alias', (store, node) => this.setAlias(store, node));
+    write('mlflow.moveModelAlias', 'Moving an alias', (store, node) => this.moveAlias(store, node));
+    write('mlflow.deleteModelAlias', 'Removing an alias', (store, node) => this.deleteAlias(store, node));
+    write('mlflow.transitionModelVersionStage', 'Transitioning a stage', (store, node) => this.transitionStage(store, node));
+    write('mlflow.editModelDescription', 'Editing a description', (store, node) => this.editDescription(store, node));
+    write('mlflow.setModelTag', 'Setting a tag', (store, node) => this.setTag(store, node));
+    write('mlflow.deleteModelTag', 'Deleting a tag', (store, node) => this.deleteTag(store, node));
+    write('mlflow.deleteModelVersion', 'Deleting a model version', (store, node) => this.deleteVersion(store, node));
     register('mlflow.openModelVersionRun', (node) => this.openRun(node));
     register('mlflow.serveModelVersion', (node) => this.serveVersion(node));
     register('mlflow.serveModelAlias', (node) => this.serveAlias(node));
@@ -58,13 +66,6 @@ export class RegistryCommands implements vscode.Disposable {
   private get store(): TrackingStore {
     const store = this.deps.activeStore.current?.store;
     if (!store) throw new Error('Not connected to an MLflow tracking store.');
-    return store;
-  }
-
-  /** The store, if it takes writes; otherwise the error that says how to get one that does. */
-  private async writableStore(operation: string): Promise<TrackingStore> {
-    const store = this.store;
-    if ((await store.capabilities()).readOnly) throw new ReadOnlyStoreError(operation, store.description);
     return store;
   }
 
@@ -82,10 +83,9 @@ export class RegistryCommands implements vscode.Disposable {
     if (node?.kind === 'alias') await this.copy(registeredModelAliasUri(node.model.name, node.alias));
   }
 
-  private async setAlias(node?: RegistryNode): Promise<void> {
+  private async setAlias(store: TrackingStore, node?: RegistryNode): Promise<void> {
     const target = targetOf(node);
     if (target?.kind !== 'version') return;
-    const store = await this.writableStore('Setting an alias');
     const existing = this.deps.model.findModel(target.name)?.aliases ?? [];
     const input = await vscode.window.showInputBox({
       title: `Set an alias on ${target.name} version ${target.version}`,
@@ -106,9 +106,8 @@ export class RegistryCommands implements vscode.Disposable {
     await this.putAlias(store, target.name, input.trim(), target.version);
   }
 
-  private async moveAlias(node?: RegistryNode): Promise<void> {
+  private async moveAlias(store: TrackingStore, node?: RegistryNode): Promise<void> {
     if (node?.kind !== 'alias') return;
-    const store = await this.writableStore('Moving an alias');
     const versions = await this.deps.model.getVersions(node.model.name);
     const others = versions.filter((v) => v.version !== node.version);
     if (!others.length) {
@@ -132,10 +131,9 @@ export class RegistryCommands implements vscode.Disposable {
     vscode.window.setStatusBarMessage(`@${alias} → ${name} version ${version}`, 4000);
   }
 
-  private async deleteAlias(node?: RegistryNode): Promise<void> {
+  private async deleteAlias(store: TrackingStore, node?: RegistryNode): Promise<void> {
     const alias = await this.aliasOf(node);
     if (!alias) return;
-    const store = await this.writableStore('Removing an alias');
     const answer = await showWarning(
       `Remove alias @${alias.alias} from ${alias.name}? models:/${alias.name}@${alias.alias} will stop resolving for anyone who loads it.`,
       { modal: true },
@@ -160,15 +158,13 @@ export class RegistryCommands implements vscode.Disposable {
     return alias ? { name: node.version.name, alias } : undefined;
   }
 
-  private async transitionStage(node?: RegistryNode): Promise<void> {
+  private async transitionStage(store: TrackingStore, node?: RegistryNode): Promise<void> {
     if (node?.kind !== 'version') return;
     const { name, version, currentStage } = node.version;
-    const store = this.store;
     if (!(await store.capabilities()).stages) {
       void showInfo('This registry has no stages; mark versions with aliases instead ("Set Alias…").');
       return;
     }
-    await this.writableStore('Transitioning a stage');
     const stages: Stage[] = ['Staging', 'Production', 'Archived', 'None'];
     const stage = await vscode.window.showQuickPick(
       stages.filter((s) => s !== currentStage).map((s) => ({ label: s, stage: s })),
@@ -192,9 +188,8 @@ export class RegistryCommands implements vscode.Disposable {
     await this.deps.model.reloadModel(name);
   }
 
-  private async editDescription(node?: RegistryNode): Promise<void> {
+  private async editDescription(store: TrackingStore, node?: RegistryNode): Promise<void> {
     if (node?.kind !== 'model' && node?.kind !== 'version') return;
-    const store = await this.writableStore('Editing a description');
     const current = node.kind === 'model' ? node.model.description : node.version.description;
     const description = await vscode.window.showInputBox({
       title: node.kind === 'model' ? `Description of ${node.model.name}` : `Description of ${node.version.name} version ${node.version.version}`,
@@ -207,10 +202,9 @@ export class RegistryCommands implements vscode.Disposable {
     await this.deps.model.reloadModel(node.kind === 'model' ? node.model.name : node.version.name);
   }
 
-  private async setTag(node?: RegistryNode): Promise<void> {
+  private async setTag(store: TrackingStore, node?: RegistryNode): Promise<void> {
     const target = targetOf(node);
     if (!target) return;
-    const store = await this.writableStore('Setting a tag');
     const owner = target.kind === 'model' ? target.name : `${target.name} version ${target.version}`;
     const key = node?.kind === 'tag' ? node.key : await vscode.window.showInputBox({
       title: `Tag ${owner}: key`,
@@ -224,9 +218,8 @@ export class RegistryCommands implements vscode.Disposable {
     await this.deps.model.reloadModel(target.name);
   }
 
-  private async deleteTag(node?: RegistryNode): Promise<void> {
+  private async deleteTag(store: TrackingStore, node?: RegistryNode): Promise<void> {
     if (node?.kind !== 'tag') return;
-    const store = await this.writableStore('Deleting a tag');
     const owner = node.version === undefined ? node.modelName : `${node.modelName} version ${node.version}`;
     const answer = await showWarning(`Delete tag "${node.key}" from ${owner}?`, { modal: true }, 'Delete Tag');
     if (answer !== 'Delete Tag') return;
@@ -235,10 +228,9 @@ export class RegistryCommands implements vscode.Disposable {
     await this.deps.model.reloadModel(node.modelName);
   }
 
-  private async deleteVersion(node?: RegistryNode): Promise<void> {
+  private async deleteVersion(store: TrackingStore, node?: RegistryNode): Promise<void> {
     if (node?.kind !== 'version') return;
     const { name, version } = node.version;
-    const store = await this.writableStore('Deleting a model version');
     const aliases = node.aliases.length ? ` and its aliases (${node.aliases.map((a) => `@${a}`).join(', ')})` : '';
     const answer = await showWarning(
       `Delete version ${version} of ${name}? This cannot be undone: models:/${name}/${version}${aliases} will stop resolving.`,

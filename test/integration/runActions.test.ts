@@ -196,4 +196,34 @@ describe('Run actions on a read-only local store (real extension host)', () => {
       assert.ok(!vscode.window.visibleTextEditors.some((e) => e.document.uri.scheme === 'mlflow-note'), 'no note editor opened');
     });
   }
+
+  it('every command registered as a write (runs and registry) is refused before it asks anything, whatever it is given', async () => {
+    const writes = [...workbench.runCommands.writeCommands, ...workbench.registry.commands.writeCommands];
+    for (const known of ['mlflow.renameRun', 'mlflow.deleteRun', 'mlflow.restoreExperiment', 'mlflow.deleteModelAlias', 'mlflow.deleteModelVersion']) {
+      assert.ok(writes.includes(known), `${known} is registered as a write`);
+    }
+    const window = vscode.window as unknown as Record<string, unknown>;
+    const showQuickPick = window.showQuickPick;
+    const picks: string[] = [];
+    window.showQuickPick = (_items: unknown, options?: vscode.QuickPickOptions) => {
+      picks.push(options?.title ?? '');
+      return Promise.resolve(undefined);
+    };
+    try {
+      for (const id of writes) {
+        // No target at all: the refusal comes before the command looks at what it was given.
+        const prompts = answer({ inputs: [], warnings: [undefined] });
+        try {
+          await vscode.commands.executeCommand(id);
+        } finally {
+          prompts.restore();
+        }
+        assert.strictEqual(prompts.prompts.length, 1, `${id}: one prompt: ${JSON.stringify(prompts.prompts)}`);
+        assert.match(prompts.prompts[0]!, /^[A-Z][a-z]+ .* needs a tracking server: .*"MLflow: Start Tracking Server"/, id);
+      }
+    } finally {
+      window.showQuickPick = showQuickPick;
+    }
+    assert.deepStrictEqual(picks, [], 'no quick pick was shown');
+  });
 });
