@@ -49,7 +49,9 @@ export interface HttpRequest {
   body?: unknown;
   /**
    * POSTs that only read (searches) may be retried like GETs. Writes are never retried: a write whose
-   * answer was lost may have happened, and MLflow's writes are not all idempotent.
+   * answer was lost may have happened, and MLflow's writes are not all idempotent. (The one exception,
+   * for every method: a request that failed on a stale keep-alive socket before the server read it is
+   * sent again once on a fresh socket; see `open`.)
    */
   idempotent?: boolean;
   signal?: AbortSignal;
@@ -76,6 +78,8 @@ export class HttpClient {
   private readonly basePath: string;
   private readonly auth?: HttpAuth;
   private readonly agent: http.Agent;
+  /** TLS options for a request made outside the pool (the retry on a fresh socket). */
+  private readonly tls: { rejectUnauthorized?: boolean; ca?: Buffer };
   private readonly timeoutMs: number;
   private readonly retry: RetryPolicy;
   private readonly maxBodyBytes: number;
@@ -109,10 +113,8 @@ export class HttpClient {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.extraHeaders = options.headers ?? {};
-    this.agent =
-      base.protocol === 'https:'
-        ? new https.Agent({ keepAlive: true, rejectUnauthorized: !options.insecureTls, ca: options.caCertPath ? readCaCert(options.caCertPath) : undefined })
-        : new http.Agent({ keepAlive: true });
+    this.tls = base.protocol === 'https:' ? { rejectUnauthorized: !options.insecureTls, ca: options.caCertPath ? readCaCert(options.caCertPath) : undefined } : {};
+    this.agent = base.protocol === 'https:' ? new https.Agent({ keepAlive: true, ...this.tls }) : new http.Agent({ keepAlive: true });
   }
 
   /** The parsed JSON answer; an empty body is `{}` (MLflow's "nothing to say"). */
@@ -250,7 +252,15 @@ export class HttpClient {
       });
   }
 
-  private open(request: HttpRequest, signal: AbortSignal): Promise<http.IncomingMessage> {
+  /**
+   * Sends the request and resolves with the response head. A pooled keep-alive socket may have been
+   * closed by the server while idle (its keep-alive timeout) just as the request went out on it: the
+   * write then fails with ECONNRESET ("socket hang up") before any byte of an answer. The server never
+   * read that request, so it is sent again, once, on a fresh socket, whatever the method (a write
+   * too). Never when the socket was new, nor when any byte of an answer arrived: then the server may
+   * have acted on it.
+   */
+  private open(request: HttpRequest, signal: AbortSignal, fresh = false): Promise<http.IncomingMessage> {
     const url = this.url(request);
     const payload = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body), 'utf8');
     const headers: Record<string, string> = { Accept: 'application/json, */*;q=0.5', 'User-Agent': 'mlflow-workbench', ...this.extraHeaders };
@@ -260,9 +270,20 @@ export class HttpClient {
     }
     if (this.auth) headers.Authorization = authorizationHeader(this.auth);
     const transport = url.protocol === 'https:' ? https : http;
+    // Outside the pool (agent: false), so the retry cannot be handed another stale socket.
+    const connection: https.RequestOptions = fresh ? { agent: false, ...this.tls } : { agent: this.agent };
     return new Promise((resolve, reject) => {
-      const req = transport.request(url, { method: request.method, headers, agent: this.agent, signal }, resolve);
-      req.on('error', reject);
+      let bytesReadBefore: number | undefined;
+      const req = transport.request(url, { method: request.method, headers, ...connection, signal }, resolve);
+      req.on('socket', (socket) => (bytesReadBefore = socket.bytesRead));
+      req.on('error', (error) => {
+        const nothingAnswered = bytesReadBefore !== undefined && req.socket?.bytesRead === bytesReadBefore;
+        if (!fresh && req.reusedSocket && errorCode(error) === 'ECONNRESET' && nothingAnswered && !signal.aborted) {
+          this.open(request, signal, true).then(resolve, reject);
+        } else {
+          reject(error);
+        }
+      });
       req.end(payload);
     });
   }

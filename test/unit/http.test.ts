@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import type * as http from 'node:http';
 import * as https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { inspect } from 'node:util';
@@ -210,6 +210,73 @@ describe('HttpClient', () => {
       assert.equal(parseRetryAfter(''), undefined);
       assert.equal(parseRetryAfter('soon'), undefined);
       assert.equal(parseRetryAfter(new Date(0).toUTCString()), 0, 'a date in the past means now');
+    });
+  });
+
+  describe('stale keep-alive sockets', () => {
+    /** The sockets the server answered a request on, in order. */
+    let answeredOn: Socket[] = [];
+    beforeEach(() => {
+      answeredOn = [];
+    });
+
+    /**
+     * A server whose keep-alive timeout closes idle connections: the request the client sends on a
+     * socket the server already answered on meets a socket the server has just closed, and is never
+     * answered (`onReuse`: the server's side of that race). Requests on new sockets are answered.
+     */
+    const closesIdleSockets = (onReuse: Script = hangUp): Script => (req, res, entry) => {
+      if (answeredOn.includes(req.socket)) {
+        onReuse(req, res, entry);
+        return;
+      }
+      answeredOn.push(req.socket);
+      answer(200, { answer: answeredOn.length })(req, res, entry);
+    };
+
+    /** Resolves once the client's agent holds an idle keep-alive socket (the previous answer is read). */
+    const pooled = async (c: HttpClient): Promise<void> => {
+      const agent = (c as unknown as { agent: import('node:http').Agent }).agent;
+      while (Object.values(agent.freeSockets).every((list) => !list?.length)) await new Promise((resolve) => setImmediate(resolve));
+    };
+
+    it('sends a write again, once, on a fresh socket when the idle keep-alive socket it went out on was closed', async () => {
+      script = closesIdleSockets();
+      const c = client();
+      assert.deepEqual(await c.json({ method: 'GET', path: '/api/2.0/mlflow/experiments/get' }), { answer: 1 });
+      await pooled(c);
+      const created = await c.json({ method: 'POST', path: '/api/2.0/mlflow/runs/create', body: { experiment_id: '1' } });
+      assert.deepEqual(created, { answer: 2 }, 'answered on a second connection');
+      assert.deepEqual(seen.map((r) => r.method), ['GET', 'POST', 'POST'], 'the POST reached the server twice: once on the closed socket, once fresh');
+      assert.notEqual(answeredOn[1], answeredOn[0]);
+    });
+
+    it('does not send it again when any byte of an answer arrived before the reset', async () => {
+      // The server had begun answering: it may have acted on the request.
+      script = closesIdleSockets((req) => {
+        req.socket.end('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n');
+      });
+      const c = client();
+      await c.json({ method: 'GET', path: '/x' });
+      await pooled(c);
+      await assert.rejects(c.json({ method: 'POST', path: '/api/2.0/mlflow/runs/delete', body: { run_id: 'r' } }), MlflowError);
+      assert.deepEqual(seen.map((r) => r.method), ['GET', 'POST']);
+    });
+
+    it('does not send it again when the socket was new', async () => {
+      script = hangUp;
+      await assert.rejects(client().json({ method: 'POST', path: '/api/2.0/mlflow/runs/delete', body: { run_id: 'r' } }), { errorCode: 'UNREACHABLE' });
+      assert.equal(seen.length, 1);
+    });
+
+    it('sends it again only once: a fresh socket that fails too is the error', async () => {
+      let requests = 0;
+      script = (req, res, entry) => (++requests === 1 ? answer(200, {})(req, res, entry) : hangUp(req, res, entry));
+      const c = client();
+      await c.json({ method: 'GET', path: '/x' });
+      await pooled(c);
+      await assert.rejects(c.json({ method: 'POST', path: '/api/2.0/mlflow/runs/create', body: {} }), { errorCode: 'UNREACHABLE' });
+      assert.deepEqual(seen.map((r) => r.method), ['GET', 'POST', 'POST']);
     });
   });
 
