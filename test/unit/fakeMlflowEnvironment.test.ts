@@ -13,6 +13,8 @@ import { freePort, runFakeMlflow, startFakeMlflow, type FakeVersion } from '../s
 const NODE_DIR = path.dirname(process.execPath);
 /** A PATH without the stand-in venv: node (the stand-in's interpreter) and the system folders only. */
 const BARE_PATH = [NODE_DIR, '/usr/bin', '/bin'].join(path.delimiter);
+/** Debian's python3 (apt), without gunicorn or uvicorn. */
+const SYSTEM_PYTHON = '/usr/bin/python3';
 
 function alive(pid: number): boolean {
   try {
@@ -64,6 +66,48 @@ describe('stand-in mlflow: the environment on PATH', function () {
       await server.stop('SIGKILL');
     }
   });
+
+  for (const [version, program, argv] of [
+    ['2.17.2', 'gunicorn', (port: number) => ['-b', `127.0.0.1:${port}`, '-w', '3', 'mlflow.server:app']],
+    ['3.x', 'uvicorn', (port: number) => ['--host', '127.0.0.1', '--port', String(port), '--workers', '3', 'mlflow.server.fastapi_app:app']],
+  ] as [FakeVersion, string, (port: number) => string[]][]) {
+    it(`${version}: mlflow server fails like MLflow when its Python has no ${program} (python -m ${program}: No module named ${program})`, async () => {
+      // An mlflow whose Python is Debian's python3, which has no server program (pip never installed one there).
+      const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-env-system-python-'));
+      fs.symlinkSync(SYSTEM_PYTHON, path.join(bin, 'python'));
+      try {
+        const result = await runFakeMlflow(['server', '--backend-store-uri', 'sqlite:///mlflow.db', '--port', String(await freePort())], {
+          version, activated: false, env: { PATH: [bin, BARE_PATH].join(path.delimiter) }, cwd: project,
+        });
+        assert.equal(result.code, 1);
+        assert.match(result.stderr, new RegExp(`^${path.join(bin, 'python')}: No module named ${program}$`, 'm'), 'what python -m prints');
+        assert.match(result.stderr, /^mlflow\.utils\.process\.ShellCommandException: Non-zero exit code: 1$/m);
+        assert.doesNotMatch(result.stderr, /Listening at|Uvicorn running/, 'nothing served');
+      } finally {
+        fs.rmSync(bin, { recursive: true, force: true });
+      }
+    });
+
+    it(`${version}: mlflow server runs ${program} as \`python -m ${program}\` with the venv's python, with its workers; stopping leaves nothing`, async () => {
+      const port = await freePort();
+      const server = startFakeMlflow(['server', '--backend-store-uri', 'sqlite:///mlflow.db', '--port', String(port), '--workers', '3'], { version, cwd: project });
+      try {
+        await server.waitForLine((line) => line.includes('Listening at:') || line.includes('Uvicorn running on'));
+        const expected = ['-m', program, ...argv(port)].join(' ');
+        const tree = await waitFor(() => {
+          const rows = execFileSync('ps', ['-o', 'pid=,ppid=,args=', '-A'], { encoding: 'utf8' }).split('\n').map((line) => line.trim().split(/\s+/));
+          const master = rows.find((row) => Number(row[1]) === server.child.pid && row.join(' ').includes(`fake-venv/bin/python ${expected}`));
+          const workers = master ? rows.filter((row) => row[1] === master[0] && row.includes('--fake-worker')) : [];
+          return master && workers.length === 3 ? { master, workers } : undefined;
+        }, `python -m ${program} from the venv, a child of mlflow, with its three workers`);
+        const pids = [tree.master, ...tree.workers].map((row) => Number(row[0]));
+        await server.stop();
+        await waitFor(() => pids.every((pid) => !alive(pid)) || undefined, `${program} and its workers to exit`);
+      } finally {
+        await server.stop('SIGKILL');
+      }
+    });
+  }
 
   it('mlflow run --env-manager local: the system python lacks the packages (ModuleNotFoundError), the run fails', async () => {
     const result = await runFakeMlflow(['run', project, '--env-manager', 'local'], { activated: false, env: { PATH: BARE_PATH } });

@@ -7,7 +7,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, isAbsolute, join } from 'node:path';
+import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import { pythonException, pythonList, writeErr } from './logLines.mjs';
 
 /** The first executable `name` on PATH, as bash finds it (empty and relative entries skipped). */
@@ -60,6 +60,22 @@ export function checkEntryPointPython(command) {
   // What the entry point does first; the stand-in python of test/support/fake-venv succeeds, a system python fails.
   const result = spawnSync(found, ['-c', 'import mlflow'], { stdio: ['ignore', 'inherit', 'inherit'] });
   return result.status ?? 1;
+}
+
+/**
+ * The interpreter `mlflow server` runs its server program with: MLflow starts
+ * `[sys.executable, "-m", "gunicorn" | "uvicorn" | "waitress", …]` (mlflow/server/__init__.py), the
+ * Python that runs mlflow itself. For the stand-in that is the `python` beside the invoked `mlflow`
+ * (a venv's bin/, whose console scripts name their own interpreter), else the `python` on PATH.
+ */
+export function serverInterpreter(env = process.env) {
+  const beside = join(dirname(process.argv[1] ?? ''), 'python');
+  try {
+    accessSync(beside, constants.X_OK);
+    return beside;
+  } catch {
+    return whichOnPath('python', env);
+  }
 }
 
 /** MLflow 3 refuses a legacy file store unless MLFLOW_ALLOW_FILE_STORE=true (mlflow-3.x/file-store/README.md). */

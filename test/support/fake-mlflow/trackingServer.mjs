@@ -4,9 +4,9 @@
  * tracking REST API itself is not emulated: its routes answer Flask's 404 page.
  */
 import { FLASK_404, serve } from './httpHost.mjs';
-import { logMlflow, writeErr } from './logLines.mjs';
-import { refusesFileStore, whichOnPath } from './environment.mjs';
-import { spawn } from 'node:child_process';
+import { logMlflow, pythonException, writeErr } from './logLines.mjs';
+import { refusesFileStore, serverInterpreter } from './environment.mjs';
+import { spawn, spawnSync } from 'node:child_process';
 
 export async function serveTracking({ values, versionKey, version }) {
   const host = values.get('host') ?? '127.0.0.1';
@@ -27,13 +27,13 @@ export async function serveTracking({ values, versionKey, version }) {
       '[MLflow] Security middleware enabled with default settings (localhost-only). To allow connections from other hosts, use --host 0.0.0.0 and configure --allowed-hosts and --cors-allowed-origins.',
     );
   }
-  // Like `mlflow server`, run the server program with its workers when the environment has one on PATH.
-  const program = whichOnPath(v3 ? 'uvicorn' : 'gunicorn');
-  const backend = program ? spawn(program, ['--workers', String(values.get('workers') ?? 4)], { stdio: 'ignore' }) : undefined;
+  const command = serverCommand({ values, v3, host, port });
+  const backend = startServerProgram(command);
+  if (!backend) return 1;
   const code = await serve({
     host,
     port,
-    server: v3 ? 'uvicorn' : 'gunicorn',
+    server: command.module === 'uvicorn' ? 'uvicorn' : 'gunicorn',
     ignoreFirstSigterm: process.env.FAKE_MLFLOW_STUBBORN === '1',
     timestampedUvicorn: true,
     uvicornParent: true,
@@ -49,11 +49,52 @@ export async function serveTracking({ values, versionKey, version }) {
       return { status: 404, contentType: 'text/html; charset=utf-8', body: FLASK_404 };
     },
   });
-  if (backend && backend.exitCode === null) {
+  if (backend.exitCode === null) {
     backend.kill('SIGTERM');
     backend.unref();
   }
   return code;
+}
+
+/**
+ * `_run_server` in mlflow/server/__init__.py: 2.x runs gunicorn (waitress on Windows; `--dev` is
+ * gunicorn with `--log-level debug --reload`, mlflow/cli.py); 3.x runs uvicorn unless `--gunicorn-opts`
+ * or `--waitress-opts` asks for another. Always as `python -m <program>` with the server's own argv.
+ */
+function serverCommand({ values, v3, host, port }) {
+  const split = (text) => (text ?? '').split(/\s+/).filter(Boolean);
+  const workers = String(values.get('workers') ?? 4);
+  const gunicornOpts = values.get('dev') && !v3 ? '--log-level debug --reload' : values.get('gunicorn_opts');
+  const waitress = v3 ? values.get('waitress_opts') !== undefined : process.platform === 'win32';
+  if (waitress) {
+    return { module: 'waitress', args: [...split(values.get('waitress_opts')), `--host=${host}`, `--port=${port}`, '--ident=mlflow', 'mlflow.server:app'] };
+  }
+  if (!v3 || gunicornOpts !== undefined) {
+    return { module: 'gunicorn', args: [...split(gunicornOpts), '-b', `${host}:${port}`, '-w', workers, 'mlflow.server:app'] };
+  }
+  return { module: 'uvicorn', args: [...split(values.get('uvicorn_opts')), '--host', host, '--port', String(port), '--workers', workers, 'mlflow.server.fastapi_app:app'] };
+}
+
+/**
+ * Starts the server program's process tree (the stand-in answers HTTP itself), or fails as MLflow does
+ * when its Python has no such module: `python -m gunicorn` prints `No module named gunicorn` and exits
+ * 1, and MLflow's `_exec_cmd` raises ShellCommandException (mlflow/utils/process.py), whose `Command:`
+ * line is the repr of the `map` it ran. Checked first with `--version`, so no failure depends on timing.
+ */
+function startServerProgram({ module, args }) {
+  const python = serverInterpreter();
+  const argv = ['-m', module, ...args];
+  if (!python) {
+    pythonException('FileNotFoundError', "[Errno 2] No such file or directory: 'python'");
+    return undefined;
+  }
+  const probe = spawnSync(python, ['-m', module, '--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (probe.status !== 0) {
+    process.stderr.write(probe.stderr ?? '');
+    pythonException('mlflow.utils.process.ShellCommandException', `Non-zero exit code: ${probe.status ?? 1}\nCommand: <map object at 0x7f3a1c2b9f60>`);
+    return undefined;
+  }
+  return spawn(python, argv, { stdio: 'ignore' });
 }
 
 const PRIVATE_HOST = /^(localhost|127\.0\.0\.1|\[::1\]|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+|172\.(1[6-9]|2\d|3[01])\.\d+\.\d+)(:\d+)?$/;
