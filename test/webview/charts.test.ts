@@ -72,6 +72,27 @@ describe('charts webview (built bundle in Chromium, real CSP)', function () {
     assert.deepStrictEqual(view.dialogs, [], 'no dialog opened');
   });
 
+  it("draws a run named like markup in chart.js's tooltip as that very text, and nothing is made from it", async () => {
+    // Only the hostile run on the chart, so wherever the pointer is, the nearest point is one of its.
+    view = await pages.open();
+    await view.post(init({ hiddenRunIds: ['run-a', 'run-c'] }));
+    await view.post(lossSeries());
+    await view.waitFor(renderedWhere('loss', (c) => !c.loading && c.datasets === 1), { what: 'run-b alone drawn' });
+    const figure = view.page.locator('figure.chart[data-metric="loss"]');
+    const box = await figure.locator('canvas').boundingBox();
+    assert.ok(box, 'the chart is on screen');
+    await view.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await view.page.mouse.move(box.x + box.width / 2 + 3, box.y + box.height / 2);
+    await view.page.locator('figure.chart[data-metric="loss"][data-tooltip]').waitFor();
+    const drawn = JSON.parse((await figure.getAttribute('data-tooltip')) ?? 'null') as { title: string[]; body: string[] };
+    assert.deepStrictEqual(drawn.title, [XSS_NAME], "the tooltip's title is the run name, raw");
+    assert.match(drawn.body[0] ?? '', /^step \d+$/);
+    assert.ok(drawn.body.some((line) => /^value \S+/.test(line)), JSON.stringify(drawn.body));
+    // chart.js paints the tooltip on the canvas: no element anywhere holds or was built from the name.
+    const built = await view.page.evaluate(`[document.querySelectorAll('img').length, [...document.body.querySelectorAll('*')].filter((e) => e.children.length === 0 && e.textContent === ${JSON.stringify(XSS_NAME)} && e.closest('.legend-list') === null).length]`);
+    assert.deepStrictEqual(built, [0, 0], 'no <img> made, and the name sits in no element outside the legend');
+  });
+
   it('fetches full resolution for a zoomed window and keeps the zoom while live points arrive', async () => {
     view = await pages.open();
     await view.post(init());

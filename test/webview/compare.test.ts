@@ -88,6 +88,37 @@ describe('compare webview (built bundle in Chromium, real CSP)', function () {
     await view.waitFor(rendered((s) => s.parallel.dimensions.at(-1) === 'loss'), { since, what: 'parallel on loss' });
   });
 
+  /** What each axis of a plot reads, as chart.js laid it out (the plot box carries it, as a chart's figure does). */
+  async function ticks(plot: 'parallel' | 'scatter'): Promise<{ x: string[]; y: string[] }> {
+    const box = view.page.locator('.plot-box[data-x-ticks]').nth(plot === 'parallel' ? 0 : 1);
+    await box.waitFor();
+    const read = async (axis: 'x' | 'y'): Promise<string[]> => JSON.parse((await box.getAttribute(`data-${axis}-ticks`)) ?? 'null') as string[];
+    return { x: await read('x'), y: await read('y') };
+  }
+
+  it("labels the plots' axes like the charts: the param names, and numeric ticks each once even when values differ past six digits", async () => {
+    // Accuracies that formatValue's six significant digits would all print as "0.8".
+    const close = [
+      run('run-a', 'baseline', { lr: '0.1', optimizer: 'sgd' }, [1, 0.5], 0.8000001),
+      run('run-b', 'second', { lr: '0.01', optimizer: 'adam' }, [1, 0.3], 0.8000002),
+      run('run-c', 'third', { lr: '0.001', optimizer: 'adam' }, [1, 0.6], 0.8000004),
+    ];
+    view = await pages.open();
+    const state = { runIds: close.map((r) => r.info.runId), onlyDifferences: true, scatterParam: 'lr', scatterMetric: 'accuracy', parallelMetric: 'accuracy' };
+    await view.post({ type: 'init', model: buildCompareModel(close, HISTORIES, START + 100_000), state });
+    await view.waitFor(rendered((s) => s.scatter.points === 3), { what: 'the scatter drawn' });
+    const parallel = await ticks('parallel');
+    assert.deepStrictEqual(parallel.x, ['lr', 'optimizer', 'accuracy'], 'one category tick per axis');
+    const scatter = await ticks('scatter');
+    for (const [axis, labels] of [['x', scatter.x], ['y', scatter.y]] as const) {
+      assert.ok(labels.length >= 2, `${axis}: several labels: ${JSON.stringify(labels)}`);
+      assert.strictEqual(new Set(labels).size, labels.length, `${axis}: each label once, got ${JSON.stringify(labels)}`);
+      for (const label of labels) assert.ok(Number.isFinite(Number(label)), `${axis}: a number: ${label}`);
+    }
+    const ys = scatter.y.map(Number);
+    assert.ok(Math.min(...ys) <= 0.8000001 && Math.max(...ys) >= 0.8000004, `the y labels span the values: ${JSON.stringify(scatter.y)}`);
+  });
+
   it('asks the host for a params diff and for charts of these runs', async () => {
     await openLoaded();
     const since = view.mark();

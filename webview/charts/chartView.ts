@@ -8,17 +8,17 @@ import {
   Tooltip,
   type ChartDataset,
   type Scale,
-  type Tick,
   type TooltipItem,
 } from 'chart.js';
 import zoomPlugin from 'chartjs-plugin-zoom';
 import type { ChartRun, ChartSummary, StepWindow, XAxisKind, XRange, YScaleKind } from '../../src/charts/protocol';
+import { spacingOf, tickLabels } from '../shared/axisTicks';
 import { applyChartTheme } from '../shared/chartTheme';
 import { element } from '../shared/dom';
 import { formatDuration, formatTime, formatValue } from '../shared/format';
 import { css, runColor } from '../shared/palette';
 import type { Theme } from '../shared/theme';
-import { backgroundPlugin, nonFiniteMarkerPlugin, type Marker } from './plugins';
+import { backgroundPlugin, nonFiniteMarkerPlugin, tooltipTextPlugin, type Marker } from './plugins';
 import {
   linePoints,
   nonFinitePoints,
@@ -123,7 +123,12 @@ export class MetricChart {
       type: 'line',
       data: { datasets: [] },
       options: this.baseOptions(),
-      plugins: [backgroundPlugin(() => this.inputs?.theme.background), nonFiniteMarkerPlugin(() => this.markers)],
+      plugins: [
+        backgroundPlugin(() => this.inputs?.theme.background),
+        nonFiniteMarkerPlugin(() => this.markers),
+        // The tooltip's text as data-tooltip on the figure, like the tick labels (see reflect).
+        tooltipTextPlugin((text) => (text ? this.element.setAttribute('data-tooltip', JSON.stringify(text)) : this.element.removeAttribute('data-tooltip'))),
+      ],
     });
   }
 
@@ -431,17 +436,6 @@ function axisTitle(axis: XAxisKind): string {
   }
 }
 
-/** The labels an axis shows (chart.js leaves a skipped or empty label as ''). */
-function tickLabels(scale: Scale | undefined): string[] {
-  return (scale?.ticks ?? []).flatMap((t) => {
-    const label = Array.isArray(t.label) ? t.label.join(' ') : (t.label ?? '');
-    return label === '' ? [] : [label];
-  });
-}
-
-function spacingOf(ticks: readonly Tick[]): number {
-  return ticks.length >= 2 ? Math.abs(ticks[1].value - ticks[0].value) : 1;
-}
 
 function sameRange(a: { min: number; max: number }, b: { min: number; max: number } | undefined): boolean {
   return b !== undefined && a.min === b.min && a.max === b.max;

@@ -63,3 +63,23 @@ export function nonFiniteMarkerPlugin(markers: () => readonly Marker[]): Plugin<
     },
   };
 }
+
+/** What a drawn tooltip said: chart.js's tooltip model, its title and body lines as plain strings. */
+export interface TooltipText {
+  title: string[];
+  body: string[];
+}
+
+/**
+ * Reports the text of each tooltip chart.js draws (it paints it on the canvas, so the DOM never holds
+ * it): the page reflects it on the chart's figure, where the page tests check that a run named like
+ * markup reads as that very text and that nothing was made from it.
+ */
+export function tooltipTextPlugin(drawn: (text: TooltipText | undefined) => void): Plugin<'line'> {
+  return {
+    id: 'tooltipText',
+    afterTooltipDraw: (_chart, { tooltip }) => {
+      drawn(tooltip.opacity > 0 ? { title: [...tooltip.title], body: tooltip.body.flatMap((b) => [...b.before, ...b.lines, ...b.after]) } : undefined);
+    },
+  };
+}

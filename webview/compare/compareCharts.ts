@@ -10,8 +10,10 @@ import {
   type Plugin,
 } from 'chart.js';
 import type { CompareModel } from '../../src/charts/protocol';
+import { spacingOf, tickLabelsPlugin } from '../shared/axisTicks';
 import { applyChartTheme } from '../shared/chartTheme';
 import { element } from '../shared/dom';
+import { linearTickLabel } from '../charts/ticks';
 import { formatValue } from '../shared/format';
 import { css, runColor } from '../shared/palette';
 import type { Theme } from '../shared/theme';
@@ -53,7 +55,7 @@ export class ParallelChart {
           },
         },
       },
-      plugins: [this.axisLabels()],
+      plugins: [this.axisLabels(), tickLabelsPlugin(this.element)],
     });
   }
 
@@ -127,8 +129,9 @@ export class ScatterChart {
         responsive: true,
         maintainAspectRatio: false,
         scales: {
-          x: { type: 'linear', title: { display: true, text: '' }, ticks: { callback: (v) => this.xLabel(Number(v)) } },
-          y: { type: 'linear', title: { display: true, text: '' }, ticks: { callback: (v) => formatValue(Number(v)) } },
+          // Numeric ticks read as the charts' do: as many decimals as the spacing needs, so no two read alike.
+          x: { type: 'linear', title: { display: true, text: '' }, ticks: { callback: (v, _i, ticks) => this.xLabel(Number(v), spacingOf(ticks)) } },
+          y: { type: 'linear', title: { display: true, text: '' }, ticks: { callback: (v, _i, ticks) => linearTickLabel(Number(v), spacingOf(ticks)) } },
         },
         plugins: {
           tooltip: {
@@ -139,6 +142,7 @@ export class ScatterChart {
           },
         },
       },
+      plugins: [tickLabelsPlugin(this.element)],
     });
   }
 
@@ -163,8 +167,8 @@ export class ScatterChart {
     this.chart.destroy();
   }
 
-  private xLabel(value: number): string {
-    if (this.x?.kind !== 'categorical') return formatValue(value);
+  private xLabel(value: number, spacing?: number): string {
+    if (this.x?.kind !== 'categorical') return spacing === undefined ? formatValue(value) : linearTickLabel(value, spacing);
     return Number.isInteger(value) ? (this.x.categories[value] ?? '') : '';
   }
 }
