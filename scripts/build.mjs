@@ -2,6 +2,7 @@
 // webview app. Type checking is separate (`npm run typecheck`); esbuild only strips types.
 import * as esbuild from 'esbuild';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 
 const production = process.argv.includes('--production');
@@ -104,13 +105,40 @@ function copyAssets() {
   fs.copyFileSync(path.join(root, 'node_modules/@vscode/tree-sitter-wasm/LICENSE'), path.join(root, 'dist/treeSitter/LICENSE'));
 }
 
+/**
+ * The engine's VFS patches (src/mlflow/local/sqliteEngine.ts) must apply to the engine just copied: a
+ * bumped node-sqlite3-wasm fails the build here, naming the patch that no longer applies, instead of a
+ * user's first SQLite store failing to open.
+ */
+async function checkEnginePatches() {
+  const { outputFiles } = await esbuild.build({
+    entryPoints: ['src/mlflow/local/sqliteEngine.ts'],
+    bundle: true,
+    write: false,
+    platform: 'node',
+    format: 'cjs',
+    absWorkingDir: root,
+    logLevel: 'warning',
+  });
+  const module = { exports: {} };
+  new Function('module', 'exports', 'require', outputFiles[0].text)(module, module.exports, createRequire(import.meta.url));
+  try {
+    module.exports.patchEngineSource(fs.readFileSync(path.join(root, 'dist/sqlite/node-sqlite3-wasm.js'), 'utf8'));
+  } catch (error) {
+    console.error(`build: ${error.message}`);
+    process.exit(1);
+  }
+}
+
 if (watch) {
   copyAssets();
+  await checkEnginePatches();
   for (const options of builds) await (await esbuild.context(options)).watch();
 } else {
   // Only a release build starts from an empty dist/ (so no stale file reaches the .vsix); development
   // builds overwrite in place, so a build running beside a test run never pulls files from under it.
   if (production) fs.rmSync(path.join(root, 'dist'), { recursive: true, force: true });
   copyAssets();
+  await checkEnginePatches();
   await Promise.all(builds.map((options) => esbuild.build(options)));
 }

@@ -201,27 +201,45 @@ class WasmConnection implements SqlConnection {
   }
 }
 
+/** The node-sqlite3-wasm release the VFS patches below were written against (package.json pins it). */
+export const PATCHED_ENGINE_VERSION = '0.8.60';
+
+/** One exact edit to the package's VFS, named by what it is for. */
+export interface EnginePatch {
+  name: string;
+  from: string;
+  to: string;
+}
+
 /**
  * Exact edits to the package's VFS. Each must match exactly once, or the engine refuses to load: a new
- * package version is then a clear build-time failure (tests load it too), never a silently locking engine.
+ * package version is then a clear failure naming the patch that no longer applies, at build time
+ * (scripts/build.mjs checks the engine it copies) and in the tests (test/unit/sqliteEnginePatches.test.ts),
+ * never a silently locking or writing engine.
  */
-const VFS_PATCHES: readonly [string, string][] = [
-  ['function _nodejsLock(fi,level){', 'function _nodejsLock(fi,level){return SQLITE_OK;'],
-  ['function _nodejsUnlock(fi,level){', 'function _nodejsUnlock(fi,level){return SQLITE_OK;'],
-  [
-    'function _nodejsCheckReservedLock(fi,outResult){',
-    'function _nodejsCheckReservedLock(fi,outResult){setValue(outResult,0,"i32");return SQLITE_OK;',
-  ],
-  ['function _nodejsWrite(fi,buffer,bytes,offset){', 'function _nodejsWrite(fi,buffer,bytes,offset){return SQLITE_IOERR_WRITE;'],
-  ['function _nodejsTruncate(fi,size){', 'function _nodejsTruncate(fi,size){return SQLITE_IOERR_TRUNCATE;'],
-  ['function _nodejsDelete(vfs,filePath,dirSync){', 'function _nodejsDelete(vfs,filePath,dirSync){return SQLITE_IOERR_DELETE;'],
+export const VFS_PATCHES: readonly EnginePatch[] = [
+  { name: 'lock without a <db>.lock directory', from: 'function _nodejsLock(fi,level){', to: 'function _nodejsLock(fi,level){return SQLITE_OK;' },
+  { name: 'unlock without a <db>.lock directory', from: 'function _nodejsUnlock(fi,level){', to: 'function _nodejsUnlock(fi,level){return SQLITE_OK;' },
+  {
+    name: 'no reserved lock reported',
+    from: 'function _nodejsCheckReservedLock(fi,outResult){',
+    to: 'function _nodejsCheckReservedLock(fi,outResult){setValue(outResult,0,"i32");return SQLITE_OK;',
+  },
+  { name: 'writes fail', from: 'function _nodejsWrite(fi,buffer,bytes,offset){', to: 'function _nodejsWrite(fi,buffer,bytes,offset){return SQLITE_IOERR_WRITE;' },
+  { name: 'truncation fails', from: 'function _nodejsTruncate(fi,size){', to: 'function _nodejsTruncate(fi,size){return SQLITE_IOERR_TRUNCATE;' },
+  { name: 'deletion fails', from: 'function _nodejsDelete(vfs,filePath,dirSync){', to: 'function _nodejsDelete(vfs,filePath,dirSync){return SQLITE_IOERR_DELETE;' },
 ];
 
 export function patchEngineSource(source: string): string {
   let patched = source;
-  for (const [from, to] of VFS_PATCHES) {
+  for (const { name, from, to } of VFS_PATCHES) {
     const count = patched.split(from).length - 1;
-    if (count !== 1) throw new Error(`Unsupported node-sqlite3-wasm build: "${from}" found ${count} times`);
+    if (count !== 1) {
+      throw new Error(
+        `Unsupported node-sqlite3-wasm build: the VFS patch "${name}" no longer applies ("${from}" found ${count} times, expected once). ` +
+          `The patches were written for node-sqlite3-wasm ${PATCHED_ENGINE_VERSION}: review them (src/mlflow/local/sqliteEngine.ts) against the new VFS.`,
+      );
+    }
     patched = patched.replace(from, to);
   }
   return patched;
