@@ -301,12 +301,19 @@ describe('Hostile data in the real workbench: shown as text, never run (packaged
     await page().keyboard.type('<img');
     await view.locator('.metric-list vscode-checkbox', { hasText: 'm <img src=x' }).waitFor();
 
-    // A chart.js tooltip with the run names, drawn over the canvas.
-    const canvas = view.locator('figure.chart canvas').first();
+    // A chart.js tooltip with the run names, drawn over the canvas: what it drew is reflected on the figure.
+    const figure = view.locator('figure.chart').first();
+    const canvas = figure.locator('canvas');
     const box = await canvas.boundingBox();
     assert.ok(box, 'a chart is on screen');
     await page().mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     await page().mouse.move(box.x + box.width / 2 + 5, box.y + box.height / 2);
+    await view.locator('figure.chart[data-tooltip]').first().waitFor();
+    const drawn = JSON.parse((await figure.getAttribute('data-tooltip')) ?? 'null') as { title: string[]; body: string[] };
+    const names = [ids.runs.img, ids.runs.script, ids.runs.template].map((id) => dataset.runs.find((r) => r.info.runId === id)?.info.runName ?? '');
+    assert.strictEqual(drawn.title.length, 1, JSON.stringify(drawn));
+    assert.ok(names.includes(drawn.title[0] ?? ''), `the tooltip's title is one of the hostile run names, raw: ${JSON.stringify(drawn.title)}`);
+    assert.strictEqual(await view.locator('img').count(), 0, 'no <img> made from a name');
     await workbench.screenshot('hostile-charts');
     assert.strictEqual(await assertStrictCsp(), 1, 'the charts webview was checked');
   });

@@ -236,7 +236,7 @@ describe('HttpClient', () => {
 
     /** Resolves once the client's agent holds an idle keep-alive socket (the previous answer is read). */
     const pooled = async (c: HttpClient): Promise<void> => {
-      const agent = (c as unknown as { agent: import('node:http').Agent }).agent;
+      const agent = (c as unknown as { agent: http.Agent }).agent;
       while (Object.values(agent.freeSockets).every((list) => !list?.length)) await new Promise((resolve) => setImmediate(resolve));
     };
 
