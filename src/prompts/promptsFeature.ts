@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { ActiveStore } from '../connection/activeStore';
 import { describeError } from '../explorer/errorMessages';
-import { ReadOnlyStoreError } from '../mlflow/errors';
+import { guardWrite, writableStore } from '../connection/core/writeGuard';
 import type { TrackingStore } from '../mlflow/store';
 import type { RegisteredModel } from '../mlflow/types';
 import { runGuarded } from '../registry/registryCommands';
@@ -39,6 +39,8 @@ export class PromptsFeature implements vscode.Disposable, vscode.TextDocumentCon
   private readonly drafts = new Map<string, { name: string; type: 'text' | 'chat'; baseVersion: string }>();
   readonly model: PromptsModel;
   readonly tree: PromptsTree;
+  /** The ids of the commands registered as writes (each refused on a read-only store before it runs; see guardWrite). */
+  readonly writeCommands: string[] = [];
 
   constructor(private readonly deps: { activeStore: ActiveStore; log: Log }) {
     this.model = new PromptsModel(deps.activeStore);
@@ -54,9 +56,14 @@ export class PromptsFeature implements vscode.Disposable, vscode.TextDocumentCon
     const registerWrite = (id: string, handler: (node?: PromptTreeNode) => Promise<unknown>): void => {
       this.disposer.track(vscode.commands.registerCommand(id, (node?: PromptTreeNode) => runGuarded(id, deps.log, () => handler(node))));
     };
-    registerWrite('mlflow.prompts.setAlias', (node) => this.setAlias(node));
-    registerWrite('mlflow.prompts.deleteAlias', (node) => this.deleteAlias(node));
+    const write = (id: string, operation: string, body: (store: TrackingStore, node?: PromptTreeNode) => Promise<unknown>): void => {
+      this.writeCommands.push(id);
+      registerWrite(id, guardWrite(() => deps.activeStore.current?.store, operation, body));
+    };
+    write('mlflow.prompts.setAlias', 'Setting a prompt alias', (store, node) => this.setAlias(store, node));
+    write('mlflow.prompts.deleteAlias', 'Removing a prompt alias', (store, node) => this.deleteAlias(store, node));
     registerWrite('mlflow.prompts.editAsNewVersion', (node) => this.editAsNewVersion(node));
+    // Checks the store itself, after saying when there is no text to register (it is also called directly).
     registerWrite('mlflow.prompts.registerVersion', (node) => this.registerVersion(node));
     this.disposer.track(vscode.workspace.onDidCloseTextDocument((document) => this.drafts.delete(document.uri.toString())));
     this.disposer.track(vscode.window.onDidChangeActiveTextEditor((editor) => void this.updateDraftContext(editor)));
@@ -64,13 +71,6 @@ export class PromptsFeature implements vscode.Disposable, vscode.TextDocumentCon
 
   private updateDraftContext(editor: vscode.TextEditor | undefined): Thenable<unknown> {
     return setContext(ContextKey.PromptDraft, editor !== undefined && this.drafts.has(editor.document.uri.toString()));
-  }
-
-  private async writableStore(operation: string): Promise<TrackingStore> {
-    const store = this.deps.activeStore.current?.store;
-    if (!store) throw new Error('Not connected to an MLflow tracking store.');
-    if ((await store.capabilities()).readOnly) throw new ReadOnlyStoreError(operation, store.description);
-    return store;
   }
 
   /** Re-reads the prompts and redraws the Models view (prompts hang under it). */
@@ -84,10 +84,9 @@ export class PromptsFeature implements vscode.Disposable, vscode.TextDocumentCon
    * version per alias): the prompt's other aliases are offered first, a new name is typed and checked
    * the way the server checks it.
    */
-  async setAlias(node?: PromptTreeNode): Promise<void> {
+  private async setAlias(store: TrackingStore, node?: PromptTreeNode): Promise<void> {
     if (node?.kind !== 'promptVersion') return;
     const { name, version } = node.version;
-    const store = await this.writableStore('Setting a prompt alias');
     const prompt = await this.promptNamed(name);
     const movable = (prompt?.aliases ?? []).filter((a) => a.version !== version);
     const NEW = '$(add) New alias…';
@@ -125,7 +124,7 @@ export class PromptsFeature implements vscode.Disposable, vscode.TextDocumentCon
   }
 
   /** Removes one alias of a version (or of a prompt), after asking: `prompts:/name@alias` stops resolving. */
-  async deleteAlias(node?: PromptTreeNode): Promise<void> {
+  private async deleteAlias(store: TrackingStore, node?: PromptTreeNode): Promise<void> {
     let name: string;
     let aliases: string[];
     if (node?.kind === 'promptVersion') {
@@ -137,7 +136,6 @@ export class PromptsFeature implements vscode.Disposable, vscode.TextDocumentCon
     } else {
       return;
     }
-    const store = await this.writableStore('Removing a prompt alias');
     if (aliases.length === 0) {
       void showInfo(`${name}${node.kind === 'promptVersion' ? ` version ${node.version.version}` : ''} has no alias.`);
       return;
@@ -182,7 +180,7 @@ export class PromptsFeature implements vscode.Disposable, vscode.TextDocumentCon
       void showInfo('Open the new prompt text in an editor, then run "Register New Prompt Version".');
       return undefined;
     }
-    const store = await this.writableStore('Registering a prompt version');
+    const store = await writableStore(this.deps.activeStore.current?.store, 'Registering a prompt version');
     const document = editor.document;
     let target = this.drafts.get(document.uri.toString());
     if (!target) {

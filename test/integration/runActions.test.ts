@@ -197,9 +197,9 @@ describe('Run actions on a read-only local store (real extension host)', () => {
     });
   }
 
-  it('every command registered as a write (runs and registry) is refused before it asks anything, whatever it is given', async () => {
-    const writes = [...workbench.runCommands.writeCommands, ...workbench.registry.commands.writeCommands];
-    for (const known of ['mlflow.renameRun', 'mlflow.deleteRun', 'mlflow.restoreExperiment', 'mlflow.deleteModelAlias', 'mlflow.deleteModelVersion']) {
+  it('every command registered as a write (runs, registry, prompts) is refused before it asks anything, whatever it is given', async () => {
+    const writes = [...workbench.runCommands.writeCommands, ...workbench.registry.commands.writeCommands, ...workbench.prompts.writeCommands];
+    for (const known of ['mlflow.renameRun', 'mlflow.deleteRun', 'mlflow.restoreExperiment', 'mlflow.deleteModelAlias', 'mlflow.deleteModelVersion', 'mlflow.prompts.deleteAlias']) {
       assert.ok(writes.includes(known), `${known} is registered as a write`);
     }
     const window = vscode.window as unknown as Record<string, unknown>;
