@@ -9,10 +9,18 @@ import { describeError } from './errorMessages';
 import type { ExplorerNode } from './nodes';
 import type { RunsModel } from './runsModel';
 import { RunNotes } from './runNotes';
+import type { RunPicker } from './runPicker';
+import { runNodeOf } from './runPicker';
 import { showError, showInfo, showWarning } from '../vscode/notify';
 
 /** What the context menu hands a command: the clicked node, and all selected nodes on multi-select. */
 type NodeArgs = [node?: ExplorerNode, selected?: readonly ExplorerNode[]];
+
+/** How a command finds its target from the palette: which selected nodes fit it, and what to ask for. */
+interface Ask {
+  fits(node: ExplorerNode): boolean;
+  ask(): Promise<ExplorerNode | readonly ExplorerNode[] | undefined>;
+}
 
 /**
  * Actions on runs and experiments from the Runs view's context menus. Each write goes to the store and
@@ -29,24 +37,73 @@ export class RunCommands implements vscode.Disposable {
       model: RunsModel;
       log: Log;
       selection: () => readonly ExplorerNode[];
+      /** Asks for the experiment or runs when a command comes from the palette with nothing selected. */
+      picker: RunPicker;
     },
   ) {
     this.disposer.track(new RunNotes({ activeStore: deps.activeStore, model: deps.model }));
-    const register = (id: string, handler: (...args: NodeArgs) => unknown) =>
-      this.disposer.track(vscode.commands.registerCommand(id, (...args: NodeArgs) => this.guard(id, () => handler(...args))));
-    register('mlflow.copyRunId', (node) => this.copy(this.run(node)?.info.runId));
-    register('mlflow.copyModelUri', (node) => this.copy(modelUriOf(node)));
+    /**
+     * `ask` is the palette's way in: with no node (the palette passes none) and nothing fitting selected
+     * in the Runs view, it asks for the target in a searchable quick pick. A context menu always passes
+     * its node, so tree behaviour is unchanged.
+     */
+    const register = (id: string, handler: (...args: NodeArgs) => unknown, ask?: Ask) =>
+      this.disposer.track(vscode.commands.registerCommand(id, (...args: NodeArgs) => this.guard(id, async () => {
+        const resolved = args[0] || args[1]?.length || !ask ? args : await this.fromPalette(ask);
+        if (resolved) await handler(...resolved);
+      })));
+    const picker = deps.picker;
+    const oneRun = (title: string): Ask => ({ fits: (n) => this.run(n) !== undefined, ask: async () => picker.pickRunNode(title) });
+    const experiment = (title: string, stage: 'active' | 'deleted' = 'active'): Ask => ({
+      fits: (n) => n.kind === 'experiment' && (n.experiment.lifecycleStage === 'deleted') === (stage === 'deleted'),
+      ask: async () => picker.pickExperimentNode(title, { stage }),
+    });
+    register('mlflow.copyRunId', (node) => this.copy(this.run(node)?.info.runId), oneRun('Copy Run ID'));
+    register('mlflow.copyModelUri', (node) => this.copyModelUri(node), {
+      fits: (n) => modelUriOf(n) !== undefined,
+      ask: async () => picker.pickRunNode('Copy Model URI of a Run'),
+    });
     register('mlflow.copyValue', (node) => this.copy(node?.kind === 'value' ? node.value : undefined));
-    register('mlflow.openInBrowser', (node) => this.openInBrowser(node));
-    register('mlflow.renameRun', (node) => this.renameRun(node));
-    register('mlflow.deleteRun', (node, selected) => this.deleteRuns(node, selected));
-    register('mlflow.restoreRun', (node, selected) => this.restoreRuns(node, selected));
-    register('mlflow.setTag', (node) => this.setTag(node));
-    register('mlflow.deleteTag', (node) => this.deleteTag(node));
-    register('mlflow.editNote', (node) => this.editNote(node));
-    register('mlflow.renameExperiment', (node) => this.renameExperiment(node));
-    register('mlflow.deleteExperiment', (node) => this.deleteExperiment(node));
-    register('mlflow.restoreExperiment', (node) => this.restoreExperiment(node));
+    register('mlflow.openInBrowser', (node) => this.openInBrowser(node), {
+      fits: (n) => this.run(n) !== undefined || n.kind === 'experiment',
+      ask: async () => picker.pickRunNode('Open Run in MLflow UI'),
+    });
+    register('mlflow.renameRun', (node) => this.renameRun(node), oneRun('Rename Run'));
+    register('mlflow.deleteRun', (node, selected) => this.deleteRuns(node, selected), {
+      fits: (n) => this.run(n)?.info.lifecycleStage === 'active',
+      ask: async () => (await picker.pickRunList('Delete Runs', { min: 1 }))?.map(runNodeOf),
+    });
+    register('mlflow.restoreRun', (node, selected) => this.restoreRuns(node, selected), {
+      fits: (n) => this.run(n)?.info.lifecycleStage === 'deleted',
+      ask: async () => (await picker.pickRunList('Restore Runs', { min: 1 }, { deleted: true }))?.map(runNodeOf),
+    });
+    register('mlflow.setTag', (node) => this.setTag(node), oneRun('Set Tag on a Run'));
+    register('mlflow.deleteTag', (node) => this.deleteTag(node), {
+      fits: (n) => n.kind === 'value' && n.section === 'tags',
+      ask: async () => {
+        const runNode = await picker.pickRunNode('Delete Tag from a Run');
+        if (!runNode) return undefined;
+        const key = await picker.pickTag('Delete Tag', runNode.run);
+        return key === undefined ? undefined : { kind: 'value', section: 'tags', run: runNode.run, key, value: runNode.run.data.tags[key] ?? '' };
+      },
+    });
+    register('mlflow.editNote', (node) => this.editNote(node), oneRun('Edit Run Note'));
+    register('mlflow.renameExperiment', (node) => this.renameExperiment(node), experiment('Rename Experiment'));
+    register('mlflow.deleteExperiment', (node) => this.deleteExperiment(node), experiment('Delete Experiment'));
+    register('mlflow.restoreExperiment', (node) => this.restoreExperiment(node), experiment('Restore Experiment', 'deleted'));
+  }
+
+  /**
+   * The target of a command run from the palette: what is selected in the Runs view when it fits the
+   * command, else what the user picks (undefined when they cancel).
+   */
+  private async fromPalette(ask: Ask): Promise<NodeArgs | undefined> {
+    const selected = this.deps.selection().filter(ask.fits);
+    if (selected.length) return [selected[0], selected];
+    const asked = await ask.ask();
+    if (!asked) return undefined;
+    if (isNodeList(asked)) return asked.length ? [asked[0], asked] : undefined;
+    return [asked, undefined];
   }
 
   /** Runs behind the clicked/selected nodes (run nodes, or the run of a child node), deduplicated. */
@@ -109,6 +166,15 @@ export class RunCommands implements vscode.Disposable {
     if (!text) return;
     await vscode.env.clipboard.writeText(text);
     vscode.window.setStatusBarMessage(`Copied ${text}`, 3000);
+  }
+
+  private async copyModelUri(node?: ExplorerNode): Promise<void> {
+    const uri = modelUriOf(node);
+    if (!uri && node?.kind === 'run') {
+      void showInfo(`Run "${node.run.info.runName || node.run.info.runId}" logged no model.`);
+      return;
+    }
+    await this.copy(uri);
   }
 
   private async openInBrowser(node?: ExplorerNode): Promise<void> {
@@ -217,6 +283,10 @@ export class RunCommands implements vscode.Disposable {
   dispose(): void {
     this.disposer.dispose();
   }
+}
+
+function isNodeList(value: ExplorerNode | readonly ExplorerNode[]): value is readonly ExplorerNode[] {
+  return Array.isArray(value);
 }
 
 /** `runs:/<id>/<path>` for a run's model folder, `models:/<m-id>` for an MLflow 3 logged model. */

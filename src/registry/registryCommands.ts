@@ -10,6 +10,7 @@ import type { Log } from '../vscode/log';
 import { aliasesOf, versionBadges, versionLabel } from './registryLabels';
 import type { RegistryModel } from './registryModel';
 import type { RegistryNode } from './registryNodes';
+import { RegistryPicker, type RegistryTarget } from './registryPicker';
 import { aliasNameProblem, tagKeyProblem } from './registryRules';
 import { showError, showInfo, showWarning } from '../vscode/notify';
 
@@ -36,23 +37,32 @@ export class RegistryCommands implements vscode.Disposable {
       selection: () => readonly RegistryNode[];
     },
   ) {
-    const register = (id: string, handler: (node: RegistryNode | undefined) => unknown) =>
+    const picker = new RegistryPicker(deps.model);
+    /**
+     * With no node (the palette passes none) the command acts on what is selected in the Models view if
+     * it fits, else asks for the model and its version, alias or tag. A context menu always passes its node.
+     */
+    const register = (id: string, title: string, target: RegistryTarget, handler: (node: RegistryNode | undefined) => unknown) =>
       this.disposer.track(vscode.commands.registerCommand(id, (node?: RegistryNode) =>
-        runGuarded(id, deps.log, () => handler(node ?? deps.selection()[0]))));
-    register('mlflow.copyModelVersionUri', (node) => this.copyVersionUri(node));
-    register('mlflow.copyModelAliasUri', (node) => this.copyAliasUri(node));
-    register('mlflow.setModelAlias', (node) => this.setAlias(node));
-    register('mlflow.moveModelAlias', (node) => this.moveAlias(node));
-    register('mlflow.deleteModelAlias', (node) => this.deleteAlias(node));
-    register('mlflow.transitionModelVersionStage', (node) => this.transitionStage(node));
-    register('mlflow.editModelDescription', (node) => this.editDescription(node));
-    register('mlflow.setModelTag', (node) => this.setTag(node));
-    register('mlflow.deleteModelTag', (node) => this.deleteTag(node));
-    register('mlflow.deleteModelVersion', (node) => this.deleteVersion(node));
-    register('mlflow.openModelVersionRun', (node) => this.openRun(node));
-    register('mlflow.serveModelVersion', (node) => this.serveVersion(node));
-    register('mlflow.serveModelAlias', (node) => this.serveAlias(node));
-    register('mlflow.openModelInBrowser', (node) => this.openInBrowser(node));
+        runGuarded(id, deps.log, async () => {
+          const selected = deps.selection()[0];
+          const chosen = node ?? (selected && RegistryPicker.fits(target, selected) ? selected : await picker.pick(target, title));
+          if (chosen) await handler(chosen);
+        })));
+    register('mlflow.copyModelVersionUri', 'Copy Model Version URI', 'version', (node) => this.copyVersionUri(node));
+    register('mlflow.copyModelAliasUri', 'Copy Alias URI', 'alias', (node) => this.copyAliasUri(node));
+    register('mlflow.setModelAlias', 'Set Alias', 'version', (node) => this.setAlias(node));
+    register('mlflow.moveModelAlias', 'Move Alias', 'alias', (node) => this.moveAlias(node));
+    register('mlflow.deleteModelAlias', 'Remove Alias', 'alias', (node) => this.deleteAlias(node));
+    register('mlflow.transitionModelVersionStage', 'Transition Stage', 'version', (node) => this.transitionStage(node));
+    register('mlflow.editModelDescription', 'Edit Description', 'modelOrVersion', (node) => this.editDescription(node));
+    register('mlflow.setModelTag', 'Set Tag on a Model or Version', 'modelOrVersion', (node) => this.setTag(node));
+    register('mlflow.deleteModelTag', 'Delete Tag from a Model or Version', 'tag', (node) => this.deleteTag(node));
+    register('mlflow.deleteModelVersion', 'Delete Version', 'version', (node) => this.deleteVersion(node));
+    register('mlflow.openModelVersionRun', 'Open Source Run', 'version', (node) => this.openRun(node));
+    register('mlflow.serveModelVersion', 'Serve Model Version', 'version', (node) => this.serveVersion(node));
+    register('mlflow.serveModelAlias', 'Serve Alias', 'alias', (node) => this.serveAlias(node));
+    register('mlflow.openModelInBrowser', 'Open Model in MLflow UI', 'modelOrVersion', (node) => this.openInBrowser(node));
   }
 
   private get store(): TrackingStore {
