@@ -64,10 +64,13 @@ export class ArtifactsFeature implements vscode.Disposable {
       deps.log.error(`${title} failed`, error);
       void showError(`MLflow: ${error instanceof Error ? error.message : String(error)}`);
     });
-    this.disposer.track(vscode.commands.registerCommand(SourceCommand.Open, (node?: RunNode) =>
-      guarded('Open Source at Run\'s Commit', async () => source.open(await runOf(node, 'Open Source at Run\'s Commit')))));
-    this.disposer.track(vscode.commands.registerCommand(SourceCommand.DiffWithWorkingTree, (node?: RunNode) =>
-      guarded('Diff Source with Working Tree', async () => source.diff(await runOf(node, 'Diff Source with Working Tree')))));
+    const withRun = (title: string, action: (node: RunNode | undefined) => Promise<void>) => (node?: RunNode) => guarded(title, async () => {
+      const target = await runOf(node, title);
+      // Cancelling the palette's pick ends the command quietly.
+      if (target || !deps.pickRun) await action(target);
+    });
+    this.disposer.track(vscode.commands.registerCommand(SourceCommand.Open, withRun('Open Source at Run\'s Commit', (node) => source.open(node))));
+    this.disposer.track(vscode.commands.registerCommand(SourceCommand.DiffWithWorkingTree, withRun('Diff Source with Working Tree', (node) => source.diff(node))));
   }
 
   dispose(): void {

@@ -66,7 +66,8 @@ export class RunCommands implements vscode.Disposable {
     register('mlflow.copyValue', (node) => this.copy(node?.kind === 'value' ? node.value : undefined));
     register('mlflow.openInBrowser', (node) => this.openInBrowser(node), {
       fits: (n) => this.run(n) !== undefined || n.kind === 'experiment',
-      ask: async () => picker.pickRunNode('Open Run in MLflow UI'),
+      // A store without a web UI says so before anything is asked.
+      ask: async () => (this.deps.activeStore.current?.webUiUrl ? picker.pickRunNode('Open Run in MLflow UI') : (this.noWebUi(), undefined)),
     });
     register('mlflow.renameRun', (node) => this.renameRun(node), oneRun('Rename Run'));
     register('mlflow.deleteRun', (node, selected) => this.deleteRuns(node, selected), {
@@ -177,10 +178,14 @@ export class RunCommands implements vscode.Disposable {
     await this.copy(uri);
   }
 
+  private noWebUi(): void {
+    void showInfo('This store has no MLflow web UI. Start a tracking server for it ("MLflow: Start Tracking Server") to open runs in a browser.');
+  }
+
   private async openInBrowser(node?: ExplorerNode): Promise<void> {
     const base = this.deps.activeStore.current?.webUiUrl;
     if (!base) {
-      void showInfo('This store has no MLflow web UI. Start a tracking server for it ("MLflow: Start Tracking Server") to open runs in a browser.');
+      this.noWebUi();
       return;
     }
     const run = this.run(node);

@@ -101,6 +101,25 @@ describe('First impressions (packaged extension)', () => {
     assert.strictEqual(await workbench.page.getByRole('treeitem', { selected: true }).count(), 0, 'still no tree selection');
   });
 
+  it('pins and unpins an experiment from the palette, picked by searching among those it applies to', async () => {
+    await showMlflow();
+    const row = workbench.page.locator('.part.sidebar .monaco-list-row', { hasText: 'wine-regression' }).first();
+    await row.waitFor();
+    await workbench.runCommand('MLflow: Pin Experiment');
+    await quickInput().locator('.quick-input-title', { hasText: 'Pin Experiment' }).waitFor();
+    await pickOne('wine', /wine-regression/);
+    await row.locator('.codicon-pinned').first().waitFor();
+
+    await workbench.runCommand('MLflow: Unpin Experiment');
+    await quickInput().locator('.quick-input-title', { hasText: 'Unpin Experiment' }).waitFor();
+    // Only pinned experiments are offered.
+    await quickRow(/wine-regression/).waitFor();
+    assert.strictEqual(await workbench.page.locator('.quick-input-list .monaco-list-row').count(), 1);
+    await workbench.page.keyboard.press('Enter');
+    await row.locator('.codicon-pinned').first().waitFor({ state: 'detached' });
+    assert.strictEqual(await workbench.page.getByRole('treeitem', { selected: true }).count(), 0, 'no tree selection was needed');
+  });
+
   /** Picks a colour theme the way a user does (it is a user setting: the suite puts the default back). */
   async function chooseTheme(name: string): Promise<void> {
     // Ctrl+K Ctrl+T opens the theme picker itself (in the palette, "Color Theme" also finds the Marketplace's).
@@ -201,6 +220,8 @@ describe('First impressions (packaged extension)', () => {
       contributes: { walkthroughs: { steps: { title: string; media: { altText: string } }[] }[] };
     };
     const steps = manifest.contributes.walkthroughs[0]!.steps;
+    // The demo workspace's store opened by itself: the first step ("Open or connect a tracking store") is done.
+    await page.locator('.getting-started-step', { hasText: steps[0]!.title }).first().locator('.codicon-getting-started-step-checked').waitFor();
     for (const step of steps) {
       await page.locator('.getting-started-step', { hasText: step.title }).first().click();
       const image = page.locator(`img[alt="${step.media.altText}"]`);
