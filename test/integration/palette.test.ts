@@ -6,6 +6,7 @@ import { SqliteStore } from '../../src/mlflow/local/sqliteStore';
 import type { Workbench } from '../../src/workbench';
 import { datasetFromStore } from '../support/mlflowServer/fromStore';
 import { startMlflowServer, type MlflowServer } from '../support/mlflowServer/server';
+import { FIXTURES_DIR } from '../support/repoRoot';
 import { EXTENSION_ID, activateExtension, waitFor } from './support';
 
 /** One answer to a quick pick: an item's label, several labels (multi-select), or undefined (Escape). */
@@ -336,5 +337,56 @@ describe('Palette: Open in MLflow UI on a store without a web UI (real extension
     }
     assert.deepStrictEqual(user.offered, [], 'nothing asked');
     assert.match(user.shown[0]?.message ?? '', /This store has no MLflow web UI/);
+  });
+});
+
+describe('Palette: traces and prompts on the GenAI SQLite store (real extension host)', () => {
+  let workbench: Workbench;
+  let original: string | undefined;
+  let user: PaletteUser;
+  const ask = async (command: string, picks: PickAnswer[]) => {
+    user.picks = [...picks];
+    await vscode.commands.executeCommand(command);
+    assert.deepStrictEqual(user.problems, [], `${command}: every pick offered what the user looked for`);
+    assert.deepStrictEqual(user.picks, [], `${command}: every pick was asked`);
+    assert.deepStrictEqual(user.shown, [], `${command}: no message`);
+  };
+
+  before(async () => {
+    workbench = await activateExtension();
+    await workbench.ready;
+    original = workbench.connections.current?.name;
+    await workbench.connections.connectTo('GenAI store (palette)', `sqlite:///${path.join(FIXTURES_DIR, 'mlflow-3.x', 'genai-store', 'mlflow.db')}`);
+  });
+
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    if (original) await workbench?.connections.select(original);
+  });
+
+  beforeEach(() => {
+    user = new PaletteUser();
+  });
+
+  afterEach(() => {
+    user.restore();
+  });
+
+  it('shows the traces of a picked run', async () => {
+    await ask('mlflow.traces.showForRun', ['genai-traces', 'traced-run']);
+    assert.match(workbench.traces.model.filter ?? '', /^attributes\.run_id = .dc21ad4b76d54660bcd894525acc74d6.$/);
+  });
+
+  it('opens, diffs and copies the URI of a picked prompt version', async () => {
+    await ask('mlflow.prompts.open', ['genai-app-qa', 'Version 3']);
+    assert.deepStrictEqual(user.offered[1]!.labels, ['Version 3', 'Version 2', 'Version 1'], 'versions newest first');
+    const editor = await waitFor(() => vscode.window.visibleTextEditors.find((e) => e.document.uri.scheme === 'mlflow-prompt'), 'the prompt document');
+    assert.match(editor.document.getText(), /say "I don't know" otherwise/);
+
+    await ask('mlflow.prompts.diff', ['genai-app-qa', 'Version 3', 'Version 2']);
+    await waitFor(() => vscode.window.tabGroups.activeTabGroup.activeTab?.input instanceof vscode.TabInputTextDiff, 'the diff editor');
+
+    await ask('mlflow.prompts.copyUri', ['genai-app-qa', 'Version 3', 'prompts:/genai-app-qa/3']);
+    assert.strictEqual(await vscode.env.clipboard.readText(), 'prompts:/genai-app-qa/3');
   });
 });

@@ -12,7 +12,13 @@ interface Manifest {
     readonly walkthroughs?: readonly {
       readonly id: string;
       readonly title: string;
-      readonly steps: readonly { readonly id: string; readonly title: string; readonly description: string; readonly media: { readonly image?: string; readonly altText?: string } }[];
+      readonly steps: readonly {
+        readonly id: string;
+        readonly title: string;
+        readonly description: string;
+        readonly media: { readonly image?: string; readonly altText?: string };
+        readonly completionEvents?: readonly string[];
+      }[];
     }[];
   };
 }
@@ -142,5 +148,16 @@ describe('package.json menus', () => {
       return linked[0];
     });
     assert.deepEqual(stepCommands, ['mlflow.connect', 'mlflow.runProject', 'mlflow.openCharts', 'mlflow.compareRuns', 'mlflow.serveModel', 'mlflow.registerModel']);
+  });
+
+  it("ticks the walkthrough's first step even when the store was open before the walkthrough was first shown", () => {
+    // VS Code marks an onContext event as already seen, without ticking its step, when the expression is
+    // true as the walkthrough registers (lazily, when first shown): a store opened before that never ticks
+    // "onContext:mlflow.connected". An expression that turns true only as the walkthrough editor becomes
+    // active is false at that moment, so it fires once the page shows.
+    const events = manifest.contributes.walkthroughs![0]!.steps[0]!.completionEvents ?? [];
+    assert.ok(events.includes('onContext:mlflow.connected'), 'a store opened while the walkthrough is registered');
+    assert.ok(events.includes('onContext:mlflow.connected && activeEditor == gettingStartedPage'), 'a store open as the walkthrough shows');
+    for (const command of ['mlflow.connect', 'mlflow.selectConnection', 'mlflow.connectLocalhost']) assert.ok(events.includes(`onCommand:${command}`), command);
   });
 });
