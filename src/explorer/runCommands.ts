@@ -20,6 +20,8 @@ type NodeArgs = [node?: ExplorerNode, selected?: readonly ExplorerNode[]];
 interface Ask {
   fits(node: ExplorerNode): boolean;
   ask(): Promise<ExplorerNode | readonly ExplorerNode[] | undefined>;
+  /** For a write: the operation, so a read-only store says so before anything is asked. */
+  write?: string;
 }
 
 /**
@@ -53,10 +55,11 @@ export class RunCommands implements vscode.Disposable {
         if (resolved) await handler(...resolved);
       })));
     const picker = deps.picker;
-    const oneRun = (title: string): Ask => ({ fits: (n) => this.run(n) !== undefined, ask: async () => picker.pickRunNode(title) });
-    const experiment = (title: string, stage: 'active' | 'deleted' = 'active'): Ask => ({
+    const oneRun = (title: string, write?: string): Ask => ({ fits: (n) => this.run(n) !== undefined, ask: async () => picker.pickRunNode(title), write });
+    const experiment = (title: string, write: string, stage: 'active' | 'deleted' = 'active'): Ask => ({
       fits: (n) => n.kind === 'experiment' && (n.experiment.lifecycleStage === 'deleted') === (stage === 'deleted'),
       ask: async () => picker.pickExperimentNode(title, { stage }),
+      write,
     });
     register('mlflow.copyRunId', (node) => this.copy(this.run(node)?.info.runId), oneRun('Copy Run ID'));
     register('mlflow.copyModelUri', (node) => this.copyModelUri(node), {
@@ -69,16 +72,18 @@ export class RunCommands implements vscode.Disposable {
       // A store without a web UI says so before anything is asked.
       ask: async () => (this.deps.activeStore.current?.webUiUrl ? picker.pickRunNode('Open Run in MLflow UI') : (this.noWebUi(), undefined)),
     });
-    register('mlflow.renameRun', (node) => this.renameRun(node), oneRun('Rename Run'));
+    register('mlflow.renameRun', (node) => this.renameRun(node), oneRun('Rename Run', 'Renaming a run'));
     register('mlflow.deleteRun', (node, selected) => this.deleteRuns(node, selected), {
       fits: (n) => this.run(n)?.info.lifecycleStage === 'active',
       ask: async () => (await picker.pickRunList('Delete Runs', { min: 1 }))?.map(runNodeOf),
+      write: 'Deleting a run',
     });
     register('mlflow.restoreRun', (node, selected) => this.restoreRuns(node, selected), {
       fits: (n) => this.run(n)?.info.lifecycleStage === 'deleted',
       ask: async () => (await picker.pickRunList('Restore Runs', { min: 1 }, { deleted: true }))?.map(runNodeOf),
+      write: 'Restoring a run',
     });
-    register('mlflow.setTag', (node) => this.setTag(node), oneRun('Set Tag on a Run'));
+    register('mlflow.setTag', (node) => this.setTag(node), oneRun('Set Tag on a Run', 'Setting a tag'));
     register('mlflow.deleteTag', (node) => this.deleteTag(node), {
       fits: (n) => n.kind === 'value' && n.section === 'tags',
       ask: async () => {
@@ -87,11 +92,12 @@ export class RunCommands implements vscode.Disposable {
         const key = await picker.pickTag('Delete Tag', runNode.run);
         return key === undefined ? undefined : { kind: 'value', section: 'tags', run: runNode.run, key, value: runNode.run.data.tags[key] ?? '' };
       },
+      write: 'Deleting a tag',
     });
-    register('mlflow.editNote', (node) => this.editNote(node), oneRun('Edit Run Note'));
-    register('mlflow.renameExperiment', (node) => this.renameExperiment(node), experiment('Rename Experiment'));
-    register('mlflow.deleteExperiment', (node) => this.deleteExperiment(node), experiment('Delete Experiment'));
-    register('mlflow.restoreExperiment', (node) => this.restoreExperiment(node), experiment('Restore Experiment', 'deleted'));
+    register('mlflow.editNote', (node) => this.editNote(node), oneRun('Edit Run Note', 'Editing a run note'));
+    register('mlflow.renameExperiment', (node) => this.renameExperiment(node), experiment('Rename Experiment', 'Renaming an experiment'));
+    register('mlflow.deleteExperiment', (node) => this.deleteExperiment(node), experiment('Delete Experiment', 'Deleting an experiment'));
+    register('mlflow.restoreExperiment', (node) => this.restoreExperiment(node), experiment('Restore Experiment', 'Restoring an experiment', 'deleted'));
   }
 
   /**
@@ -101,6 +107,7 @@ export class RunCommands implements vscode.Disposable {
   private async fromPalette(ask: Ask): Promise<NodeArgs | undefined> {
     const selected = this.deps.selection().filter(ask.fits);
     if (selected.length) return [selected[0], selected];
+    if (ask.write) await this.writableStore(ask.write);
     const asked = await ask.ask();
     if (!asked) return undefined;
     if (isNodeList(asked)) return asked.length ? [asked[0], asked] : undefined;

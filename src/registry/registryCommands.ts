@@ -42,23 +42,28 @@ export class RegistryCommands implements vscode.Disposable {
      * With no node (the palette passes none) the command acts on what is selected in the Models view if
      * it fits, else asks for the model and its version, alias or tag. A context menu always passes its node.
      */
-    const register = (id: string, title: string, target: RegistryTarget, handler: (node: RegistryNode | undefined) => unknown) =>
+    const register = (id: string, title: string, target: RegistryTarget, handler: (node: RegistryNode | undefined) => unknown, write?: string) =>
       this.disposer.track(vscode.commands.registerCommand(id, (node?: RegistryNode) =>
         runGuarded(id, deps.log, async () => {
           const selected = deps.selection()[0];
-          const chosen = node ?? (selected && RegistryPicker.fits(target, selected) ? selected : await picker.pick(target, title));
+          let chosen = node ?? (selected && RegistryPicker.fits(target, selected) ? selected : undefined);
+          if (!chosen) {
+            // A read-only store says so before anything is asked.
+            if (write) await this.writableStore(write);
+            chosen = await picker.pick(target, title);
+          }
           if (chosen) await handler(chosen);
         })));
     register('mlflow.copyModelVersionUri', 'Copy Model Version URI', 'version', (node) => this.copyVersionUri(node));
     register('mlflow.copyModelAliasUri', 'Copy Alias URI', 'alias', (node) => this.copyAliasUri(node));
-    register('mlflow.setModelAlias', 'Set Alias', 'version', (node) => this.setAlias(node));
-    register('mlflow.moveModelAlias', 'Move Alias', 'alias', (node) => this.moveAlias(node));
-    register('mlflow.deleteModelAlias', 'Remove Alias', 'alias', (node) => this.deleteAlias(node));
-    register('mlflow.transitionModelVersionStage', 'Transition Stage', 'version', (node) => this.transitionStage(node));
-    register('mlflow.editModelDescription', 'Edit Description', 'modelOrVersion', (node) => this.editDescription(node));
-    register('mlflow.setModelTag', 'Set Tag on a Model or Version', 'modelOrVersion', (node) => this.setTag(node));
-    register('mlflow.deleteModelTag', 'Delete Tag from a Model or Version', 'tag', (node) => this.deleteTag(node));
-    register('mlflow.deleteModelVersion', 'Delete Version', 'version', (node) => this.deleteVersion(node));
+    register('mlflow.setModelAlias', 'Set Alias', 'version', (node) => this.setAlias(node), 'Setting an alias');
+    register('mlflow.moveModelAlias', 'Move Alias', 'alias', (node) => this.moveAlias(node), 'Moving an alias');
+    register('mlflow.deleteModelAlias', 'Remove Alias', 'alias', (node) => this.deleteAlias(node), 'Removing an alias');
+    register('mlflow.transitionModelVersionStage', 'Transition Stage', 'version', (node) => this.transitionStage(node), 'Transitioning a stage');
+    register('mlflow.editModelDescription', 'Edit Description', 'modelOrVersion', (node) => this.editDescription(node), 'Editing a description');
+    register('mlflow.setModelTag', 'Set Tag on a Model or Version', 'modelOrVersion', (node) => this.setTag(node), 'Setting a tag');
+    register('mlflow.deleteModelTag', 'Delete Tag from a Model or Version', 'tag', (node) => this.deleteTag(node), 'Deleting a tag');
+    register('mlflow.deleteModelVersion', 'Delete Version', 'version', (node) => this.deleteVersion(node), 'Deleting a model version');
     register('mlflow.openModelVersionRun', 'Open Source Run', 'version', (node) => this.openRun(node));
     register('mlflow.serveModelVersion', 'Serve Model Version', 'version', (node) => this.serveVersion(node));
     register('mlflow.serveModelAlias', 'Serve Alias', 'alias', (node) => this.serveAlias(node));

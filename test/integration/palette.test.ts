@@ -107,6 +107,44 @@ class PaletteUser {
   }
 }
 
+describe('Palette on the read-only workspace store (real extension host)', () => {
+  const runAlone = async (command: string) => {
+    const user = new PaletteUser();
+    try {
+      await vscode.commands.executeCommand(command);
+    } finally {
+      user.restore();
+    }
+    assert.deepStrictEqual(user.offered, [], `${command}: nothing asked`);
+    return user.shown;
+  };
+
+  before(async () => {
+    const workbench = await activateExtension();
+    await workbench.ready;
+    assert.strictEqual(workbench.connections.current?.kind, 'sqlite', 'the workspace store is selected');
+    assert.deepStrictEqual(workbench.explorer.treeView.selection, [], 'nothing selected in the Runs view');
+    assert.deepStrictEqual(workbench.registry.treeView.selection, [], 'nothing selected in the Models view');
+  });
+
+  it('Open in MLflow UI says the store has no web UI before asking for a run', async () => {
+    assert.match((await runAlone('mlflow.openInBrowser'))[0]?.message ?? '', /This store has no MLflow web UI/);
+  });
+
+  for (const [command, operation] of [
+    ['mlflow.renameRun', 'Renaming a run'],
+    ['mlflow.deleteExperiment', 'Deleting an experiment'],
+    ['mlflow.setModelAlias', 'Setting an alias'],
+    ['mlflow.deleteModelVersion', 'Deleting a model version'],
+  ] as const) {
+    it(`${command} says a server is needed before asking for anything`, async () => {
+      const shown = await runAlone(command);
+      assert.strictEqual(shown.length, 1, JSON.stringify(shown));
+      assert.match(shown[0]!.message, new RegExp(`^${operation} needs a tracking server`));
+    });
+  }
+});
+
 /**
  * Every palette command that needs a target, run from the palette the way a user does: no argument,
  * nothing selected in the views, the quick picks answered. Against a writable tracking server holding
@@ -321,22 +359,6 @@ describe('Palette: commands ask for what they act on (real extension host)', () 
       const id = served('logreg-C1.0-lbfgs').info.runId;
       await waitFor(() => runs.selection.some((n) => n.kind === 'run' && n.run.info.runId === id), "the version's source run to be selected");
     });
-  });
-});
-
-describe('Palette: Open in MLflow UI on a store without a web UI (real extension host)', () => {
-  it('says so before asking for a run', async () => {
-    const workbench = await activateExtension();
-    await workbench.ready;
-    assert.strictEqual(workbench.connections.current?.kind, 'sqlite', 'the workspace store is selected');
-    const user = new PaletteUser();
-    try {
-      await vscode.commands.executeCommand('mlflow.openInBrowser');
-    } finally {
-      user.restore();
-    }
-    assert.deepStrictEqual(user.offered, [], 'nothing asked');
-    assert.match(user.shown[0]?.message ?? '', /This store has no MLflow web UI/);
   });
 });
 
