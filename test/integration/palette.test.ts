@@ -399,6 +399,16 @@ describe('Palette: traces and prompts on the GenAI SQLite store (real extension 
     assert.match(workbench.traces.model.filter ?? '', /^attributes\.run_id = .dc21ad4b76d54660bcd894525acc74d6.$/);
   });
 
+  it('Set and Remove Prompt Alias say the read-only store needs a tracking server before asking for anything', async () => {
+    for (const [command, operation] of [['mlflow.prompts.setAlias', 'Setting a prompt alias'], ['mlflow.prompts.deleteAlias', 'Removing a prompt alias']] as const) {
+      user.shown.length = 0;
+      await vscode.commands.executeCommand(command);
+      assert.deepStrictEqual(user.offered, [], `${command}: nothing asked`);
+      assert.strictEqual(user.shown.length, 1, JSON.stringify(user.shown));
+      assert.match(user.shown[0]!.message, new RegExp(`^${operation} needs a tracking server`));
+    }
+  });
+
   it('opens, diffs and copies the URI of a picked prompt version', async () => {
     await ask('mlflow.prompts.open', ['genai-app-qa', 'Version 3']);
     assert.deepStrictEqual(user.offered[1]!.labels, ['Version 3', 'Version 2', 'Version 1'], 'versions newest first');
