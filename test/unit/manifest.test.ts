@@ -95,6 +95,7 @@ describe('package.json menus', () => {
     'mlflow.compareArtifactWithSelected': 'an artifact file row',
     'mlflow.downloadArtifact': 'artifact rows (several at once)',
     'mlflow.traces.copyId': 'a trace row; Open Trace… takes an id from the palette',
+    'mlflow.besideCode.chartMetric': "a Python hover's link: that metric over the hovered runs; Chart Metrics asks from the palette",
   };
 
   const palette = (menus['commandPalette'] ?? []) as readonly MenuItem[];
