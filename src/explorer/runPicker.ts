@@ -110,9 +110,7 @@ export class RunPicker {
     quickPick.canSelectMany = options.many;
     quickPick.matchOnDescription = true;
     quickPick.matchOnDetail = true;
-    // A step of a palette flow (experiment, then runs) stays open when the focus moves (a view or editor
-    // still settling after the palette closed took it); Escape cancels it.
-    quickPick.ignoreFocusOut = true;
+    quickPick.ignoreFocusOut = options.many;
     quickPick.busy = true;
     return new Promise<readonly T[] | undefined>((resolve, reject) => {
       let settled = false;
