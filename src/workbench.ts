@@ -8,6 +8,7 @@ import { createStoreFactory } from './connection/storeFactory';
 import { ChartCommands } from './explorer/chartCommands';
 import { ExplorerFeature } from './explorer/explorerFeature';
 import { RunCommands } from './explorer/runCommands';
+import { RunPicker } from './explorer/runPicker';
 import { TrackingServerFeature } from './trackingServer/trackingServerFeature';
 import { ServingFeature } from './modelServing/servingFeature';
 import { ProjectsFeature } from './projects/projectsFeature';
@@ -17,6 +18,7 @@ import { PromptsFeature } from './prompts/promptsFeature';
 import { EvaluationsFeature } from './evaluations/evaluationsFeature';
 import { Disposer } from './vscode/disposer';
 import { Log } from './vscode/log';
+import { settings } from './vscode/settings';
 
 /**
  * The composition root: creates each service once and passes it to the features that need it through
@@ -51,12 +53,15 @@ export class Workbench implements vscode.Disposable {
       createStore: createStoreFactory(context.extensionPath),
     }));
     track(new ConnectionFeature({ connections: this.connections, log: this.log }));
-    this.explorer = track(new ExplorerFeature({ activeStore: this.connections, log: this.log, workspaceState: context.workspaceState }));
+    // Asks for experiments and runs when a command comes from the palette with nothing selected.
+    const runPicker = new RunPicker({ activeStore: this.connections, keyMetric: () => settings.keyMetric() });
+    this.explorer = track(new ExplorerFeature({ activeStore: this.connections, log: this.log, workspaceState: context.workspaceState, picker: runPicker }));
     this.runCommands = track(new RunCommands({
       activeStore: this.connections,
       model: this.explorer.model,
       log: this.log,
       selection: () => this.explorer.treeView.selection,
+      picker: runPicker,
     }));
     this.charts = track(new ChartsFeature({
       extensionUri: context.extensionUri,
@@ -65,7 +70,7 @@ export class Workbench implements vscode.Disposable {
       onDidReloadRuns: (listener) => this.explorer.model.onDidChange((node) => listener(node?.kind === 'experiment' ? node.experiment.experimentId : undefined)),
     }));
     track(new ChartCommands({ charts: this.charts, runCommands: this.runCommands, activeStore: this.connections, log: this.log }));
-    track(new ArtifactsFeature({ activeStore: this.connections, log: this.log }));
+    track(new ArtifactsFeature({ activeStore: this.connections, log: this.log, pickRun: (title) => runPicker.pickRunNode(title) }));
     this.trackingServer = track(new TrackingServerFeature({
       activeStore: this.connections,
       connections: this.connections,
@@ -93,6 +98,7 @@ export class Workbench implements vscode.Disposable {
       globalStorageUri: context.globalStorageUri,
       activeStore: this.connections,
       log: this.log,
+      pickRun: (title) => runPicker.pickRunNode(title),
     }));
     this.evaluations = track(new EvaluationsFeature({
       extensionUri: context.extensionUri,

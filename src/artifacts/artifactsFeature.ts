@@ -46,7 +46,7 @@ export class ArtifactsFeature implements vscode.Disposable {
   private readonly disposer = new Disposer();
   private selectedForCompare: { uri: vscode.Uri; label: string } | undefined;
 
-  constructor(private readonly deps: { activeStore: ArtifactStoreSource; log: Log }) {
+  constructor(private readonly deps: { activeStore: ArtifactStoreSource; log: Log; pickRun?: (title: string) => Promise<RunNode | undefined> }) {
     const fileSystem = this.disposer.track(new ArtifactFileSystem({ activeStore: deps.activeStore }));
     this.disposer.track(
       vscode.workspace.registerFileSystemProvider(ARTIFACT_SCHEME, fileSystem, { isReadonly: true, isCaseSensitive: true }),
@@ -58,8 +58,19 @@ export class ArtifactsFeature implements vscode.Disposable {
       vscode.commands.registerCommand(ArtifactCommand.Download, (node?: ArtifactNode, selection?: readonly ArtifactNode[]) => this.download(node, selection)),
     );
     const source = new RunSource({ log: deps.log });
-    this.disposer.track(vscode.commands.registerCommand(SourceCommand.Open, (node?: RunNode) => source.open(node)));
-    this.disposer.track(vscode.commands.registerCommand(SourceCommand.DiffWithWorkingTree, (node?: RunNode) => source.diff(node)));
+    // From the palette (no node) the run is asked for.
+    const runOf = async (node: RunNode | undefined, title: string) => node ?? (await deps.pickRun?.(title));
+    const guarded = (title: string, action: () => Promise<unknown>) => action().catch((error: unknown) => {
+      deps.log.error(`${title} failed`, error);
+      void showError(`MLflow: ${error instanceof Error ? error.message : String(error)}`);
+    });
+    const withRun = (title: string, action: (node: RunNode | undefined) => Promise<void>) => (node?: RunNode) => guarded(title, async () => {
+      const target = await runOf(node, title);
+      // Cancelling the palette's pick ends the command quietly.
+      if (target || !deps.pickRun) await action(target);
+    });
+    this.disposer.track(vscode.commands.registerCommand(SourceCommand.Open, withRun('Open Source at Run\'s Commit', (node) => source.open(node))));
+    this.disposer.track(vscode.commands.registerCommand(SourceCommand.DiffWithWorkingTree, withRun('Diff Source with Working Tree', (node) => source.diff(node))));
   }
 
   dispose(): void {

@@ -9,6 +9,7 @@ import { shouldPoll } from './core/liveRefresh';
 import { describeError } from './errorMessages';
 import { quoteSearchKey } from './format';
 import type { ExplorerNode, LoadMoreNode } from './nodes';
+import type { RunPicker } from './runPicker';
 import { RunsModel } from './runsModel';
 import { RunsTreeProvider } from './runsTreeProvider';
 import { showError } from '../vscode/notify';
@@ -44,7 +45,7 @@ export class ExplorerFeature implements vscode.Disposable {
   private launchesInFlight = 0;
 
   constructor(
-    private readonly deps: { activeStore: ActiveStore; log: Log; workspaceState: vscode.Memento },
+    private readonly deps: { activeStore: ActiveStore; log: Log; workspaceState: vscode.Memento; picker: RunPicker },
   ) {
     const { activeStore, workspaceState } = deps;
     this.model = this.disposer.track(new RunsModel(activeStore, {
@@ -102,8 +103,8 @@ export class ExplorerFeature implements vscode.Disposable {
     register('mlflow.searchExperiments', () => this.searchExperiments());
     register('mlflow.clearExperimentSearch', () => this.setExperimentSearch(undefined));
     register('mlflow.toggleDeleted', () => this.toggleDeleted());
-    register('mlflow.pinExperiment', (node: ExplorerNode) => this.setPinned(node, true));
-    register('mlflow.unpinExperiment', (node: ExplorerNode) => this.setPinned(node, false));
+    register('mlflow.pinExperiment', (node?: ExplorerNode) => this.pinCommand(node, true));
+    register('mlflow.unpinExperiment', (node?: ExplorerNode) => this.pinCommand(node, false));
     register('mlflow.revealRun', (runId: string) => this.revealRun(runId));
   }
 
@@ -259,6 +260,23 @@ export class ExplorerFeature implements vscode.Disposable {
     const show = !this.model.viewOptions.showDeletedExperiments;
     this.model.setOptions({ showDeletedExperiments: show, showDeletedRuns: show });
     this.updateDescription();
+  }
+
+  /**
+   * Pin or Unpin from a context menu (its node), or from the palette: the experiment selected in the
+   * view if it can take the change, else one picked among those that can (unpinned ones for Pin).
+   */
+  private async pinCommand(node: ExplorerNode | undefined, pinned: boolean): Promise<void> {
+    try {
+      const fits = (n: ExplorerNode) => n.kind === 'experiment' && this.model.viewOptions.pinned.has(n.experiment.experimentId) !== pinned;
+      const target = node
+        ?? this.treeView.selection.find(fits)
+        ?? (await this.deps.picker.pickExperimentNode(pinned ? 'Pin Experiment' : 'Unpin Experiment', { pinned: this.model.viewOptions.pinned, wantPinned: !pinned }));
+      if (target) await this.setPinned(target, pinned);
+    } catch (error) {
+      this.deps.log.error(`${pinned ? 'Pin' : 'Unpin'} Experiment failed`, error);
+      void showError(`MLflow: ${describeError(error).message}`);
+    }
   }
 
   private async setPinned(node: ExplorerNode, pinned: boolean): Promise<void> {

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { ActiveStore } from '../connection/activeStore';
-import { guardWrite, type WriteOperation } from '../connection/core/writeGuard';
+import { guardWrite, writableStore, type WriteOperation } from '../connection/core/writeGuard';
 import { isMlflowError } from '../mlflow/errors';
 import type { TrackingStore } from '../mlflow/store';
 import type { Run } from '../mlflow/types';
@@ -10,10 +10,20 @@ import { describeError } from './errorMessages';
 import type { ExplorerNode } from './nodes';
 import type { RunsModel } from './runsModel';
 import { RunNotes } from './runNotes';
+import type { RunPicker } from './runPicker';
+import { runNodeOf } from './runPicker';
 import { showError, showInfo, showWarning } from '../vscode/notify';
 
 /** What the context menu hands a command: the clicked node, and all selected nodes on multi-select. */
 type NodeArgs = [node?: ExplorerNode, selected?: readonly ExplorerNode[]];
+
+/** How a command finds its target from the palette: which selected nodes fit it, and what to ask for. */
+interface Ask {
+  fits(node: ExplorerNode): boolean;
+  ask(): Promise<ExplorerNode | readonly ExplorerNode[] | undefined>;
+  /** For a write: the operation, so a read-only store says so before anything is asked. */
+  write?: string;
+}
 
 /**
  * Actions on runs and experiments from the Runs view's context menus. Each write goes to the store and
@@ -33,30 +43,87 @@ export class RunCommands implements vscode.Disposable {
       model: RunsModel;
       log: Log;
       selection: () => readonly ExplorerNode[];
+      /** Asks for the experiment or runs when a command comes from the palette with nothing selected. */
+      picker: RunPicker;
     },
   ) {
     this.disposer.track(new RunNotes({ activeStore: deps.activeStore, model: deps.model }));
-    const register = (id: string, handler: (...args: NodeArgs) => unknown) =>
-      this.disposer.track(vscode.commands.registerCommand(id, (...args: NodeArgs) => this.guard(id, () => handler(...args))));
-    const write = (id: string, operation: WriteOperation<NodeArgs>, body: (store: TrackingStore, ...args: NodeArgs) => unknown) => {
+    /**
+     * `ask` is the palette's way in: with no node (the palette passes none) and nothing fitting selected
+     * in the Runs view, it asks for the target in a searchable quick pick. A context menu always passes
+     * its node, so tree behaviour is unchanged.
+     */
+    const register = (id: string, handler: (...args: NodeArgs) => unknown, ask?: Ask) =>
+      this.disposer.track(vscode.commands.registerCommand(id, (...args: NodeArgs) => this.guard(id, async () => {
+        const resolved = args[0] || args[1]?.length || !ask ? args : await this.fromPalette(ask);
+        if (resolved) await handler(...resolved);
+      })));
+    /**
+     * A write: guardWrite refuses on a read-only store before the body asks anything. From the palette the
+     * same refusal comes before the quick picks (fromPalette checks `ask.write` first).
+     */
+    const write = (id: string, operation: WriteOperation<NodeArgs>, body: (store: TrackingStore, ...args: NodeArgs) => unknown, ask?: Ask) => {
       this.writeCommands.push(id);
-      register(id, guardWrite(() => deps.activeStore.current?.store, operation, body));
+      const paletteOperation = typeof operation === 'string' ? operation : operation();
+      register(id, guardWrite(() => deps.activeStore.current?.store, operation, body), ask && { ...ask, write: paletteOperation });
     };
     const runsWord = (active: boolean, one: string, many: string) => (...[node, selected]: NodeArgs) =>
       this.runsOf(node, selected).filter((r) => (r.info.lifecycleStage === 'active') === active).length === 1 ? one : many;
-    register('mlflow.copyRunId', (node) => this.copy(this.run(node)?.info.runId));
-    register('mlflow.copyModelUri', (node) => this.copy(modelUriOf(node)));
+    const picker = deps.picker;
+    const oneRun = (title: string): Ask => ({ fits: (n) => this.run(n) !== undefined, ask: async () => picker.pickRunNode(title) });
+    const experiment = (title: string, stage: 'active' | 'deleted' = 'active'): Ask => ({
+      fits: (n) => n.kind === 'experiment' && (n.experiment.lifecycleStage === 'deleted') === (stage === 'deleted'),
+      ask: async () => picker.pickExperimentNode(title, { stage }),
+    });
+    register('mlflow.copyRunId', (node) => this.copy(this.run(node)?.info.runId), oneRun('Copy Run ID'));
+    register('mlflow.copyModelUri', (node) => this.copyModelUri(node), {
+      fits: (n) => modelUriOf(n) !== undefined,
+      ask: async () => picker.pickRunNode('Copy Model URI of a Run'),
+    });
     register('mlflow.copyValue', (node) => this.copy(node?.kind === 'value' ? node.value : undefined));
-    register('mlflow.openInBrowser', (node) => this.openInBrowser(node));
-    write('mlflow.renameRun', 'Renaming a run', (store, node) => this.renameRun(store, node));
-    write('mlflow.deleteRun', runsWord(true, 'Deleting a run', 'Deleting runs'), (store, node, selected) => this.deleteRuns(store, node, selected));
-    write('mlflow.restoreRun', runsWord(false, 'Restoring a run', 'Restoring runs'), (store, node, selected) => this.restoreRuns(store, node, selected));
-    write('mlflow.setTag', 'Setting a tag', (store, node) => this.setTag(store, node));
-    write('mlflow.deleteTag', 'Deleting a tag', (store, node) => this.deleteTag(store, node));
-    write('mlflow.editNote', 'Editing a run note', (_store, node) => this.editNote(node));
-    write('mlflow.renameExperiment', 'Renaming an experiment', (store, node) => this.renameExperiment(store, node));
-    write('mlflow.deleteExperiment', 'Deleting an experiment', (store, node) => this.deleteExperiment(store, node));
-    write('mlflow.restoreExperiment', 'Restoring an experiment', (store, node) => this.restoreExperiment(store, node));
+    register('mlflow.openInBrowser', (node) => this.openInBrowser(node), {
+      fits: (n) => this.run(n) !== undefined || n.kind === 'experiment',
+      // A store without a web UI says so before anything is asked.
+      ask: async () => (this.deps.activeStore.current?.webUiUrl ? picker.pickRunNode('Open Run in MLflow UI') : (this.noWebUi(), undefined)),
+    });
+    write('mlflow.renameRun', 'Renaming a run', (store, node) => this.renameRun(store, node), oneRun('Rename Run'));
+    write('mlflow.deleteRun', runsWord(true, 'Deleting a run', 'Deleting runs'), (store, node, selected) => this.deleteRuns(store, node, selected), {
+      fits: (n) => this.run(n)?.info.lifecycleStage === 'active',
+      ask: async () => (await picker.pickRunList('Delete Runs', { min: 1 }))?.map(runNodeOf),
+    });
+    write('mlflow.restoreRun', runsWord(false, 'Restoring a run', 'Restoring runs'), (store, node, selected) => this.restoreRuns(store, node, selected), {
+      fits: (n) => this.run(n)?.info.lifecycleStage === 'deleted',
+      ask: async () => (await picker.pickRunList('Restore Runs', { min: 1 }, { deleted: true }))?.map(runNodeOf),
+    });
+    write('mlflow.setTag', 'Setting a tag', (store, node) => this.setTag(store, node), oneRun('Set Tag on a Run'));
+    write('mlflow.deleteTag', 'Deleting a tag', (store, node) => this.deleteTag(store, node), {
+      fits: (n) => n.kind === 'value' && n.section === 'tags',
+      ask: async () => {
+        const runNode = await picker.pickRunNode('Delete Tag from a Run');
+        if (!runNode) return undefined;
+        const key = await picker.pickTag('Delete Tag', runNode.run);
+        return key === undefined ? undefined : { kind: 'value', section: 'tags', run: runNode.run, key, value: runNode.run.data.tags[key] ?? '' };
+      },
+    });
+    write('mlflow.editNote', 'Editing a run note', (_store, node) => this.editNote(node), oneRun('Edit Run Note'));
+    write('mlflow.renameExperiment', 'Renaming an experiment', (store, node) => this.renameExperiment(store, node), experiment('Rename Experiment'));
+    write('mlflow.deleteExperiment', 'Deleting an experiment', (store, node) => this.deleteExperiment(store, node), experiment('Delete Experiment'));
+    write('mlflow.restoreExperiment', 'Restoring an experiment', (store, node) => this.restoreExperiment(store, node), experiment('Restore Experiment', 'deleted'));
+  }
+
+  /**
+   * The target of a command run from the palette: what is selected in the Runs view when it fits the
+   * command, else what the user picks (undefined when they cancel). A write is refused on a read-only
+   * store before anything is asked.
+   */
+  private async fromPalette(ask: Ask): Promise<NodeArgs | undefined> {
+    const selected = this.deps.selection().filter(ask.fits);
+    if (selected.length) return [selected[0], selected];
+    if (ask.write) await writableStore(this.deps.activeStore.current?.store, ask.write);
+    const asked = await ask.ask();
+    if (!asked) return undefined;
+    if (isNodeList(asked)) return asked.length ? [asked[0], asked] : undefined;
+    return [asked, undefined];
   }
 
   /** Runs behind the clicked/selected nodes (run nodes, or the run of a child node), deduplicated. */
@@ -108,10 +175,23 @@ export class RunCommands implements vscode.Disposable {
     vscode.window.setStatusBarMessage(`Copied ${text}`, 3000);
   }
 
+  private async copyModelUri(node?: ExplorerNode): Promise<void> {
+    const uri = modelUriOf(node);
+    if (!uri && node?.kind === 'run') {
+      void showInfo(`Run "${node.run.info.runName || node.run.info.runId}" logged no model.`);
+      return;
+    }
+    await this.copy(uri);
+  }
+
+  private noWebUi(): void {
+    void showInfo('This store has no MLflow web UI. Start a tracking server for it ("MLflow: Start Tracking Server") to open runs in a browser.');
+  }
+
   private async openInBrowser(node?: ExplorerNode): Promise<void> {
     const base = this.deps.activeStore.current?.webUiUrl;
     if (!base) {
-      void showInfo('This store has no MLflow web UI. Start a tracking server for it ("MLflow: Start Tracking Server") to open runs in a browser.');
+      this.noWebUi();
       return;
     }
     const run = this.run(node);
@@ -205,6 +285,10 @@ export class RunCommands implements vscode.Disposable {
   dispose(): void {
     this.disposer.dispose();
   }
+}
+
+function isNodeList(value: ExplorerNode | readonly ExplorerNode[]): value is readonly ExplorerNode[] {
+  return Array.isArray(value);
 }
 
 /** `runs:/<id>/<path>` for a run's model folder, `models:/<m-id>` for an MLflow 3 logged model. */

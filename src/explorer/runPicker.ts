@@ -1,8 +1,11 @@
 import * as vscode from 'vscode';
 import type { ActiveStore } from '../connection/activeStore';
 import type { TrackingStore } from '../mlflow/store';
-import type { Experiment } from '../mlflow/types';
-import { experimentPicks, pickCountProblem, runPicks, type ExperimentPick, type PickCount, type RunPick } from './core/pickItems';
+import type { Experiment, Run } from '../mlflow/types';
+import {
+  experimentPicks, pickCountProblem, runPicks, tagPicks, type ExperimentChoice, type ExperimentPick, type PickCount, type RunPick, type TagPick,
+} from './core/pickItems';
+import { runModelPath, type ExperimentNode, type RunNode } from './nodes';
 
 /** Enough to find a run by typing; past this the Runs view's filter is the tool. */
 const PICK_LIMIT = 1000;
@@ -15,13 +18,15 @@ const PICK_LIMIT = 1000;
 export class RunPicker {
   constructor(private readonly deps: { activeStore: ActiveStore; keyMetric: () => string | undefined }) {}
 
-  async pickExperiment(title: string): Promise<Experiment | undefined> {
+  async pickExperiment(title: string, choice: ExperimentChoice = {}): Promise<Experiment | undefined> {
     const store = this.store();
     const experiments: Experiment[] = [];
-    const picked = await this.pick<ExperimentPick>({ title, placeholder: 'Experiment (type to search)', many: false }, async () => {
-      const page = await store.searchExperiments({ viewType: 'ACTIVE_ONLY', orderBy: ['last_update_time DESC'], maxResults: PICK_LIMIT });
+    const deleted = choice.stage === 'deleted';
+    const empty = deleted ? 'No deleted experiments in this store.' : choice.wantPinned === true ? 'No pinned experiments.' : undefined;
+    const picked = await this.pick<ExperimentPick>({ title, placeholder: 'Experiment (type to search)', many: false, empty }, async () => {
+      const page = await store.searchExperiments({ viewType: deleted ? 'DELETED_ONLY' : 'ACTIVE_ONLY', orderBy: ['last_update_time DESC'], maxResults: PICK_LIMIT });
       experiments.push(...page.items);
-      return experimentPicks(page.items);
+      return experimentPicks(page.items, choice);
     });
     const id = picked?.[0]?.experimentId;
     return experiments.find((e) => e.experimentId === id);
@@ -29,19 +34,60 @@ export class RunPicker {
 
   /** Run ids, after asking for the experiment they are in. */
   async pickRuns(title: string, need: PickCount): Promise<string[] | undefined> {
+    return (await this.pickRunList(title, need))?.map((run) => run.info.runId);
+  }
+
+  /**
+   * Runs, after asking for the experiment they are in; `deleted` lists the experiment's deleted runs
+   * (Restore Run) instead of its active ones.
+   */
+  async pickRunList(title: string, need: PickCount, options: { deleted?: boolean } = {}): Promise<Run[] | undefined> {
     const experiment = await this.pickExperiment(title);
     if (!experiment) return undefined;
     const store = this.store();
+    const runs: Run[] = [];
     const picked = await this.pick<RunPick>(
-      { title: `${title}: ${experiment.name}`, placeholder: placeholderFor(need), many: need.max !== 1, need },
+      {
+        title: `${title}: ${experiment.name}`,
+        placeholder: placeholderFor(need),
+        many: need.max !== 1,
+        need,
+        empty: options.deleted ? `No deleted runs in ${experiment.name}.` : undefined,
+      },
       async () => {
         const page = await store.searchRuns({
-          experimentIds: [experiment.experimentId], runViewType: 'ACTIVE_ONLY', orderBy: ['attributes.start_time DESC'], maxResults: PICK_LIMIT,
+          experimentIds: [experiment.experimentId],
+          runViewType: options.deleted ? 'DELETED_ONLY' : 'ACTIVE_ONLY',
+          orderBy: ['attributes.start_time DESC'],
+          maxResults: PICK_LIMIT,
         });
+        runs.push(...page.items);
         return runPicks(page.items, { keyMetric: this.deps.keyMetric(), now: Date.now() });
       },
     );
-    return picked?.map((p) => p.runId);
+    const ids = new Set(picked?.map((p) => p.runId));
+    return picked ? runs.filter((run) => ids.has(run.info.runId)) : undefined;
+  }
+
+  /** One run, as the Runs view's node for it, for commands that act on a run row. */
+  async pickRunNode(title: string): Promise<RunNode | undefined> {
+    const [run] = (await this.pickRunList(title, { min: 1, max: 1 })) ?? [];
+    return run ? runNodeOf(run) : undefined;
+  }
+
+  /** One experiment, as the Runs view's node for it. */
+  async pickExperimentNode(title: string, choice: ExperimentChoice = {}): Promise<ExperimentNode | undefined> {
+    const experiment = await this.pickExperiment(title, choice);
+    return experiment ? { kind: 'experiment', experiment, pinned: choice.pinned?.has(experiment.experimentId) ?? false } : undefined;
+  }
+
+  /** One of a run's tags, by key. */
+  async pickTag(title: string, run: Run): Promise<string | undefined> {
+    const picked = await this.pick<TagPick>(
+      { title: `${title}: ${run.info.runName || run.info.runId}`, placeholder: 'Tag (type to search by key or value)', many: false, empty: 'This run has no tags.' },
+      async () => tagPicks(run.data.tags),
+    );
+    return picked?.[0]?.key;
   }
 
   private store(): TrackingStore {
@@ -55,7 +101,7 @@ export class RunPicker {
    * `many`, Enter is refused until the picked count fits `need`, saying why in the placeholder.
    */
   private pick<T extends vscode.QuickPickItem>(
-    options: { title: string; placeholder: string; many: boolean; need?: PickCount },
+    options: { title: string; placeholder: string; many: boolean; need?: PickCount; empty?: string },
     load: () => Promise<T[]>,
   ): Promise<readonly T[] | undefined> {
     const quickPick = vscode.window.createQuickPick<T>();
@@ -90,7 +136,7 @@ export class RunPicker {
         (items) => {
           quickPick.items = items;
           quickPick.busy = false;
-          if (!items.length) quickPick.placeholder = 'Nothing here yet: no active experiments or runs in this store.';
+          if (!items.length) quickPick.placeholder = options.empty ?? 'Nothing here yet: no active experiments or runs in this store.';
         },
         (error: unknown) => finish(undefined, error),
       );
@@ -102,4 +148,9 @@ function placeholderFor(need: PickCount): string {
   if (need.max === 1) return 'Run (type to search by name, id, status or metric)';
   const count = need.max === need.min ? `exactly ${need.min}` : need.min > 1 ? `${need.min} or more` : 'one or more';
   return `Check ${count} runs (type to search by name, id, status or metric), then press Enter`;
+}
+
+/** The Runs view's node for a run picked from the palette (children are not needed by any command). */
+export function runNodeOf(run: Run): RunNode {
+  return { kind: 'run', run, children: [], modelPath: runModelPath(run) };
 }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { ActiveStore } from '../connection/activeStore';
+import { pickText } from '../explorer/core/pickItems';
 import { describeError } from '../explorer/errorMessages';
 import { guardWrite, writableStore } from '../connection/core/writeGuard';
 import type { TrackingStore } from '../mlflow/store';
@@ -50,18 +51,24 @@ export class PromptsFeature implements vscode.Disposable, vscode.TextDocumentCon
     const register = (id: string, handler: (...args: never[]) => unknown): void => {
       this.disposer.track(vscode.commands.registerCommand(id, handler));
     };
-    register('mlflow.prompts.open', (node?: PromptTreeNode) => this.guard(() => this.open(node)));
-    register('mlflow.prompts.diff', (node?: PromptTreeNode) => this.guard(() => this.diff(node)));
-    register('mlflow.prompts.copyUri', (node?: PromptTreeNode) => this.guard(() => this.copyUri(node)));
+    // From the palette (no node) the prompt and its version are asked for.
+    register('mlflow.prompts.open', (node?: PromptTreeNode) => this.guard(async () => this.open(node ?? (await this.pickVersion('Open Prompt Version')))));
+    register('mlflow.prompts.diff', (node?: PromptTreeNode) => this.guard(async () => this.diff(node ?? (await this.pickVersion('Compare Prompt Versions')))));
+    register('mlflow.prompts.copyUri', (node?: PromptTreeNode) => this.guard(async () => this.copyUri(node ?? (await this.pickVersion('Copy Prompt URI')))));
     const registerWrite = (id: string, handler: (node?: PromptTreeNode) => Promise<unknown>): void => {
       this.disposer.track(vscode.commands.registerCommand(id, (node?: PromptTreeNode) => runGuarded(id, deps.log, () => handler(node))));
     };
-    const write = (id: string, operation: string, body: (store: TrackingStore, node?: PromptTreeNode) => Promise<unknown>): void => {
+    /**
+     * A write: guardWrite refuses on a read-only store first; then, from the palette (no node), the prompt
+     * and its version are asked for; then the body runs.
+     */
+    const write = (id: string, operation: string, title: string, body: (store: TrackingStore, node?: PromptTreeNode) => Promise<unknown>): void => {
       this.writeCommands.push(id);
-      registerWrite(id, guardWrite(() => deps.activeStore.current?.store, operation, body));
+      registerWrite(id, guardWrite(() => deps.activeStore.current?.store, operation, async (store, node?: PromptTreeNode) =>
+        body(store, node ?? (await this.pickVersion(title)))));
     };
-    write('mlflow.prompts.setAlias', 'Setting a prompt alias', (store, node) => this.setAlias(store, node));
-    write('mlflow.prompts.deleteAlias', 'Removing a prompt alias', (store, node) => this.deleteAlias(store, node));
+    write('mlflow.prompts.setAlias', 'Setting a prompt alias', 'Set Prompt Alias', (store, node) => this.setAlias(store, node));
+    write('mlflow.prompts.deleteAlias', 'Removing a prompt alias', 'Remove Prompt Alias', (store, node) => this.deleteAlias(store, node));
     registerWrite('mlflow.prompts.editAsNewVersion', (node) => this.editAsNewVersion(node));
     // Checks the store itself, after saying when there is no text to register (it is also called directly).
     registerWrite('mlflow.prompts.registerVersion', (node) => this.registerVersion(node));
@@ -254,6 +261,26 @@ export class PromptsFeature implements vscode.Disposable, vscode.TextDocumentCon
     if (!other) return;
     const [left, right] = Number(other.version) < Number(version) ? [other.version, version] : [version, other.version];
     await vscode.commands.executeCommand('vscode.diff', promptDocumentUri(name, left), promptDocumentUri(name, right), `${name}: v${left} ↔ v${right}`);
+  }
+
+  /** A prompt, then one of its versions (newest first), as the Models view's node for it. */
+  private async pickVersion(title: string): Promise<PromptTreeNode | undefined> {
+    const prompts = await this.model.prompts();
+    if (prompts.length === 0) {
+      void vscode.window.showInformationMessage('No prompts in this store (prompts are in MLflow 3 registries).');
+      return undefined;
+    }
+    const prompt = await vscode.window.showQuickPick(
+      prompts.map((p) => ({ label: pickText(p.name), description: p.aliases.map((a) => `@${a.alias}`).join(' '), prompt: p })),
+      { title, placeHolder: 'Prompt (type to search)', matchOnDescription: true },
+    );
+    if (!prompt) return undefined;
+    const versions = [...(await this.model.versionsOf(prompt.prompt))].sort((a, b) => Number(b.version) - Number(a.version));
+    const version = await vscode.window.showQuickPick(
+      versions.map((v) => ({ label: `Version ${v.version}`, description: pickText([v.aliases.map((a) => `@${a}`).join(' '), v.commitMessage ?? ''].filter(Boolean).join(' · ')), v })),
+      { title: `${title}: ${pickText(prompt.prompt.name)}`, placeHolder: 'Version', matchOnDescription: true },
+    );
+    return version ? { kind: 'promptVersion', version: version.v } : undefined;
   }
 
   private async copyUri(node?: PromptTreeNode): Promise<void> {

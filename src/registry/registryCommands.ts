@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { ActiveStore } from '../connection/activeStore';
 import { describeError } from '../explorer/errorMessages';
-import { guardWrite } from '../connection/core/writeGuard';
+import { guardWrite, writableStore } from '../connection/core/writeGuard';
 import { isMlflowError, MlflowError } from '../mlflow/errors';
 import type { TrackingStore } from '../mlflow/store';
 import type { Stage } from '../mlflow/types';
@@ -11,6 +11,7 @@ import type { Log } from '../vscode/log';
 import { aliasesOf, versionBadges, versionLabel } from './registryLabels';
 import type { RegistryModel } from './registryModel';
 import type { RegistryNode } from './registryNodes';
+import { RegistryPicker, type RegistryTarget } from './registryPicker';
 import { aliasNameProblem, tagKeyProblem } from './registryRules';
 import { showError, showInfo, showWarning } from '../vscode/notify';
 
@@ -40,27 +41,42 @@ export class RegistryCommands implements vscode.Disposable {
       selection: () => readonly RegistryNode[];
     },
   ) {
-    const register = (id: string, handler: (node: RegistryNode | undefined) => unknown) =>
+    const picker = new RegistryPicker(deps.model);
+    /**
+     * With no node (the palette passes none) the command acts on what is selected in the Models view if
+     * it fits, else asks for the model and its version, alias or tag. A context menu always passes its node.
+     */
+    const register = (id: string, title: string, target: RegistryTarget, handler: (node: RegistryNode | undefined) => unknown, write?: string) =>
       this.disposer.track(vscode.commands.registerCommand(id, (node?: RegistryNode) =>
-        runGuarded(id, deps.log, () => handler(node ?? deps.selection()[0]))));
-    const write = (id: string, operation: string, body: (store: TrackingStore, node: RegistryNode | undefined) => unknown) => {
+        runGuarded(id, deps.log, async () => {
+          const selected = deps.selection()[0];
+          let chosen = node ?? (selected && RegistryPicker.fits(target, selected) ? selected : undefined);
+          if (!chosen) {
+            // A read-only store says so before anything is asked.
+            if (write) await writableStore(deps.activeStore.current?.store, write);
+            chosen = await picker.pick(target, title);
+          }
+          if (chosen) await handler(chosen);
+        })));
+    /** A write: guardWrite refuses on a read-only store before the body asks anything (and before the picks). */
+    const write = (id: string, title: string, target: RegistryTarget, operation: string, body: (store: TrackingStore, node: RegistryNode | undefined) => unknown) => {
       this.writeCommands.push(id);
-      register(id, guardWrite(() => deps.activeStore.current?.store, operation, body));
+      register(id, title, target, guardWrite(() => deps.activeStore.current?.store, operation, body), operation);
     };
-    register('mlflow.copyModelVersionUri', (node) => this.copyVersionUri(node));
-    register('mlflow.copyModelAliasUri', (node) => this.copyAliasUri(node));
-    write('mlflow.setModelAlias', 'Setting an alias', (store, node) => this.setAlias(store, node));
-    write('mlflow.moveModelAlias', 'Moving an alias', (store, node) => this.moveAlias(store, node));
-    write('mlflow.deleteModelAlias', 'Removing an alias', (store, node) => this.deleteAlias(store, node));
-    write('mlflow.transitionModelVersionStage', 'Transitioning a stage', (store, node) => this.transitionStage(store, node));
-    write('mlflow.editModelDescription', 'Editing a description', (store, node) => this.editDescription(store, node));
-    write('mlflow.setModelTag', 'Setting a tag', (store, node) => this.setTag(store, node));
-    write('mlflow.deleteModelTag', 'Deleting a tag', (store, node) => this.deleteTag(store, node));
-    write('mlflow.deleteModelVersion', 'Deleting a model version', (store, node) => this.deleteVersion(store, node));
-    register('mlflow.openModelVersionRun', (node) => this.openRun(node));
-    register('mlflow.serveModelVersion', (node) => this.serveVersion(node));
-    register('mlflow.serveModelAlias', (node) => this.serveAlias(node));
-    register('mlflow.openModelInBrowser', (node) => this.openInBrowser(node));
+    register('mlflow.copyModelVersionUri', 'Copy Model Version URI', 'version', (node) => this.copyVersionUri(node));
+    register('mlflow.copyModelAliasUri', 'Copy Alias URI', 'alias', (node) => this.copyAliasUri(node));
+    write('mlflow.setModelAlias', 'Set Alias', 'version', 'Setting an alias', (store, node) => this.setAlias(store, node));
+    write('mlflow.moveModelAlias', 'Move Alias', 'alias', 'Moving an alias', (store, node) => this.moveAlias(store, node));
+    write('mlflow.deleteModelAlias', 'Remove Alias', 'alias', 'Removing an alias', (store, node) => this.deleteAlias(store, node));
+    write('mlflow.transitionModelVersionStage', 'Transition Stage', 'version', 'Transitioning a stage', (store, node) => this.transitionStage(store, node));
+    write('mlflow.editModelDescription', 'Edit Description', 'modelOrVersion', 'Editing a description', (store, node) => this.editDescription(store, node));
+    write('mlflow.setModelTag', 'Set Tag on a Model or Version', 'modelOrVersion', 'Setting a tag', (store, node) => this.setTag(store, node));
+    write('mlflow.deleteModelTag', 'Delete Tag from a Model or Version', 'tag', 'Deleting a tag', (store, node) => this.deleteTag(store, node));
+    write('mlflow.deleteModelVersion', 'Delete Version', 'version', 'Deleting a model version', (store, node) => this.deleteVersion(store, node));
+    register('mlflow.openModelVersionRun', 'Open Source Run', 'version', (node) => this.openRun(node));
+    register('mlflow.serveModelVersion', 'Serve Model Version', 'version', (node) => this.serveVersion(node));
+    register('mlflow.serveModelAlias', 'Serve Alias', 'alias', (node) => this.serveAlias(node));
+    register('mlflow.openModelInBrowser', 'Open Model in MLflow UI', 'modelOrVersion', (node) => this.openInBrowser(node));
   }
 
   private get store(): TrackingStore {

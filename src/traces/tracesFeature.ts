@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import * as vscode from 'vscode';
 import type { ActiveStore } from '../connection/activeStore';
 import { describeError } from '../explorer/errorMessages';
-import type { ExplorerNode } from '../explorer/nodes';
+import type { ExplorerNode, RunNode } from '../explorer/nodes';
 import { ContextKey, setContext } from '../vscode/contextKeys';
 import { Disposer } from '../vscode/disposer';
 import type { Log } from '../vscode/log';
@@ -34,7 +34,14 @@ export class TracesFeature implements vscode.Disposable {
   readonly provider: TracesTreeProvider;
   private readonly panels = new Map<string, TracePanel>();
 
-  constructor(private readonly deps: { extensionUri: vscode.Uri; globalStorageUri: vscode.Uri; activeStore: ActiveStore; log: Log }) {
+  constructor(private readonly deps: {
+    extensionUri: vscode.Uri;
+    globalStorageUri: vscode.Uri;
+    activeStore: ActiveStore;
+    log: Log;
+    /** Asks for a run when "Show Traces" comes from the palette. */
+    pickRun?: (title: string) => Promise<RunNode | undefined>;
+  }) {
     const { activeStore } = deps;
     this.model = this.disposer.track(new TracesModel(activeStore, PAGE_SIZE));
     this.provider = new TracesTreeProvider(this.model);
@@ -59,7 +66,7 @@ export class TracesFeature implements vscode.Disposable {
     register('mlflow.traces.copyId', (node?: TracesNode) => {
       if (node?.kind === 'trace') void vscode.env.clipboard.writeText(node.trace.traceId);
     });
-    register('mlflow.traces.showForRun', (node?: ExplorerNode) => this.showFor(node));
+    register('mlflow.traces.showForRun', (node?: ExplorerNode) => this.guard(async () => this.showFor(node ?? (await this.deps.pickRun?.('Show Traces of a Run')))));
   }
 
   /** The open panel of a trace, if any (for tests and reveal). */

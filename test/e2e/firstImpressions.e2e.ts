@@ -73,6 +73,8 @@ describe('First impressions (packaged extension)', () => {
     // The page a user installs opens on using the extension, not on contributing to it.
     assert.strictEqual(await details.locator('h2').first().textContent(), 'Get started');
     await workbench.screenshot('details-page');
+    // Leave the Extensions view: its list refreshes late and can take the focus from the next test's quick pick.
+    await workbench.runCommand('View: Show Explorer');
   });
 
   it('charts and compares runs from the palette alone, with nothing selected in the Runs view', async () => {
@@ -99,6 +101,25 @@ describe('First impressions (packaged extension)', () => {
     await workbench.page.getByRole('tab', { name: /Compare: 3 runs/ }).waitFor();
     await workbench.webview().locator('tr[data-param="C"]').waitFor();
     assert.strictEqual(await workbench.page.getByRole('treeitem', { selected: true }).count(), 0, 'still no tree selection');
+  });
+
+  it('pins and unpins an experiment from the palette, picked by searching among those it applies to', async () => {
+    await showMlflow();
+    const row = workbench.page.locator('.part.sidebar .monaco-list-row', { hasText: 'wine-regression' }).first();
+    await row.waitFor();
+    await workbench.runCommand('MLflow: Pin Experiment');
+    await quickInput().locator('.quick-input-title', { hasText: 'Pin Experiment' }).waitFor();
+    await pickOne('wine', /wine-regression/);
+    await row.locator('.codicon-pinned').first().waitFor();
+
+    await workbench.runCommand('MLflow: Unpin Experiment');
+    await quickInput().locator('.quick-input-title', { hasText: 'Unpin Experiment' }).waitFor();
+    // Only pinned experiments are offered.
+    await quickRow(/wine-regression/).waitFor();
+    assert.strictEqual(await workbench.page.locator('.quick-input-list .monaco-list-row').count(), 1);
+    await workbench.page.keyboard.press('Enter');
+    await row.locator('.codicon-pinned').first().waitFor({ state: 'detached' });
+    assert.strictEqual(await workbench.page.getByRole('treeitem', { selected: true }).count(), 0, 'no tree selection was needed');
   });
 
   /** Picks a colour theme the way a user does (it is a user setting: the suite puts the default back). */
@@ -201,6 +222,8 @@ describe('First impressions (packaged extension)', () => {
       contributes: { walkthroughs: { steps: { title: string; media: { altText: string } }[] }[] };
     };
     const steps = manifest.contributes.walkthroughs[0]!.steps;
+    // The demo workspace's store opened by itself: the first step ("Open or connect a tracking store") is done.
+    await page.locator('.getting-started-step', { hasText: steps[0]!.title }).first().locator('.codicon-getting-started-step-checked').waitFor();
     for (const step of steps) {
       await page.locator('.getting-started-step', { hasText: step.title }).first().click();
       const image = page.locator(`img[alt="${step.media.altText}"]`);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { experimentPicks, pickCountProblem, pickText, runPicks } from '../../src/explorer/core/pickItems';
+import { experimentPicks, pickCountProblem, pickText, runPicks, tagPicks } from '../../src/explorer/core/pickItems';
 import { toExperiment, toRun } from '../../src/mlflow/rest/mapping';
 import type { Run } from '../../src/mlflow/types';
 import { getCapture } from '../support/replayServer';
@@ -16,6 +16,32 @@ describe('palette pickers: experiment and run items (explorer/core/pickItems)', 
     const iris = picks.find((p) => p.label === 'iris-classification');
     assert.ok(iris);
     assert.equal(iris.description, `#${iris.experimentId}`);
+  });
+
+  it('lists only deleted experiments for Restore, and only unpinned (or pinned) ones for Pin (or Unpin)', () => {
+    const deleted = experiments.filter((e) => e.lifecycleStage === 'deleted');
+    const restorable = experimentPicks(experiments, { stage: 'deleted' });
+    assert.deepEqual(restorable.map((p) => p.experimentId), deleted.map((e) => e.experimentId));
+    assert.match(restorable[0]!.description, / · deleted$/);
+
+    const active = experiments.filter((e) => e.lifecycleStage === 'active');
+    const pinned = new Set([active[0]!.experimentId]);
+    const pinnable = experimentPicks(experiments, { pinned, wantPinned: false });
+    assert.deepEqual(pinnable.map((p) => p.experimentId), active.slice(1).map((e) => e.experimentId));
+    const unpinnable = experimentPicks(experiments, { pinned, wantPinned: true });
+    assert.deepEqual(unpinnable.map((p) => [p.experimentId, p.description]), [[active[0]!.experimentId, `#${active[0]!.experimentId} · pinned`]]);
+  });
+
+  it("lists a run's tags, its own before MLflow's, each with its value on one line", () => {
+    const run = runs.find((r) => Object.keys(r.data.tags).some((k) => !k.startsWith('mlflow.')) && Object.keys(r.data.tags).some((k) => k.startsWith('mlflow.')))!;
+    assert.ok(run, 'a captured run with both kinds of tags');
+    const picks = tagPicks(run.data.tags);
+    assert.deepEqual(picks.map((p) => p.key).sort(), Object.keys(run.data.tags).sort());
+    const firstSystem = picks.findIndex((p) => p.key.startsWith('mlflow.'));
+    assert.ok(picks.slice(firstSystem).every((p) => p.key.startsWith('mlflow.')), 'user tags first');
+    const long = tagPicks({ note: `a\n${'x'.repeat(200)}` })[0]!;
+    assert.equal(long.description.length, 80);
+    assert.doesNotMatch(long.description, /\n/);
   });
 
   it('lists runs newest first with status, start and key metric, searchable by id', () => {

@@ -30,10 +30,46 @@ export function pickText(text: string): string {
   return text.replace(/[\r\n\t]+/g, ' ').replace(/\$\(/g, '$\u200b(');
 }
 
-export function experimentPicks(experiments: readonly Experiment[]): ExperimentPick[] {
+/** Which experiments a palette command can act on: Restore takes deleted ones, Pin unpinned ones… */
+export interface ExperimentChoice {
+  /** `deleted` lists only deleted experiments; active ones otherwise. */
+  readonly stage?: 'active' | 'deleted';
+  /** With `pinned`, only experiments whose pinned state is `wantPinned`. */
+  readonly pinned?: ReadonlySet<string>;
+  readonly wantPinned?: boolean;
+}
+
+export function experimentPicks(experiments: readonly Experiment[], choice: ExperimentChoice = {}): ExperimentPick[] {
+  const stage = choice.stage ?? 'active';
   return experiments
-    .filter((e) => e.lifecycleStage !== 'deleted')
-    .map((e) => ({ label: pickText(e.name || `(experiment ${e.experimentId})`), description: `#${e.experimentId}`, experimentId: e.experimentId }));
+    .filter((e) => (stage === 'deleted' ? e.lifecycleStage === 'deleted' : e.lifecycleStage !== 'deleted'))
+    .filter((e) => !choice.pinned || choice.wantPinned === undefined || choice.pinned.has(e.experimentId) === choice.wantPinned)
+    .map((e) => ({
+      label: pickText(e.name || `(experiment ${e.experimentId})`),
+      description: [`#${e.experimentId}`, choice.pinned?.has(e.experimentId) ? 'pinned' : undefined, stage === 'deleted' ? 'deleted' : undefined].filter(Boolean).join(' · '),
+      experimentId: e.experimentId,
+    }));
+}
+
+export interface TagPick {
+  readonly label: string;
+  readonly description: string;
+  readonly key: string;
+}
+
+/**
+ * A run's tags for "Delete Tag" from the palette: the user's own tags by key, then MLflow's `mlflow.*`
+ * ones (deletable too, as in the tree), each with its value on one line.
+ */
+export function tagPicks(tags: Readonly<Record<string, string>>): TagPick[] {
+  const system = (key: string) => key.startsWith('mlflow.');
+  return Object.keys(tags)
+    .sort((a, b) => Number(system(a)) - Number(system(b)) || a.localeCompare(b))
+    .map((key) => ({ label: pickText(key), description: oneLine(pickText(tags[key] ?? '')), key }));
+}
+
+function oneLine(text: string, max = 80): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 /** Newest first, each with its status, when it started and its key metric, searchable by any of them. */
