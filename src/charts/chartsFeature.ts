@@ -89,7 +89,7 @@ export class ChartsFeature implements vscode.Disposable {
   }
 
   /** Charts of one run, several runs, or (runIds empty, experimentId set) an experiment's latest runs. */
-  openCharts(target: ChartsTarget, options: { metricKeys?: string[] } = {}): ChartsPanel {
+  openCharts(target: ChartsTarget, options: { metricKeys?: string[]; show?: Parameters<typeof ChartsPanel.create>[2] } = {}): ChartsPanel {
     if (target.runIds.length === 0 && target.experimentId === undefined) throw new Error('openCharts needs run ids or an experiment id');
     const state: ChartsViewState = {
       target: { ...target, runIds: [...target.runIds] },
@@ -99,7 +99,7 @@ export class ChartsFeature implements vscode.Disposable {
       smoothing: 0,
       hiddenRunIds: [],
     };
-    return this.track(this.chartsPanels, ChartsPanel.create(this.panelDeps, state));
+    return this.track(this.chartsPanels, ChartsPanel.create(this.panelDeps, state, options.show));
   }
 
   compareRuns(runIds: string[]): ComparePanel {

@@ -21,8 +21,8 @@ export interface PanelDependencies {
  * `ChartsFeature.openCharts`, or adopted from VS Code by the panel serializer after a reload.
  */
 export class ChartsPanel extends SessionPanel<ChartsRenderSummary, ChartsSession> {
-  static create(deps: PanelDependencies, state: ChartsViewState): ChartsPanel {
-    return new ChartsPanel(createAppPanel(CHARTS_VIEW_TYPE, state.target.title ?? 'Charts', deps.extensionUri), deps, state);
+  static create(deps: PanelDependencies, state: ChartsViewState, show?: Parameters<typeof createAppPanel>[3]): ChartsPanel {
+    return new ChartsPanel(createAppPanel(CHARTS_VIEW_TYPE, state.target.title ?? 'Charts', deps.extensionUri, show), deps, state);
   }
 
   constructor(panel: vscode.WebviewPanel, deps: PanelDependencies, state: ChartsViewState) {

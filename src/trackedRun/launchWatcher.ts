@@ -1,0 +1,74 @@
+import type * as vscode from 'vscode';
+import type { ActiveStore } from '../connection/activeStore';
+import { AutoRefresh } from '../explorer/autoRefresh';
+import type { Run } from '../mlflow/types';
+import { findLaunchRuns, mainRun } from './core/discovery';
+import type { ExperimentTarget } from './core/scriptLaunch';
+
+/** First look this soon after the start, then at this interval (doubling while the store errs). */
+const LOOK_INTERVAL_MS = 1_000;
+const MAX_BACKOFF_MS = 30_000;
+
+export interface WatchOptions {
+  readonly launchId: string;
+  readonly experiment?: ExperimentTarget;
+  /** Settles when the process has ended: one more look, then the watch stops. */
+  readonly finished: Promise<unknown>;
+  readonly onError: (error: unknown, nextDelayMs: number) => void;
+}
+
+/**
+ * Looks for a launch's run on the connected store (by its launch-id tag) until it is found or the
+ * process has ended, with the Runs view's polling and back-off (explorer/autoRefresh.ts).
+ */
+export class LaunchWatcher implements vscode.Disposable {
+  /** The launch's main run, or undefined when the process ended without one (or the store changed). */
+  readonly run: Promise<Run | undefined>;
+  private settle!: (run: Run | undefined) => void;
+  private readonly poll: AutoRefresh;
+  private ended = false;
+  private done = false;
+
+  constructor(
+    private readonly activeStore: ActiveStore,
+    private readonly options: WatchOptions,
+  ) {
+    this.run = new Promise((resolve) => (this.settle = resolve));
+    const store = activeStore.current?.store;
+    this.poll = new AutoRefresh(() => this.look(), () => !this.done && !this.ended, LOOK_INTERVAL_MS, MAX_BACKOFF_MS, options.onError);
+    if (!store) {
+      this.finish(undefined);
+      return;
+    }
+    this.poll.kick();
+    const last = async () => {
+      this.ended = true;
+      // The process may have ended between two looks: one more, whatever happens to the poll.
+      try {
+        if (!this.done) await this.look();
+      } catch (error) {
+        options.onError(error, 0);
+      }
+      this.finish(undefined);
+    };
+    options.finished.then(last, last);
+  }
+
+  private async look(): Promise<void> {
+    const connection = this.activeStore.current;
+    if (!connection || this.done) return;
+    const found = mainRun(await findLaunchRuns(connection.store, this.options.launchId, this.options.experiment));
+    if (found) this.finish(found);
+  }
+
+  private finish(run: Run | undefined): void {
+    if (this.done) return;
+    this.done = true;
+    this.poll.dispose();
+    this.settle(run);
+  }
+
+  dispose(): void {
+    this.finish(undefined);
+  }
+}
