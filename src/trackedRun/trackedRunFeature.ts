@@ -53,6 +53,8 @@ export interface TrackedLaunch {
   readonly run: Promise<Run | undefined>;
   /** Whether the run was selected in the Runs view, once found. */
   readonly revealed: Promise<boolean>;
+  /** The run whose charts were opened beside the editor (once it logged a metric); undefined if none were. */
+  readonly charted: Promise<string | undefined>;
   output(): string;
 }
 
@@ -363,16 +365,21 @@ export class TrackedRunFeature implements vscode.Disposable {
         return false;
       }
       this.deps.log.info(`${spec.script} started run ${run.info.runId}`);
-      let shown = false;
       try {
-        shown = await this.deps.revealRun(run.info.runId);
+        return await this.deps.revealRun(run.info.runId);
       } catch (error) {
         this.deps.log.info(`Could not show run ${run.info.runId} in the Runs view: ${errorText(error)}`);
+        return false;
       }
-      this.deps.openChartsBeside(run.info.runId);
-      return shown;
     });
-    const tracked: TrackedLaunch = { spec, launch, interpreter, exitCode, run: watcher.run, revealed, output };
+    // Charts need a metric to draw: opened once the run has logged one.
+    const charted = watcher.withMetrics.then(async (run) => {
+      await revealed;
+      if (!run) return undefined;
+      this.deps.openChartsBeside(run.info.runId);
+      return run.info.runId;
+    });
+    const tracked: TrackedLaunch = { spec, launch, interpreter, exitCode, run: watcher.run, revealed, charted, output };
     this.lastLaunch = tracked;
     return tracked;
   }
