@@ -84,6 +84,8 @@ describe('Run Python File with Tracking (real extension host, real python3, loop
   }
 
   it('runs the script with python3 and an argv array, finds its run by the launch id, selects it and charts it beside', async () => {
+    // The Runs view has listed the experiments before the script creates its own.
+    assert.ok(!(await workbench.explorer.model.getExperiments()).some((e) => e.experiment.name === EXPERIMENT));
     const launch = await feature.launch({ script, mode: 'run', args: [...FAST, '--run-name', "first $(id) 'run'"], experiment: { kind: 'name', name: EXPERIMENT } });
     assert.ok(launch, shown.messages.join('; '));
     assert.deepStrictEqual(launch.launch.argv, [script, ...FAST, '--run-name', "first $(id) 'run'"]);
