@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { parseRunFilter, runMatchesFilter } from '../../src/mlflow/searchFilter';
 import type { Run } from '../../src/mlflow/types';
 import { debugConfiguration } from '../../src/trackedRun/core/debugConfiguration';
@@ -15,6 +17,8 @@ import {
   type ScriptLaunchInputs,
 } from '../../src/trackedRun/core/scriptLaunch';
 import { planPythonTask, pythonTaskDefinition } from '../../src/trackedRun/core/taskDefinition';
+import { REPO_ROOT } from '../support/repoRoot';
+import { evaluateWhen, type Context } from '../support/whenClause';
 
 const LAUNCH_ID = '0123456789abcdef0123456789abcdef';
 const HOSTILE_ARGS = ['--name', "it's; rm -rf ~", '$(id)', '`id`', 'a b', 'line1\nline2', '*.py', ''];
@@ -287,3 +291,27 @@ function run(runId: string, tags: Record<string, string>, startTime = 0): Run {
     outputs: { modelOutputs: [] },
   } as Run;
 }
+
+describe('Run Python File with Tracking: where the commands show (package.json)', () => {
+  interface MenuItem { readonly command: string; readonly when?: string }
+  const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    contributes: { menus: Record<string, MenuItem[]>; taskDefinitions: { type: string; required?: string[] }[]; commands: { command: string; title: string }[] };
+  };
+  const shown = (menu: string, context: Context) => (manifest.contributes.menus[menu] ?? []).filter((i) => evaluateWhen(i.when, context)).map((i) => i.command);
+
+  it("offers Run and Debug with Tracking in a Python editor's Run menu and on .py files in the explorer, not elsewhere", () => {
+    const tracked = (commands: string[]) => commands.filter((c) => c === 'mlflow.runPythonFile' || c === 'mlflow.debugPythonFile');
+    assert.deepEqual(tracked(shown('editor/title/run', { resourceLangId: 'python', resourceFilename: 'train.py' })), ['mlflow.runPythonFile', 'mlflow.debugPythonFile']);
+    assert.deepEqual(tracked(shown('editor/title/run', { resourceLangId: 'yaml', resourceFilename: 'MLproject' })), []);
+    assert.deepEqual(tracked(shown('explorer/context', { resourceExtname: '.py', resourceFilename: 'train.py' })), ['mlflow.runPythonFile', 'mlflow.debugPythonFile']);
+    assert.deepEqual(tracked(shown('explorer/context', { resourceExtname: '.txt', resourceFilename: 'notes.txt' })), []);
+    assert.deepEqual(tracked(shown('commandPalette', { editorLangId: 'python' })), ['mlflow.runPythonFile', 'mlflow.debugPythonFile']);
+  });
+
+  it('declares the mlflow-python task type with a required file', () => {
+    const definition = manifest.contributes.taskDefinitions.find((d) => d.type === 'mlflow-python');
+    assert.deepEqual(definition?.required, ['file']);
+    const titles = manifest.contributes.commands.map((c) => c.title);
+    assert.equal(new Set(titles.filter((t) => /Run .*Again/.test(t))).size, titles.filter((t) => /Run .*Again/.test(t)).length, 'Run Again titles are distinct');
+  });
+});
