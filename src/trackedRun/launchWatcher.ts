@@ -15,6 +15,8 @@ export interface WatchOptions {
   /** Settles when the process has ended: one more look, then the watch stops. */
   readonly finished: Promise<unknown>;
   readonly onError: (error: unknown, nextDelayMs: number) => void;
+  /** Between looks while the store answers (doubling while it errs); 1 s unless given. */
+  readonly intervalMs?: number;
 }
 
 /**
@@ -41,7 +43,7 @@ export class LaunchWatcher implements vscode.Disposable {
     this.run = new Promise((resolve) => (this.settle = resolve));
     this.withMetrics = new Promise((resolve) => (this.settleMetrics = resolve));
     const store = activeStore.current?.store;
-    this.poll = new AutoRefresh(() => this.look(), () => !this.done && !this.ended, LOOK_INTERVAL_MS, MAX_BACKOFF_MS, options.onError);
+    this.poll = new AutoRefresh(() => this.look(), () => !this.done && !this.ended, options.intervalMs ?? LOOK_INTERVAL_MS, MAX_BACKOFF_MS, options.onError);
     if (!store) {
       this.finish(undefined);
       return;
@@ -58,6 +60,11 @@ export class LaunchWatcher implements vscode.Disposable {
       this.finish(undefined);
     };
     options.finished.then(last, last);
+  }
+
+  /** Whether another look is scheduled (for tests: none once the run has a metric or the process ended). */
+  get looking(): boolean {
+    return this.poll.scheduled;
   }
 
   private async look(): Promise<void> {

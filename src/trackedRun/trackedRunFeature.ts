@@ -68,6 +68,8 @@ export class TrackedRunFeature implements vscode.Disposable {
   private readonly remembered: RememberedScripts;
   private readonly terminals = new Set<MlflowRunTerminal>();
   private readonly shownTerminals = new Set<vscode.Terminal>();
+  /** Launches whose run is still being looked for. */
+  private readonly watchers = new Set<LaunchWatcher>();
   /** The most recent launch (command, Run Again or task). */
   lastLaunch: TrackedLaunch | undefined;
 
@@ -150,6 +152,8 @@ export class TrackedRunFeature implements vscode.Disposable {
   }
 
   dispose(): void {
+    for (const watcher of this.watchers) watcher.dispose();
+    this.watchers.clear();
     for (const shown of this.shownTerminals) shown.dispose();
     for (const terminal of this.terminals) terminal.dispose();
     this.shownTerminals.clear();
@@ -352,12 +356,14 @@ export class TrackedRunFeature implements vscode.Disposable {
 
   /** Finds the launch's run while it runs; shows it in the Runs view and its charts beside the editor. */
   private follow(spec: ScriptLaunchSpec, launch: ScriptLaunch, interpreter: PythonInterpreter, exitCode: Promise<number | undefined>, output: () => string): TrackedLaunch {
-    const watcher = this.disposer.track(new LaunchWatcher(this.deps.activeStore, {
+    const watcher = new LaunchWatcher(this.deps.activeStore, {
       launchId: launch.launchId,
       experiment: spec.experiment,
       finished: exitCode,
       onError: (error, next) => this.deps.log.warn(`Looking for the run of ${path.basename(spec.script)} failed${next ? ` (next try in ${Math.round(next / 1000)} s)` : ''}: ${errorText(error)}`),
-    }));
+    });
+    this.watchers.add(watcher);
+    void watcher.withMetrics.then(() => this.watchers.delete(watcher));
     this.deps.followLaunch(exitCode);
     const revealed = watcher.run.then(async (run) => {
       if (!run) {
