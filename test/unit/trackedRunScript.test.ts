@@ -59,7 +59,8 @@ describe('Run Python File with Tracking: the fixture training script against the
       experiment: { kind: 'name', name: 'tracked script' },
       launchId: LAUNCH_ID,
       connection: { kind: 'rest', trackingUri: server.baseUrl, env: { MLFLOW_TRACKING_URI: server.baseUrl } },
-      base: { PATH: process.env.PATH, HOME: process.env.HOME },
+      // No __pycache__ beside the fixture in the repository.
+      base: { PATH: process.env.PATH, HOME: process.env.HOME, PYTHONDONTWRITEBYTECODE: '1' },
       platform: process.platform,
     });
     const { code, output } = await run(launch);
