@@ -109,4 +109,88 @@ describe('trace webview (built bundle in Chromium, real CSP)', function () {
     assert.strictEqual(await view.page.locator('#assessment-form').count(), 0);
     assert.strictEqual(await view.page.locator('#assessment-readonly').textContent(), 'This store is read directly from disk.');
   });
+
+  describe('search in the selected span', () => {
+    const search = async (query: string): Promise<NonNullable<TraceRenderSummary['search']>> => {
+      const since = view.mark();
+      await view.page.locator('#span-search').fill(query);
+      return (await view.waitFor(rendered((s) => s.search?.query === query), { since, what: `search ${query}` })).summary.search!;
+    };
+
+    it('opens the collapsed JSON path to a match, highlights it and steps with next / previous', async () => {
+      const t = trace('traces_get_rag_with_assessments');
+      const { ordered } = buildTraceView(t);
+      await open(t, ordered.findIndex((s) => s.name === 'retrieve'));
+      assert.strictEqual(await view.page.locator('#section-outputs details[open]').count(), 1, 'only the top level starts open');
+      const found = await search('DOCS.example');
+      assert.deepStrictEqual(found, { query: 'DOCS.example', matches: 1, current: 0 });
+      const current = view.page.locator('#section-outputs mark.search-hit.current');
+      assert.strictEqual(await current.textContent(), 'docs.example', 'the hit keeps the text’s own case');
+      assert.ok(await current.isVisible(), 'the path to the match was opened');
+      assert.match((await current.locator('xpath=ancestor::div[contains(@class,"json-row")]').textContent()) ?? '', /doc_uri: "https:\/\/docs\.example\.com\/mlflow\.html"/);
+
+      const many = await search('mlflow');
+      assert.ok(many.matches >= 4, `${many.matches} matches of mlflow`);
+      let since = view.mark();
+      await view.page.locator('#search-next').click();
+      await view.waitFor(rendered((s) => s.search?.current === 1), { since, what: 'next' });
+      since = view.mark();
+      await view.page.locator('#search-previous').click();
+      await view.page.locator('#search-previous').click();
+      await view.waitFor(rendered((s) => s.search?.current === many.matches - 1), { since, what: 'previous wraps to the last' });
+      assert.strictEqual(await view.page.locator('mark.search-hit.current').count(), 1);
+      assert.strictEqual(await view.page.locator('#search-count').textContent(), `${many.matches} of ${many.matches}`);
+
+      const none = await search('no such text anywhere');
+      assert.deepStrictEqual(none, { query: 'no such text anywhere', matches: 0, current: -1 });
+      assert.strictEqual(await view.page.locator('mark.search-hit').count(), 0, 'old highlights are gone');
+      assert.strictEqual(await view.page.locator('#search-count').textContent(), 'No matches');
+    });
+
+    it('finds text in the conversation and in the collapsed messages of the inputs', async () => {
+      const t = trace('traces_get_rag_with_assessments');
+      const { ordered } = buildTraceView(t);
+      await open(t, ordered.findIndex((s) => s.spanType === 'CHAT_MODEL'));
+      const found = await search('helpful assistant');
+      assert.strictEqual(found.matches, 2, 'the system message in the conversation and in inputs.messages[0].content');
+      assert.strictEqual(await view.page.locator('#section-conversation mark.search-hit.current').count(), 1);
+      const since = view.mark();
+      await view.page.locator('#span-search').press('Enter');
+      await view.waitFor(rendered((s) => s.search?.current === 1), { since, what: 'Enter goes to the next match' });
+      assert.ok(await view.page.locator('#section-inputs mark.search-hit.current').isVisible());
+    });
+
+    it('shows the hostile trace’s matches as text: a search for markup makes no markup', async () => {
+      const hostile = trace('traces_get_hostile_unicode');
+      await open(hostile);
+      const found = await search('<script');
+      assert.ok(found.matches >= 1, `${found.matches} matches`);
+      assert.ok((await view.page.locator('mark.search-hit').count()) >= 1);
+      assert.match((await view.page.locator('mark.search-hit').first().textContent()) ?? '', /<script/i);
+      assert.strictEqual(await view.page.locator('script').count(), 1, 'only the panel’s own script');
+      assert.strictEqual(await view.page.locator('img').count(), 0);
+    });
+
+    it('opens the 200,000-character input whole when a match lies past its preview, and copies a chat message', async () => {
+      const t = trace('traces_get_large_inputs_full');
+      // The real 200,000 characters repeat one sentence: a word at their end is only past the preview.
+      const inputs = t.spans[0]!.attributes['mlflow.spanInputs'] as { document: string };
+      t.spans[0]!.attributes['mlflow.spanInputs'] = { ...inputs, document: `${inputs.document} needle-at-the-end` };
+      await open(t);
+      const found = await search('NEEDLE-at');
+      assert.strictEqual(found.matches, 1);
+      const full = (await view.page.locator('#section-inputs').textContent()) ?? '';
+      assert.ok(full.length > 200_000, `the string was shown whole: ${full.length}`);
+      assert.strictEqual(await view.page.locator('#section-inputs mark.search-hit').count() > 0, true);
+      await view.close();
+
+      const chat = trace('traces_get_tool_agent_chat_tools');
+      const { ordered } = buildTraceView(chat);
+      await open(chat, ordered.findIndex((s) => s.spanType === 'CHAT_MODEL'));
+      const since = view.mark();
+      await view.page.locator('#section-conversation .copy-message').first().click();
+      const copied = await view.waitFor(posted('copy'), { since });
+      assert.strictEqual(copied.text, spanDetail(ordered[ordered.findIndex((s) => s.spanType === 'CHAT_MODEL')]!, 0, undefined).chat![0]!.content);
+    });
+  });
 });

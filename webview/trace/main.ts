@@ -12,7 +12,8 @@ import baseStyles from '../shared/base.css';
 import { element } from '../shared/dom';
 import { adoptStyles } from '../shared/styles';
 import { connectToHost, type HostConnection } from '../shared/vscodeApi';
-import { jsonTree } from './jsonTree';
+import { JsonTree } from './jsonTree';
+import { MAX_MATCHES, SEARCHABLE, findMatches, highlight, unhighlight, type SearchMatch } from './search';
 import { SpanList, formatMs, typeBadge } from './spanList';
 import styles from './trace.css';
 
@@ -32,6 +33,7 @@ class TraceApp {
   private span: SpanDetail | undefined;
   private error: string | undefined;
   private formMessage = '';
+  private readonly search = new SpanSearch(() => this.report());
 
   constructor(root: HTMLElement) {
     this.spans = new SpanList((index) => this.host.post({ type: 'selectSpan', index }));
@@ -118,9 +120,12 @@ class TraceApp {
     if (detail.costUsd !== undefined) facts.append(element('span', { text: `$${detail.costUsd.toPrecision(3)}` }));
     const parts: HTMLElement[] = [heading, facts];
     if (row?.statusMessage) parts.push(element('pre', { className: 'status-message', text: row.statusMessage }));
-    if (detail.chat) parts.push(this.section('Conversation', conversation(detail.chat), 'conversation'));
-    parts.push(this.section('Inputs', jsonTree(detail.inputs), 'inputs', detail.inputs));
-    parts.push(this.section('Outputs', jsonTree(detail.outputs), 'outputs', detail.outputs));
+    parts.push(this.search.element);
+    if (detail.chat) parts.push(this.section('Conversation', conversation(detail.chat, (text) => this.host.post({ type: 'copy', text })), 'conversation', detail.chat));
+    const inputs = new JsonTree(detail.inputs);
+    const outputs = new JsonTree(detail.outputs);
+    parts.push(this.section('Inputs', inputs.element, 'inputs', detail.inputs));
+    parts.push(this.section('Outputs', outputs.element, 'outputs', detail.outputs));
     if (detail.attachments.length > 0) {
       const list = element('div', { className: 'attachments' });
       for (const attachment of detail.attachments) {
@@ -149,6 +154,7 @@ class TraceApp {
       parts.push(this.section('Attributes', table, 'attributes'));
     }
     this.detail.replaceChildren(...parts);
+    this.search.attach(detail, { inputs, outputs }, this.detail);
   }
 
   private section(title: string, body: HTMLElement, id: string, copyValue?: unknown): HTMLElement {
@@ -229,14 +235,22 @@ class TraceApp {
       summary.inputsAs = this.span.chat ? 'chat' : this.span.inputs === null ? 'none' : 'json';
     }
     if (this.error) summary.error = this.error;
+    const search = this.search.state();
+    if (search) summary.search = search;
     this.host.post({ type: 'rendered', summary });
   }
 }
 
-function conversation(messages: ChatMessage[]): HTMLElement {
+function conversation(messages: ChatMessage[], copy: (text: string) => void): HTMLElement {
   const list = element('div', { className: 'chat' });
   for (const message of messages) {
-    const bubble = element('div', { className: `message role-${/^[a-z_]+$/.test(message.role) ? message.role : 'other'}` }, element('div', { className: 'role', text: message.name ? `${message.role} (${message.name})` : message.role }));
+    const copyButton = element('button', { className: 'link copy-message', text: 'Copy', attributes: { 'aria-label': `Copy ${message.role} message` } });
+    copyButton.addEventListener('click', () => copy(message.content));
+    const bubble = element(
+      'div',
+      { className: `message role-${/^[a-z_]+$/.test(message.role) ? message.role : 'other'}` },
+      element('div', { className: 'message-head' }, element('div', { className: 'role', text: message.name ? `${message.role} (${message.name})` : message.role }), copyButton),
+    );
     if (message.content) bubble.append(element('div', { className: 'content', text: message.content }));
     for (const call of message.toolCalls ?? []) {
       bubble.append(element('div', { className: 'tool-call' }, element('span', { className: 'key', text: `→ ${call.name}` }), element('code', { text: call.arguments })));
@@ -265,6 +279,113 @@ function assessmentList(items: AssessmentView[], id: string, onDelete?: (assessm
     list.append(item);
   }
   return list;
+}
+
+/**
+ * The search box over the selected span's conversation, inputs and outputs: every match highlighted
+ * where it is drawn, the current one opened (its JSON path expanded, a long string shown whole) and
+ * scrolled to; Enter / Shift+Enter and the arrows step through them. The query stays across spans.
+ */
+class SpanSearch {
+  readonly element: HTMLElement;
+  private readonly input: HTMLInputElement;
+  private readonly count: HTMLElement;
+  private detail: SpanDetail | undefined;
+  private trees: Partial<Record<'inputs' | 'outputs', JsonTree>> = {};
+  private container: HTMLElement | undefined;
+  private matches: SearchMatch[] = [];
+  private current = -1;
+  private highlighted: HTMLElement[] = [];
+  /** The element holding the current match's text. */
+  private target: HTMLElement | undefined;
+
+  constructor(private readonly changed: () => void) {
+    this.input = element('input', { attributes: { id: 'span-search', type: 'search', placeholder: 'Search inputs and outputs', 'aria-label': 'Search inputs and outputs' } });
+    this.count = element('span', { className: 'notice', attributes: { id: 'search-count', role: 'status' } });
+    const previous = element('button', { text: '↑', title: 'Previous match (Shift+Enter)', attributes: { id: 'search-previous', 'aria-label': 'Previous match' } });
+    const next = element('button', { text: '↓', title: 'Next match (Enter)', attributes: { id: 'search-next', 'aria-label': 'Next match' } });
+    previous.addEventListener('click', () => this.step(-1));
+    next.addEventListener('click', () => this.step(1));
+    this.input.addEventListener('input', () => this.run());
+    this.input.addEventListener('keydown', (event) => {
+      if (event.key !== 'Enter') return;
+      event.preventDefault();
+      this.step(event.shiftKey ? -1 : 1);
+    });
+    this.element = element('div', { className: 'span-search row', attributes: { id: 'span-search-bar' } }, this.input, previous, next, this.count);
+  }
+
+  /** A new span was drawn: search it for the current query. */
+  attach(detail: SpanDetail, trees: Record<'inputs' | 'outputs', JsonTree>, container: HTMLElement): void {
+    this.detail = detail;
+    this.trees = trees;
+    this.target = undefined;
+    if (this.container !== container) {
+      // A node the user opens later gets its highlights too (toggle does not bubble: capture it).
+      container.addEventListener('toggle', () => this.paint(this.input.value), true);
+      container.addEventListener('click', (event) => {
+        if (event.target instanceof HTMLButtonElement && /^Show /.test(event.target.textContent ?? '')) queueMicrotask(() => this.paint(this.input.value));
+      });
+    }
+    this.container = container;
+    this.highlighted = [];
+    this.run();
+  }
+
+  state(): { query: string; matches: number; current: number } | undefined {
+    const query = this.input.value;
+    return query === '' ? undefined : { query, matches: this.matches.length, current: this.current };
+  }
+
+  private run(): void {
+    const query = this.input.value;
+    this.matches = this.detail ? findMatches(this.detail, query) : [];
+    this.current = this.matches.length > 0 ? 0 : -1;
+    this.show();
+  }
+
+  private step(by: number): void {
+    if (this.matches.length === 0) return;
+    this.current = (this.current + by + this.matches.length) % this.matches.length;
+    this.show();
+  }
+
+  private show(): void {
+    const query = this.input.value;
+    const match = this.matches[this.current];
+    this.target = match && this.container ? this.open(match) : undefined;
+    this.paint(query);
+    this.target?.querySelector('mark.search-hit.current')?.scrollIntoView({ block: 'center' });
+    this.count.textContent = query === '' ? '' : this.matches.length === 0 ? 'No matches' : `${this.current + 1} of ${this.matches.length}${this.matches.length >= MAX_MATCHES ? '+' : ''}`;
+    this.changed();
+  }
+
+  /** Opens the path to a match and returns the element holding its text. */
+  private open(match: SearchMatch): HTMLElement | undefined {
+    if (match.section === 'conversation') {
+      return this.container?.querySelectorAll<HTMLElement>('#section-conversation .message')[Number(match.path[0])];
+    }
+    const found = this.trees[match.section]?.reveal(match.path);
+    if (!found) return undefined;
+    if (match.part === 'value') {
+      // A long string shows its first 2,000 characters: a match past them needs the whole string.
+      if (match.offset > 1_900) found.showAll();
+      return found.value;
+    }
+    return found.key;
+  }
+
+  /** Highlights every occurrence in what is drawn (a few hundred elements at most: the tree is lazy). */
+  private paint(query: string): void {
+    for (const el of this.highlighted) unhighlight(el);
+    this.highlighted = [];
+    if (query === '' || !this.container) return;
+    for (const el of this.container.querySelectorAll<HTMLElement>(SEARCHABLE)) {
+      if (el.closest('#section-attributes, #section-events, #span-search-bar')) continue;
+      if (highlight(el, query).length > 0) this.highlighted.push(el);
+    }
+    this.target?.querySelector('mark.search-hit')?.classList.add('current');
+  }
 }
 
 function assertNever(value: never): never {

@@ -131,6 +131,8 @@ export interface TraceRenderSummary {
   selectedSpan?: string;
   /** How the selected span's inputs are shown. */
   inputsAs?: 'chat' | 'json' | 'none';
+  /** The search in the span's inputs/outputs, when a query is typed; `current` is 0-based, -1 for none. */
+  search?: { query: string; matches: number; current: number };
   error?: string;
 }
 
