@@ -138,6 +138,11 @@ describe('Traces view and trace panel', () => {
       const sent = replay.takeRequests().filter((r) => r.path.includes('/traces/')).map((r) => r.capture ?? `UNMATCHED ${r.method} ${r.path} ${JSON.stringify(r.body)}`);
       assert.deepStrictEqual(sent, ['assessments_create_expectation_text', 'traces_get_scratch_with_assessments']);
       assert.ok(before.assessments > 0);
+
+      // Override a judge's feedback: the web UI's request (replayed under /api), then the reload.
+      await panel.session.overrideAssessment({ assessmentId: 'a-4a798f66aa9d4b8c9fb84a07ad976bcd', value: '0.9', rationale: 'Human override.' });
+      const overridden = replay.takeRequests().filter((r) => r.path.includes('/traces/')).map((r) => r.capture ?? `UNMATCHED ${r.method} ${r.path} ${JSON.stringify(r.body)}`);
+      assert.deepStrictEqual(overridden, ['assessments_create_override_ui', 'traces_get_scratch_with_assessments']);
       panel.dispose();
     });
   });

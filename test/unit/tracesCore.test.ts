@@ -11,6 +11,15 @@ import { useReplayStore } from '../support/replayServer';
 
 const SET = 'mlflow-3.x-genai';
 
+/** Waits on a condition (the session answers a webview message asynchronously). */
+async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 describe('traces core', () => {
   const { replay, store } = useReplayStore(SET);
   const traces = (): TraceStore => store().traces!;
@@ -148,6 +157,51 @@ describe('traces core', () => {
     );
     assert.deepEqual(changed, [scratch]);
     assert.ok(posted.some((m) => m.type === 'assessmentResult' && m.ok));
+    session.dispose();
+  });
+
+  it('session: edits an expectation in place and overrides a judge’s feedback with MLflow’s own requests', async () => {
+    const posted: TraceHostMessage[] = [];
+    const scratch = 'tr-4fa588e721aa33c4c92898b2e2919153';
+    const session = await replay().expect(['traces_get_scratch_with_assessments'], async () => {
+      const s = new TraceSession(
+        { post: (m) => posted.push(m), copy: () => undefined, openAttachment: () => undefined, setTitle: () => undefined, changed: () => undefined, log: { error: (m) => assert.fail(m) } },
+        scratch,
+        { store: () => traces(), reviewer: () => 'reviewer@example.com' },
+      );
+      await s.loaded;
+      return s;
+    });
+    session.receive({ type: 'ready' });
+    const view = posted.find((m): m is Extract<TraceHostMessage, { type: 'trace' }> => m.type === 'trace')!.view;
+    const judge = view.assessments.find((a) => a.assessmentId === 'a-4a798f66aa9d4b8c9fb84a07ad976bcd')!;
+    assert.equal(judge.valid, false);
+    assert.equal(judge.overriddenBy, 'a-bb3b7d1bc2a446febb7681ed302115ff', 'the overridden one names the one that replaced it');
+
+    // The expectation edit is the PATCH MLflow's client sends (update_mask "expectation").
+    const edit = parseTraceMessage({ type: 'editAssessment', edit: { assessmentId: 'a-14485b4f814749b891c7096357a69d5e', value: 'ok, updated' } });
+    assert.ok(edit);
+    await replay().expect(['assessments_update_expectation', 'traces_get_scratch_with_assessments'], async () => {
+      session.receive(edit);
+      await waitFor(() => posted.filter((m) => m.type === 'trace').length >= 2);
+    });
+    assert.ok(posted.some((m) => m.type === 'assessmentResult' && m.ok));
+
+    // The override is the web UI's request: same name, HUMAN reviewer, `overrides` = the judge's id.
+    await replay().expect(['assessments_create_override_ui', 'traces_get_scratch_with_assessments'], () =>
+      session.overrideAssessment({ assessmentId: 'a-4a798f66aa9d4b8c9fb84a07ad976bcd', value: '0.9', rationale: 'Human override.' }),
+    );
+
+    // An expectation cannot be overridden; an id that is not on the trace is refused; neither sends anything.
+    posted.length = 0;
+    await replay().expect([], () => session.overrideAssessment({ assessmentId: 'a-14485b4f814749b891c7096357a69d5e', value: '1' }));
+    await replay().expect([], () => session.editAssessment({ assessmentId: 'a-00000000000000000000000000000000', value: '1' }));
+    await replay().expect([], () => session.editAssessment({ assessmentId: 'a-14485b4f814749b891c7096357a69d5e', value: '  ' }));
+    assert.deepEqual(
+      posted.map((m) => (m.type === 'assessmentResult' ? m.message : m.type)),
+      ['Only feedback can be overridden; edit an expectation instead.', 'That assessment is not on this trace.', 'An assessment needs a value.'],
+    );
+    assert.equal(parseTraceMessage({ type: 'overrideAssessment', edit: { assessmentId: 'a-1', value: 3 } }), undefined);
     session.dispose();
   });
 });

@@ -110,6 +110,42 @@ describe('trace webview (built bundle in Chromium, real CSP)', function () {
     assert.strictEqual(await view.page.locator('#assessment-readonly').textContent(), 'This store is read directly from disk.');
   });
 
+  it('edits an assessment in place, overrides a feedback, and shows overridden ones as such', async () => {
+    const t = trace('traces_get_scratch_with_assessments');
+    await open(t);
+    const judge = view.page.locator('[data-assessment-id="a-4a798f66aa9d4b8c9fb84a07ad976bcd"]');
+    assert.match((await judge.locator('.badge-overridden').textContent()) ?? '', /^overridden by HUMAN reviewer@example\.com: 0\.9$/);
+    assert.strictEqual(await judge.locator('.assessment-override').count(), 0, 'an overridden feedback is not overridden again');
+    const human = view.page.locator('[data-assessment-id="a-bb3b7d1bc2a446febb7681ed302115ff"]');
+    assert.match((await human.locator('.badge-overrides').textContent()) ?? '', /^overrides LLM_JUDGE fake-judge-v1: 0\.25$/);
+
+    const expectation = view.page.locator('[data-assessment-id="a-14485b4f814749b891c7096357a69d5e"]');
+    assert.strictEqual(await expectation.locator('.assessment-override').count(), 0, 'expectations are edited, not overridden');
+    await expectation.locator('.assessment-edit').click();
+    assert.strictEqual(await expectation.locator('.edit-value').inputValue(), 'ok, updated', 'the form starts from the current value');
+    await expectation.locator('.edit-value').fill('<img src=x onerror=alert(1)>');
+    let since = view.mark();
+    await expectation.locator('.edit-save').click();
+    const edit = await view.waitFor(posted('editAssessment'), { since });
+    assert.deepStrictEqual(edit.edit, { assessmentId: 'a-14485b4f814749b891c7096357a69d5e', value: '<img src=x onerror=alert(1)>' });
+
+    const tone = view.page.locator('[data-assessment-id="a-10406f8ed0344099870e6238cd1dab28"]');
+    await tone.locator('.assessment-override').click();
+    assert.strictEqual(await view.page.locator('.assessment-edit-form').count(), 1, 'one open form at a time');
+    await tone.locator('.edit-value').fill('friendly');
+    await tone.locator('.edit-rationale').fill('Re-read it.');
+    since = view.mark();
+    await tone.locator('.edit-save').click();
+    const override = await view.waitFor(posted('overrideAssessment'), { since });
+    assert.deepStrictEqual(override.edit, { assessmentId: 'a-10406f8ed0344099870e6238cd1dab28', value: 'friendly', rationale: 'Re-read it.' });
+    assert.strictEqual(await view.page.locator('img').count(), 0);
+    await view.close();
+
+    await open(t, 0, 'This store is read directly from disk.');
+    assert.strictEqual(await view.page.locator('.assessment-edit, .assessment-override, .assessment-delete').count(), 0, 'a read-only store offers no edits');
+    assert.strictEqual(await view.page.locator('.badge-overridden').count(), 1, 'overridden ones are still shown as such');
+  });
+
   describe('search in the selected span', () => {
     const search = async (query: string): Promise<NonNullable<TraceRenderSummary['search']>> => {
       const since = view.mark();

@@ -1,5 +1,6 @@
 import type {
   AssessmentDraft,
+  AssessmentEdit,
   AssessmentView,
   ChatMessage,
   SpanDetail,
@@ -175,10 +176,24 @@ class TraceApp {
     const traceLevel = view.assessments.filter((a) => !a.spanId || a.spanId === rootSpanId);
     const spanLevel = spanId && spanId !== rootSpanId ? view.assessments.filter((a) => a.spanId === spanId) : [];
     const parts: HTMLElement[] = [element('h3', { text: `Assessments (${view.assessments.length})` })];
-    parts.push(assessmentList(traceLevel, 'trace-assessments', view.readOnlyReason === undefined ? (id) => this.host.post({ type: 'deleteAssessment', assessmentId: id }) : undefined));
+    const actions: AssessmentActions | undefined =
+      view.readOnlyReason === undefined
+        ? {
+            remove: (id) => this.host.post({ type: 'deleteAssessment', assessmentId: id }),
+            edit: (edit) => {
+              this.formMessage = 'Saving…';
+              this.host.post({ type: 'editAssessment', edit });
+            },
+            override: (edit) => {
+              this.formMessage = 'Saving…';
+              this.host.post({ type: 'overrideAssessment', edit });
+            },
+          }
+        : undefined;
+    parts.push(assessmentList(traceLevel, 'trace-assessments', view.assessments, actions));
     if (spanLevel.length > 0) {
       parts.push(element('h4', { text: 'On this span' }));
-      parts.push(assessmentList(spanLevel, 'span-assessments', view.readOnlyReason === undefined ? (id) => this.host.post({ type: 'deleteAssessment', assessmentId: id }) : undefined));
+      parts.push(assessmentList(spanLevel, 'span-assessments', view.assessments, actions));
     }
     parts.push(this.form(view));
     this.assessments.replaceChildren(...parts);
@@ -261,24 +276,65 @@ function conversation(messages: ChatMessage[], copy: (text: string) => void): HT
   return list;
 }
 
-function assessmentList(items: AssessmentView[], id: string, onDelete?: (assessmentId: string) => void): HTMLElement {
+interface AssessmentActions {
+  remove(assessmentId: string): void;
+  edit(edit: AssessmentEdit): void;
+  override(edit: AssessmentEdit): void;
+}
+
+function assessmentList(items: AssessmentView[], id: string, all: AssessmentView[], actions?: AssessmentActions): HTMLElement {
   const list = element('ul', { className: 'assessment-list', attributes: { id } });
   if (items.length === 0) list.append(element('li', { className: 'notice', text: 'None.' }));
+  const byId = new Map(all.map((a) => [a.assessmentId, a]));
   for (const a of items) {
-    const item = element('li', { className: `assessment ${a.valid ? '' : 'overridden'} ${a.error ? 'failed' : ''}` });
+    const item = element('li', { className: `assessment ${a.valid ? '' : 'overridden'} ${a.error ? 'failed' : ''}`, attributes: { 'data-assessment-id': a.assessmentId } });
     item.append(element('span', { className: `kind kind-${a.kind}`, text: a.kind === 'feedback' ? 'F' : 'E', title: a.kind }));
     item.append(element('strong', { text: a.name || '(unnamed)' }), ': ');
     item.append(element('span', { className: 'value', text: a.error ? `error ${a.error.code ?? ''} ${a.error.message ?? ''}`.trim() : a.valueText }));
-    item.append(element('span', { className: 'source', text: ` — ${a.sourceType}${a.sourceId ? ` ${a.sourceId}` : ''}${a.valid ? '' : ' (overridden)'}` }));
+    item.append(element('span', { className: 'source', text: ` — ${a.sourceType}${a.sourceId ? ` ${a.sourceId}` : ''}` }));
+    const by = a.overriddenBy ? byId.get(a.overriddenBy) : undefined;
+    if (!a.valid || by) {
+      item.append(' ', element('span', { className: 'badge-overridden', text: by ? `overridden by ${by.sourceType}${by.sourceId ? ` ${by.sourceId}` : ''}: ${by.valueText}` : 'overridden' }));
+    }
+    const replaced = a.overrides ? byId.get(a.overrides) : undefined;
+    if (a.overrides) item.append(' ', element('span', { className: 'badge-overrides', text: replaced ? `overrides ${replaced.sourceType}${replaced.sourceId ? ` ${replaced.sourceId}` : ''}: ${replaced.valueText}` : `overrides ${a.overrides}` }));
     if (a.rationale) item.append(element('div', { className: 'rationale', text: a.rationale }));
-    if (onDelete) {
-      const remove = element('button', { className: 'link', text: 'Delete', attributes: { 'aria-label': `Delete assessment ${a.name}` } });
-      remove.addEventListener('click', () => onDelete(a.assessmentId));
-      item.append(' ', remove);
+    if (actions) {
+      const buttons: HTMLElement[] = [];
+      const button = (label: string, onClick: () => void): void => {
+        const b = element('button', { className: `link assessment-${label.toLowerCase()}`, text: label, attributes: { 'aria-label': `${label} assessment ${a.name}` } });
+        b.addEventListener('click', onClick);
+        buttons.push(b);
+      };
+      button('Edit', () => item.append(editForm(a, 'edit', actions.edit)));
+      if (a.kind === 'feedback' && a.valid) button('Override', () => item.append(editForm(a, 'override', actions.override)));
+      button('Delete', () => actions.remove(a.assessmentId));
+      item.append(' ', ...buttons);
     }
     list.append(item);
   }
   return list;
+}
+
+/** The inline form of Edit (the same assessment, changed) and Override (a new HUMAN feedback replacing it). */
+function editForm(a: AssessmentView, mode: 'edit' | 'override', submit: (edit: AssessmentEdit) => void): HTMLElement {
+  const existing = document.querySelector(`.assessment-edit-form`);
+  existing?.remove();
+  const value = element('input', { attributes: { type: 'text', class: 'edit-value', 'aria-label': 'New value' } });
+  value.value = mode === 'edit' ? a.valueText : '';
+  const rationale = element('textarea', { attributes: { rows: '2', class: 'edit-rationale', 'aria-label': 'Rationale', placeholder: mode === 'override' ? 'why (optional)' : 'rationale (optional)' } });
+  rationale.value = mode === 'edit' ? (a.rationale ?? '') : '';
+  const save = element('button', { className: 'edit-save', text: mode === 'edit' ? 'Save' : 'Override' });
+  const cancel = element('button', { className: 'edit-cancel', text: 'Cancel' });
+  const form = element('div', { className: `assessment-edit-form mode-${mode}` }, element('div', { className: 'row' }, value, save, cancel), rationale);
+  save.addEventListener('click', () => {
+    const edit: AssessmentEdit = { assessmentId: a.assessmentId, value: value.value };
+    if (rationale.value.trim()) edit.rationale = rationale.value;
+    submit(edit);
+  });
+  cancel.addEventListener('click', () => form.remove());
+  queueMicrotask(() => value.focus());
+  return form;
 }
 
 /**

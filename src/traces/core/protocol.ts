@@ -40,6 +40,8 @@ export interface AssessmentView {
   error?: { code?: string; message?: string };
   valid: boolean;
   overrides?: string;
+  /** The assessment that overrides this one (it is then `valid: false`). */
+  overriddenBy?: string;
   createTime: number;
 }
 
@@ -116,6 +118,13 @@ export interface AssessmentDraft {
   overrides?: string;
 }
 
+export interface AssessmentEdit {
+  assessmentId: string;
+  /** As typed, parsed like a new assessment's value. */
+  value: string;
+  rationale?: string;
+}
+
 export type TraceHostMessage =
   | { type: 'loading'; traceId: string }
   | { type: 'trace'; view: TraceView }
@@ -142,6 +151,10 @@ export type TraceWebviewMessage =
   | { type: 'selectSpan'; index: number }
   | { type: 'addAssessment'; draft: AssessmentDraft }
   | { type: 'deleteAssessment'; assessmentId: string }
+  /** Changes an assessment in place (value and rationale). */
+  | { type: 'editAssessment'; edit: AssessmentEdit }
+  /** Adds a HUMAN feedback with the same name and span that overrides a feedback (MLflow marks the old one invalid). */
+  | { type: 'overrideAssessment'; edit: AssessmentEdit }
   | { type: 'copy'; text: string }
   | { type: 'openAttachment'; attachment: AttachmentRef }
   | { type: 'refresh' };
