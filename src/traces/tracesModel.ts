@@ -173,6 +173,11 @@ export class TracesModel implements vscode.Disposable {
     return entry;
   }
 
+  /** Every trace listed so far, experiment by experiment (for pickers). */
+  loadedTraces(): TraceInfo[] {
+    return [...this.byExperiment.values()].flatMap((entry) => entry.traces);
+  }
+
   /** A trace's info changed (an assessment was added in a panel): refetch the lists. */
   traceChanged(): void {
     this.reloadTraces();
