@@ -3,7 +3,10 @@ import * as vscode from 'vscode';
 import type { ActiveStore } from '../connection/activeStore';
 import { describeError } from '../explorer/errorMessages';
 import type { ExplorerNode } from '../explorer/nodes';
+import { AutoRefresh } from '../explorer/autoRefresh';
 import { ContextKey, setContext } from '../vscode/contextKeys';
+import { settings } from '../vscode/settings';
+import { tracesToPoll } from './core/traceLiveRefresh';
 import { Disposer } from '../vscode/disposer';
 import type { Log } from '../vscode/log';
 import { showError } from '../vscode/notify';
@@ -34,6 +37,8 @@ export class TracesFeature implements vscode.Disposable {
   readonly treeView: vscode.TreeView<TracesNode>;
   readonly provider: TracesTreeProvider;
   private readonly panels = new Map<string, TracePanel>();
+  /** Re-reads expanded experiments while they are getting new traces; exposed for tests. */
+  readonly autoRefresh: AutoRefresh;
 
   constructor(private readonly deps: { extensionUri: vscode.Uri; globalStorageUri: vscode.Uri; activeStore: ActiveStore; log: Log }) {
     const { activeStore } = deps;
@@ -42,6 +47,34 @@ export class TracesFeature implements vscode.Disposable {
     this.treeView = this.disposer.track(vscode.window.createTreeView('mlflow.traces', { treeDataProvider: this.provider, showCollapseAll: true, canSelectMany: true }));
     this.disposer.track(activeStore.onDidChange(() => this.onConnectionChanged()));
     void this.onConnectionChanged();
+
+    // Live: while an expanded experiment is getting new traces, re-read it (the Runs view's rule and back-off).
+    this.autoRefresh = this.disposer.track(
+      new AutoRefresh(
+        () => this.model.refreshLive(tracesToPoll({ viewVisible: this.treeView.visible, now: Date.now(), experiments: this.model.liveState(Date.now()) })),
+        () => tracesToPoll({ viewVisible: this.treeView.visible, now: Date.now(), experiments: this.model.liveState(Date.now()) }).length > 0,
+        settings.refreshIntervalSeconds() * 1000,
+        undefined,
+        (error, nextDelayMs) => deps.log.warn(`Live refresh of the Traces view failed (next try in ${Math.round(nextDelayMs / 1000)} s): ${describeError(error).message}`),
+      ),
+    );
+    this.disposer.track(this.model.onDidChange(() => this.autoRefresh.kick()));
+    this.disposer.track(this.model.onDidLoadPage(() => this.autoRefresh.kick()));
+    this.disposer.track(this.treeView.onDidChangeVisibility(() => this.autoRefresh.kick()));
+    this.disposer.track(this.treeView.onDidCollapseElement(({ element }) => {
+      if (element.kind === 'experiment') this.model.setExpanded(element.experiment.experimentId, false);
+      this.autoRefresh.kick();
+    }));
+    this.disposer.track(this.treeView.onDidExpandElement(({ element }) => {
+      if (element.kind === 'experiment') this.model.setExpanded(element.experiment.experimentId, true);
+      this.autoRefresh.kick();
+    }));
+    let refreshMs = settings.refreshIntervalSeconds() * 1000;
+    this.disposer.track(vscode.workspace.onDidChangeConfiguration((event) => {
+      if (!event.affectsConfiguration('mlflow.runs.refreshInterval')) return;
+      const next = settings.refreshIntervalSeconds() * 1000;
+      if (next !== refreshMs) this.autoRefresh.setInterval((refreshMs = next));
+    }));
 
     const register = (id: string, handler: (...args: never[]) => unknown): void => {
       this.disposer.track(vscode.commands.registerCommand(id, handler));

@@ -138,6 +138,7 @@ describe('traces core', () => {
           copy: () => undefined,
           openAttachment: () => undefined,
           setTitle: () => undefined,
+          openSource: () => Promise.resolve(undefined),
           changed: (id) => changed.push(id),
           log: { error: (m) => assert.fail(m) },
         },
@@ -165,7 +166,7 @@ describe('traces core', () => {
     const scratch = 'tr-4fa588e721aa33c4c92898b2e2919153';
     const session = await replay().expect(['traces_get_scratch_with_assessments'], async () => {
       const s = new TraceSession(
-        { post: (m) => posted.push(m), copy: () => undefined, openAttachment: () => undefined, setTitle: () => undefined, changed: () => undefined, log: { error: (m) => assert.fail(m) } },
+        { post: (m) => posted.push(m), copy: () => undefined, openAttachment: () => undefined, setTitle: () => undefined, openSource: () => Promise.resolve(undefined), changed: () => undefined, log: { error: (m) => assert.fail(m) } },
         scratch,
         { store: () => traces(), reviewer: () => 'reviewer@example.com' },
       );

@@ -34,6 +34,7 @@ class TraceApp {
   private span: SpanDetail | undefined;
   private error: string | undefined;
   private formMessage = '';
+  private sourceMessage: string | undefined;
   private readonly search = new SpanSearch(() => this.report());
 
   constructor(root: HTMLElement) {
@@ -73,6 +74,12 @@ class TraceApp {
         this.spans.select(message.detail.index);
         this.renderDetail(message.detail);
         this.renderAssessments();
+        this.report();
+        return;
+      case 'sourceResult':
+        this.sourceMessage = message.message;
+        this.notice.classList.remove('error');
+        this.notice.textContent = message.message;
         this.report();
         return;
       case 'assessmentResult':
@@ -116,6 +123,12 @@ class TraceApp {
       facts.append(element('span', { className: row.status === 'ERROR' ? 'state state-error' : 'state', text: row.status }));
     }
     if (detail.functionName) facts.append(element('code', { text: detail.functionName }));
+    const source = element('button', { text: 'Open Source', attributes: { id: 'open-source', title: detail.functionName ? `Open ${detail.functionName} in the workspace` : 'Find this span’s function in the workspace' } });
+    source.addEventListener('click', () => {
+      this.sourceMessage = undefined;
+      this.host.post({ type: 'openSource', index: detail.index });
+    });
+    facts.append(source);
     if (detail.model) facts.append(element('span', { text: detail.model }));
     if (detail.tokens) facts.append(element('span', { text: `${detail.tokens.total ?? '?'} tokens (in ${detail.tokens.input ?? '?'}, out ${detail.tokens.output ?? '?'})` }));
     if (detail.costUsd !== undefined) facts.append(element('span', { text: `$${detail.costUsd.toPrecision(3)}` }));
@@ -250,6 +263,7 @@ class TraceApp {
       summary.inputsAs = this.span.chat ? 'chat' : this.span.inputs === null ? 'none' : 'json';
     }
     if (this.error) summary.error = this.error;
+    if (this.sourceMessage) summary.sourceMessage = this.sourceMessage;
     const search = this.search.state();
     if (search) summary.search = search;
     this.host.post({ type: 'rendered', summary });

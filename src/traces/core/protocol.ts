@@ -130,7 +130,9 @@ export type TraceHostMessage =
   | { type: 'trace'; view: TraceView }
   | { type: 'span'; detail: SpanDetail }
   | { type: 'error'; message: string }
-  | { type: 'assessmentResult'; ok: boolean; message?: string };
+  | { type: 'assessmentResult'; ok: boolean; message?: string }
+  /** Open Source could not open the span's function: why. */
+  | { type: 'sourceResult'; message: string };
 
 export interface TraceRenderSummary {
   traceId: string;
@@ -143,6 +145,8 @@ export interface TraceRenderSummary {
   /** The search in the span's inputs/outputs, when a query is typed; `current` is 0-based, -1 for none. */
   search?: { query: string; matches: number; current: number };
   error?: string;
+  /** What Open Source last said when it could not open the function. */
+  sourceMessage?: string;
 }
 
 export type TraceWebviewMessage =
@@ -157,4 +161,6 @@ export type TraceWebviewMessage =
   | { type: 'overrideAssessment'; edit: AssessmentEdit }
   | { type: 'copy'; text: string }
   | { type: 'openAttachment'; attachment: AttachmentRef }
+  /** Opens the selected span's function in the workspace. */
+  | { type: 'openSource'; index: number }
   | { type: 'refresh' };

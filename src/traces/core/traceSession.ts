@@ -3,6 +3,7 @@ import type { AssessmentUpdate, TraceStore } from '../../mlflow/traceStore';
 import type { Assessment, Span, Trace } from '../../mlflow/traceTypes';
 import { WebviewSession } from '../../vscode/webviewSession';
 import type { AssessmentDraft, AssessmentEdit, AttachmentRef, TraceHostMessage, TraceRenderSummary, TraceView, TraceWebviewMessage } from './protocol';
+import { type SourceQuery, sourceQuery } from './spanSource';
 import { buildTraceView, parseAssessmentValue, parseDraft, spanDetail } from './traceView';
 
 export interface TraceSessionHost {
@@ -10,6 +11,8 @@ export interface TraceSessionHost {
   copy(text: string): void;
   openAttachment(traceId: string, attachment: AttachmentRef, bytes: Uint8Array): void;
   setTitle(title: string): void;
+  /** Opens a span's function in the workspace; resolves with why not, or undefined when it did. */
+  openSource(query: SourceQuery): Promise<string | undefined>;
   /** Tells the rest of the extension (the traces list) that the trace's assessments changed. */
   changed(traceId: string): void;
   log: { error(message: string): void };
@@ -121,6 +124,9 @@ export class TraceSession extends WebviewSession<TraceHostMessage, TraceWebviewM
       case 'refresh':
         void this.load();
         return;
+      case 'openSource':
+        void this.openSource(message.index);
+        return;
       default:
         assertNever(message);
     }
@@ -184,6 +190,19 @@ export class TraceSession extends WebviewSession<TraceHostMessage, TraceWebviewM
     });
   }
 
+  /** "Open Source" on a span: its function, found from what MLflow recorded (see spanSource.ts). */
+  async openSource(index: number): Promise<void> {
+    const span = this.ordered[index];
+    if (!span || !this.trace) return;
+    let reason: string | undefined;
+    try {
+      reason = await this.host.openSource(sourceQuery(span, this.trace.info.metadata));
+    } catch (error) {
+      reason = describeMlflowError(error);
+    }
+    if (reason) this.channel.post({ type: 'sourceResult', message: reason });
+  }
+
   private async openAttachment(attachment: AttachmentRef): Promise<void> {
     const store = this.source.store();
     try {
@@ -223,6 +242,8 @@ export function parseTraceMessage(raw: unknown): TraceWebviewMessage | undefined
       return { type: raw.type };
     case 'rendered':
       return isRecord(raw.summary) && typeof raw.summary.traceId === 'string' ? { type: 'rendered', summary: raw.summary as unknown as TraceRenderSummary } : undefined;
+    case 'openSource':
+      return Number.isInteger(raw.index) && (raw.index as number) >= 0 ? { type: 'openSource', index: raw.index as number } : undefined;
     case 'selectSpan':
       return Number.isInteger(raw.index) && (raw.index as number) >= 0 ? { type: 'selectSpan', index: raw.index as number } : undefined;
     case 'copy':
