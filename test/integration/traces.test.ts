@@ -132,13 +132,15 @@ describe('Traces view and trace panel', () => {
         assert.ok(panel);
         await panel.session.loaded;
         await panel.whenRendered((s) => s.spans > 0);
-        await panel.session.openSource(2);
+        assert.strictEqual(await panel.session.openSource(2), undefined, 'opened, nothing to say');
         const editor = vscode.window.activeTextEditor;
         assert.ok(editor, 'an editor opened');
         assert.strictEqual(editor.document.uri.toString(), script.toString());
         assert.deepStrictEqual([editor.selection.active.line, editor.selection.active.character], [5, 4]);
 
-        await panel.session.openSource(4);
+        assert.match((await panel.session.openSource(4)) ?? '', /ChatOpenAI.*records no function name/);
+        // The editor hid the panel; shown again, it says why too.
+        panel.panel.reveal();
         const said = await panel.whenRendered((s) => s.sourceMessage !== undefined);
         assert.match(said.sourceMessage ?? '', /ChatOpenAI.*records no function name/);
         panel.dispose();

@@ -4,7 +4,7 @@ import type { TraceHostMessage } from '../../src/traces/core/protocol';
 import { TraceSession, parseTraceMessage } from '../../src/traces/core/traceSession';
 import { filterValue, groupBySession, sessionFilter, summarizeTrace, traceDescription } from '../../src/traces/core/traceSummary';
 import { attachmentsIn, buildTraceView, chatOf, parseDraft, spanDetail } from '../../src/traces/core/traceView';
-import { parseJsonLossless, quoteBigIntegers } from '../../src/mlflow/traceValues';
+import { parseJsonLossless, quoteBigIntegers, toSpan } from '../../src/mlflow/traceValues';
 import { useReplayStore } from '../support/replayServer';
 
 /** The trace panel's pure parts: list rows, the span tree and timeline, chat, drafts, the session. */
@@ -28,6 +28,39 @@ describe('traces core', () => {
     const text = '{"a": 1796550034244691747, "b": "1796550034244691747 \\" 9007199254740993", "c": [1, -2.5e3, 9007199254740993], "d": 123}';
     assert.deepEqual(parseJsonLossless(text), { a: '1796550034244691747', b: '1796550034244691747 " 9007199254740993', c: [1, -2500, '9007199254740993'], d: 123 });
     assert.equal(quoteBigIntegers('{"x": 12}'), '{"x": 12}');
+  });
+
+  it('quotes span times by key, falls back to the full scan for other big integers, and leaves look-alikes in strings alone', () => {
+    const doc = '{"spans": [{"start_time_unix_nano": 1796550034244691747, "end_time_unix_nano":1796550034244691999 , "events": [{"time_unix_nano": 1796550034244691800}],'
+      + ' "attributes": [{"key": "n", "value": {"int_value": 9007199254740993}}, {"key": "s", "value": {"string_value": "\\"start_time_unix_nano\\": 1796550034244691747 and 12345678901234567"}}]}]}';
+    assert.deepEqual(parseJsonLossless(doc), {
+      spans: [{
+        start_time_unix_nano: '1796550034244691747',
+        end_time_unix_nano: '1796550034244691999',
+        events: [{ time_unix_nano: '1796550034244691800' }],
+        attributes: [{ key: 'n', value: { int_value: '9007199254740993' } }, { key: 's', value: { string_value: '"start_time_unix_nano": 1796550034244691747 and 12345678901234567' } }],
+      }],
+    });
+    // Without another big integer the keyed replace alone answers; a string that only looks like one stays text.
+    assert.deepEqual(parseJsonLossless('{"time_unix_nano": 1796550034244691747, "t": "x 1796550034244691747"}'), { time_unix_nano: '1796550034244691747', t: 'x 1796550034244691747' });
+  });
+
+  it('decodes a span’s inputs and outputs on first read, to the same values as the eager decode', async () => {
+    const raw = { span_id: 'gRqHDDYGfEQ=', name: 's', start_time_unix_nano: '1', attributes: [
+      { key: 'mlflow.spanInputs', value: { kvlist_value: { values: [{ key: 'q', value: { string_value: 'hi' } }] } } },
+      { key: 'mlflow.spanOutputs', value: { array_value: { values: [{ int_value: 1 }, {}] } } },
+      { key: 'mlflow.spanType', value: { string_value: 'TOOL' } },
+    ] };
+    const span = toSpan(raw);
+    assert.deepEqual(Object.keys(span.attributes), ['mlflow.spanInputs', 'mlflow.spanOutputs', 'mlflow.spanType']);
+    assert.deepEqual(span.attributes['mlflow.spanInputs'], { q: 'hi' });
+    assert.deepEqual(span.attributes, { 'mlflow.spanInputs': { q: 'hi' }, 'mlflow.spanOutputs': [1, null], 'mlflow.spanType': 'TOOL' });
+    assert.equal(span.attributes['mlflow.spanInputs'], span.attributes['mlflow.spanInputs'], 'decoded once, then kept');
+    const attributes: Record<string, unknown> = toSpan(raw).attributes;
+    attributes['mlflow.spanOutputs'] = 'replaced';
+    assert.equal(attributes['mlflow.spanOutputs'], 'replaced', 'a write before the first read wins');
+    const dict = toSpan({ span_id: 'gRqHDDYGfEQ=', name: 's', attributes: { 'mlflow.spanInputs': '{"t": 1796550034244691747}', 'mlflow.spanOutputs': 'not json' } });
+    assert.deepEqual(dict.attributes, { 'mlflow.spanInputs': { t: '1796550034244691747' }, 'mlflow.spanOutputs': 'not json' });
   });
 
   it('summarises a trace for its list row: tokens, session, user, assessments', async () => {

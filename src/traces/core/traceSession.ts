@@ -191,9 +191,9 @@ export class TraceSession extends WebviewSession<TraceHostMessage, TraceWebviewM
   }
 
   /** "Open Source" on a span: its function, found from what MLflow recorded (see spanSource.ts). */
-  async openSource(index: number): Promise<void> {
+  async openSource(index: number): Promise<string | undefined> {
     const span = this.ordered[index];
-    if (!span || !this.trace) return;
+    if (!span || !this.trace) return undefined;
     let reason: string | undefined;
     try {
       reason = await this.host.openSource(sourceQuery(span, this.trace.info.metadata));
@@ -201,6 +201,7 @@ export class TraceSession extends WebviewSession<TraceHostMessage, TraceWebviewM
       reason = describeMlflowError(error);
     }
     if (reason) this.channel.post({ type: 'sourceResult', message: reason });
+    return reason;
   }
 
   private async openAttachment(attachment: AttachmentRef): Promise<void> {
