@@ -37,6 +37,8 @@ export class TracesFeature implements vscode.Disposable {
   readonly treeView: vscode.TreeView<TracesNode>;
   readonly provider: TracesTreeProvider;
   private readonly panels = new Map<string, TracePanel>();
+  /** The open Compare Traces panels. */
+  private readonly comparePanels = new Set<TraceComparePanel>();
   /** Re-reads expanded experiments while they are getting new traces; exposed for tests. */
   readonly autoRefresh: AutoRefresh;
 
@@ -96,9 +98,6 @@ export class TracesFeature implements vscode.Disposable {
     register('mlflow.traces.showForRun', (node?: ExplorerNode) => this.showFor(node));
     register('mlflow.traces.compare', (node?: TracesNode | string, nodes?: readonly TracesNode[] | string) => this.guard(() => this.compare(node, nodes)));
   }
-
-  /** The open Compare Traces panels (for tests). */
-  readonly comparePanels = new Set<TraceComparePanel>();
 
   /**
    * Compare Traces: two traces selected in the view (or two ids, from a test or a link); with one

@@ -1,5 +1,4 @@
 import type {
-  CompareRow,
   CompareSide,
   CompareTraceHeader,
   TraceCompareHostMessage,
