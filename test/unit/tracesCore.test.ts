@@ -183,7 +183,8 @@ describe('traces core', () => {
     });
     assert.equal(posted.length, 0, 'nothing is posted before ready');
     session.receive({ type: 'ready' });
-    assert.deepEqual(posted.map((m) => m.type), ['trace', 'span']);
+    assert.deepEqual(posted.map((m) => m.type), ['trace'], 'the tree and the selected span in one message');
+    assert.equal(posted[0]?.type === 'trace' ? posted[0].span?.index : undefined, 0);
     session.receive({ type: 'selectSpan', index: 1 });
     assert.equal(posted.at(-1)?.type, 'span');
     await replay().expect(['assessments_create_expectation_text', 'traces_get_scratch_with_assessments'], () =>

@@ -28,11 +28,9 @@ describe('trace webview (built bundle in Chromium, real CSP)', function () {
   async function open(t: Trace, selected = 0, readOnlyReason?: string): Promise<TraceRenderSummary> {
     view = await pages.open();
     const { view: traceView, ordered } = buildTraceView(t, readOnlyReason);
-    const messages: TraceHostMessage[] = [
-      { type: 'trace', view: traceView },
-      { type: 'span', detail: spanDetail(ordered[selected]!, selected, ordered[0]!.startTimeNs) },
-    ];
-    for (const m of messages) await view.post(m);
+    // As the host sends it: the tree and the selected span in one message.
+    const message: TraceHostMessage = { type: 'trace', view: traceView, span: spanDetail(ordered[selected]!, selected, ordered[0]!.startTimeNs) };
+    await view.post(message);
     return (await view.waitFor(rendered((s) => s.traceId === t.info.traceId && s.selectedSpan !== undefined), { what: 'trace rendered' })).summary;
   }
 
@@ -49,6 +47,10 @@ describe('trace webview (built bundle in Chromium, real CSP)', function () {
     const since = view.mark();
     await view.page.locator('.span-row').nth(1).click();
     await view.waitFor(posted('selectSpan', (m) => m.index === 1), { since, what: 'selectSpan 1' });
+    const { ordered } = buildTraceView(hostile);
+    await view.post({ type: 'span', detail: spanDetail(ordered[1]!, 1, ordered[0]!.startTimeNs) });
+    await view.waitFor(rendered((s) => s.selectedSpan === ordered[1]!.name), { what: 'the second span shown' });
+    assert.strictEqual(await view.page.locator('img').count(), 0);
   });
 
   it('draws only the rows in view for the 199-span trace and marks none as errors', async () => {

@@ -66,13 +66,12 @@ class TraceApp {
         this.view = message.view;
         this.renderHeader(message.view);
         this.spans.setRows(message.view.spans, message.view.extentMs);
+        if (message.span) this.showSpan(message.span);
         this.renderAssessments();
         this.report();
         return;
       case 'span':
-        this.span = message.detail;
-        this.spans.select(message.detail.index);
-        this.renderDetail(message.detail);
+        this.showSpan(message.detail);
         this.renderAssessments();
         this.report();
         return;
@@ -90,6 +89,12 @@ class TraceApp {
       default:
         assertNever(message);
     }
+  }
+
+  private showSpan(detail: SpanDetail): void {
+    this.span = detail;
+    this.spans.select(detail.index);
+    this.renderDetail(detail);
   }
 
   private renderHeader(view: TraceView): void {

@@ -127,7 +127,8 @@ export interface AssessmentEdit {
 
 export type TraceHostMessage =
   | { type: 'loading'; traceId: string }
-  | { type: 'trace'; view: TraceView }
+  /** The tree and, in the same message, the selected span's details (one transfer when a trace opens). */
+  | { type: 'trace'; view: TraceView; span?: SpanDetail }
   | { type: 'span'; detail: SpanDetail }
   | { type: 'error'; message: string }
   | { type: 'assessmentResult'; ok: boolean; message?: string }

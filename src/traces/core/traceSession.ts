@@ -2,7 +2,7 @@ import { describeMlflowError } from './errorText';
 import type { AssessmentUpdate, TraceStore } from '../../mlflow/traceStore';
 import type { Assessment, Span, Trace } from '../../mlflow/traceTypes';
 import { WebviewSession } from '../../vscode/webviewSession';
-import type { AssessmentDraft, AssessmentEdit, AttachmentRef, TraceHostMessage, TraceRenderSummary, TraceView, TraceWebviewMessage } from './protocol';
+import type { AssessmentDraft, AssessmentEdit, AttachmentRef, SpanDetail, TraceHostMessage, TraceRenderSummary, TraceView, TraceWebviewMessage } from './protocol';
 import { type SourceQuery, sourceQuery } from './spanSource';
 import { buildTraceView, parseAssessmentValue, parseDraft, spanDetail } from './traceView';
 
@@ -87,15 +87,20 @@ export class TraceSession extends WebviewSession<TraceHostMessage, TraceWebviewM
       this.channel.post({ type: 'loading', traceId: this.traceId });
       return;
     }
-    this.channel.post({ type: 'trace', view: this.view });
-    this.sendSpan(this.selected);
+    const detail = this.detailOf(this.selected);
+    this.channel.post(detail ? { type: 'trace', view: this.view, span: detail } : { type: 'trace', view: this.view });
+  }
+
+  private detailOf(index: number): SpanDetail | undefined {
+    const span = this.ordered[index];
+    if (!span) return undefined;
+    this.selected = index;
+    return spanDetail(span, index, this.ordered.reduce<string | undefined>((min, s) => (min === undefined || BigInt(s.startTimeNs) < BigInt(min) ? s.startTimeNs : min), undefined));
   }
 
   private sendSpan(index: number): void {
-    const span = this.ordered[index];
-    if (!span) return;
-    this.selected = index;
-    this.channel.post({ type: 'span', detail: spanDetail(span, index, this.ordered.reduce<string | undefined>((min, s) => (min === undefined || BigInt(s.startTimeNs) < BigInt(min) ? s.startTimeNs : min), undefined)) });
+    const detail = this.detailOf(index);
+    if (detail) this.channel.post({ type: 'span', detail });
   }
 
   protected handle(message: Exclude<TraceWebviewMessage, { type: 'ready' | 'rendered' }>): void {
