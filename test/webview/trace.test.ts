@@ -6,6 +6,7 @@ import { parseJsonLossless, toSpan, toTraceInfo } from '../../src/mlflow/traceVa
 import type { TraceHostMessage, TraceRenderSummary, TraceWebviewMessage } from '../../src/traces/core/protocol';
 import { buildTraceView, spanDetail } from '../../src/traces/core/traceView';
 import { contentSecurityPolicy } from '../../src/vscode/webviewHtml';
+import { unnamedControls } from './accessibility';
 import { pageSuite, postedBy, type WebviewPage } from './harness';
 
 /** The trace panel page with real traces (GenAI captures shaped by the real core), its real CSP. */
@@ -124,6 +125,7 @@ describe('trace webview (built bundle in Chromium, real CSP)', function () {
     const expectation = view.page.locator('[data-assessment-id="a-14485b4f814749b891c7096357a69d5e"]');
     assert.strictEqual(await expectation.locator('.assessment-override').count(), 0, 'expectations are edited, not overridden');
     await expectation.locator('.assessment-edit').click();
+    assert.deepStrictEqual(await unnamedControls(view.page), [], 'the edit form’s controls have names');
     assert.strictEqual(await expectation.locator('.edit-value').inputValue(), 'ok, updated', 'the form starts from the current value');
     await expectation.locator('.edit-value').fill('<img src=x onerror=alert(1)>');
     let since = view.mark();

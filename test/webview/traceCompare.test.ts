@@ -5,8 +5,8 @@ import type { Trace } from '../../src/mlflow/traceTypes';
 import { parseJsonLossless, toSpan, toTraceInfo } from '../../src/mlflow/traceValues';
 import type { TraceCompareRenderSummary, TraceCompareWebviewMessage } from '../../src/traces/core/compareProtocol';
 import { buildCompareView } from '../../src/traces/core/traceCompare';
-import { isType } from './fixtures';
-import { WebviewHarness, type WebviewPage } from './harness';
+import { unnamedControls } from './accessibility';
+import { pageSuite, postedBy, type WebviewPage } from './harness';
 
 /** The Compare Traces page with real traces (GenAI captures shaped by the real core), its real CSP. */
 
@@ -18,33 +18,15 @@ function trace(name: string): Trace {
   return { info, spans: response.spans.map((s) => toSpan(s, info.traceId)) };
 }
 
-type Posted<T extends TraceCompareWebviewMessage['type']> = Extract<TraceCompareWebviewMessage, { type: T }>;
-const posted =
-  <T extends TraceCompareWebviewMessage['type']>(type: T, test: (m: Posted<T>) => boolean = () => true) =>
-  (m: unknown): m is Posted<T> =>
-    isType(m, type) && test(m as Posted<T>);
+const posted = postedBy<TraceCompareWebviewMessage>();
 const rendered = (test: (s: TraceCompareRenderSummary) => boolean) => posted('rendered', (m) => test(m.summary));
 
 describe('Compare Traces webview (built bundle in Chromium, real CSP)', function () {
-  let harness: WebviewHarness;
+  const pages = pageSuite('trace-compare');
   let view: WebviewPage;
 
-  before(async () => {
-    harness = await WebviewHarness.start();
-  });
-  after(async () => {
-    await harness?.stop();
-  });
-  afterEach(async () => {
-    assert.deepStrictEqual(view?.pageErrors ?? [], [], 'no uncaught errors in the page');
-    assert.deepStrictEqual(view?.cspViolations ?? [], [], 'nothing the CSP had to block');
-    assert.deepStrictEqual(view?.dialogs ?? [], [], 'no script ran from trace text');
-    await view?.close();
-  });
-
   async function open(a: Trace, b: Trace): Promise<TraceCompareRenderSummary> {
-    view = await harness.open('trace-compare');
-    await view.waitFor(posted('ready'), { what: 'ready' });
+    view = await pages.open();
     await view.post({ type: 'compare', view: buildCompareView(a, b) });
     return (await view.waitFor(rendered((s) => s.a === a.info.traceId && s.rows > 0), { what: 'compare rendered' })).summary;
   }
@@ -66,6 +48,7 @@ describe('Compare Traces webview (built bundle in Chromium, real CSP)', function
     assert.strictEqual(await outputs.nth(1).textContent(), '(none)');
     assert.strictEqual(await view.page.locator('#pair-outputs .side-text.differs').count(), 2);
 
+    assert.deepStrictEqual(await unnamedControls(view.page), [], 'every control has a name');
     await view.page.locator('#only-differences').check();
     assert.strictEqual(await view.page.locator('.compare-row').count(), 4);
     since = view.mark();
