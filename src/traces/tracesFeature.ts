@@ -133,7 +133,7 @@ export class TracesFeature implements vscode.Disposable {
     let loaded = this.model.loadedTraces();
     if (loaded.length < 2) {
       // Nothing listed yet (the view was never opened): the first page of the first experiments.
-      for (const experiment of (await this.model.experiments()).slice(0, 5)) await this.model.tracesOf(experiment);
+      for (const experiment of (await this.model.experiments()).slice(0, 5)) await this.model.tracesOf(experiment, false);
       loaded = this.model.loadedTraces();
     }
     const items = loaded

@@ -204,10 +204,12 @@ export class TracesModel implements vscode.Disposable {
     if (failure !== undefined) throw failure;
   }
 
-  /** The traces loaded so far for an experiment, loading the first page if none is. */
-  async tracesOf(experiment: Experiment): Promise<ExperimentTraces> {
-    // Only an expanded experiment has its traces asked for by the tree.
-    this.expanded.add(experiment.experimentId);
+  /**
+   * The traces loaded so far for an experiment, loading the first page if none is. The tree asks only
+   * for an expanded experiment's traces; other callers (a picker) pass `shown: false`.
+   */
+  async tracesOf(experiment: Experiment, shown = true): Promise<ExperimentTraces> {
+    if (shown) this.expanded.add(experiment.experimentId);
     const entry = this.byExperiment.get(experiment.experimentId);
     if (entry?.loaded) return entry;
     return this.loadPage(experiment);
