@@ -123,18 +123,17 @@ describe('Traces: the GenAI store and a trace panel by clicking (packaged extens
     await workbench.runCommand('MLflow: Clear Trace Filter');
   });
 
-  it('compares two traces selected in the Traces view, side by side', async () => {
+  it('compares two traces picked with Compare Traces…, side by side', async () => {
     await workbench.runCommand('View: Close All Editors');
     await filterTraces("trace.name = 'weather_agent'");
     const traces = tracesPane().locator('[role="treeitem"][aria-level="2"]', { hasText: 'weather_agent' });
     await traces.nth(1).waitFor();
-    await workbench.clickWithoutHover(traces.nth(0));
-    await traces.nth(1).click({ modifiers: ['Control'] });
-    await tracesPane().locator('[role="treeitem"][aria-selected="true"]').nth(1).waitFor();
-    // Clicking the first trace opened its panel: close it, so the compare panel is the one webview.
-    await workbench.runCommand('View: Close All Editors');
-    await traces.nth(1).click({ button: 'right' });
-    await page().getByRole('menuitem', { name: 'Compare Traces…', exact: true }).hover();
+    // The picker lists the traces the view shows; clicking a row of a multi-pick toggles it.
+    await workbench.runCommand('MLflow: Compare Traces…');
+    const picks = page().locator('.quick-input-list .monaco-list-row', { hasText: 'weather_agent' });
+    await picks.nth(1).waitFor();
+    await picks.nth(0).click();
+    await picks.nth(1).click();
     await page().keyboard.press('Enter');
     const view = workbench.webview();
     await view.locator('#trace-a .trace-name', { hasText: 'weather_agent' }).waitFor();
