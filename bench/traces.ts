@@ -21,9 +21,8 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { HttpClient } from '../src/mlflow/http';
-import { loadSqliteEngine } from '../src/mlflow/local/sqliteEngine';
-import { SqliteStore } from '../src/mlflow/local/sqliteStore';
-import { SQLITE_ENGINE } from './support/dataset';
+import { SqliteStore, loadSqlEngine } from '../src/mlflow/local/sqliteStore';
+import { SQLITE_ENGINE, SQLITE_ENGINE_KIND } from './support/dataset';
 import { NativeSqlite } from './support/nativeSqlite';
 import { SqlRecorder } from './support/sqlRecorder';
 import { RestTraceStore } from '../src/mlflow/rest/restTraces';
@@ -194,10 +193,10 @@ async function main(): Promise<void> {
 
   // ---- SQLite: the same list and trace from a file, beside native SQLite running the same statements ----
   const dbFile = tracesDb();
-  const engine = await loadSqliteEngine(SQLITE_ENGINE);
+  const engine = await loadSqlEngine(SQLITE_ENGINE, SQLITE_ENGINE_KIND);
   const recorder = new SqlRecorder(engine);
   const native = new NativeSqlite();
-  const sqlite = new SqliteStore(dbFile, { engine: SQLITE_ENGINE });
+  const sqlite = new SqliteStore(dbFile, { engine: SQLITE_ENGINE, engineKind: SQLITE_ENGINE_KIND });
   try {
     const traces = sqlite.traces;
     const query = { experimentIds: [EXPERIMENT], maxResults: 50 };
