@@ -23,6 +23,7 @@ const EXTENSION_GOAL = 300_000;
 const LAZY: Record<string, string> = {
   'localStores.js': 'on opening a local store (mlflow.db / mlruns)',
   'yaml.js': 'on the first MLproject, MLmodel or meta.yaml parsed',
+  'panels.js': 'when the first webview panel opens (charts, compare, trace, evaluation, serve)',
 };
 
 interface Size {

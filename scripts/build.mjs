@@ -30,7 +30,9 @@ const common = {
  * What activation does not need is a file of its own beside dist/extension.js, required on first use:
  * - dist/localStores.js: the SQLite and file-store backends, when a local store is opened
  *   (src/connection/storeFactory.ts);
- * - dist/yaml.js: the `yaml` package, when an MLproject, MLmodel or meta.yaml is first parsed (src/mlflow/yaml.ts).
+ * - dist/yaml.js: the `yaml` package, when an MLproject, MLmodel or meta.yaml is first parsed (src/mlflow/yaml.ts);
+ * - dist/panels.js: the webview panels (charts, compare, trace, evaluation, serve) and their sessions, when the
+ *   first panel opens or is restored (src/vscode/lazyPanels.ts).
  * The requires stay lazy in the source; this plugin points them at those files instead of inlining them.
  */
 const lazyChunks = {
@@ -39,13 +41,15 @@ const lazyChunks = {
     build.onResolve({ filter: /^yaml$/ }, () => ({ path: './yaml.js', external: true }));
     build.onResolve({ filter: /^\.\/localStores$/ }, (args) =>
       args.importer.endsWith(path.join('src', 'connection', 'storeFactory.ts')) ? { path: './localStores.js', external: true } : undefined);
+    build.onResolve({ filter: /^\.\/panels$/ }, (args) =>
+      args.importer.endsWith(path.join('src', 'vscode', 'lazyPanels.ts')) ? { path: './panels.js', external: true } : undefined);
   },
 };
 
 const builds = [
   {
     ...common,
-    entryPoints: { extension: 'src/extension.ts', localStores: 'src/connection/localStores.ts' },
+    entryPoints: { extension: 'src/extension.ts', localStores: 'src/connection/localStores.ts', panels: 'src/vscode/panels.ts' },
     outdir: 'dist',
     platform: 'node',
     format: 'cjs',

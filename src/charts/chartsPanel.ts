@@ -4,8 +4,8 @@ import { createAppPanel, SessionPanel } from '../vscode/sessionPanel';
 import { ChartsSession, type Logger } from './chartsSession';
 import type { SampledHistoryCache } from './core/historyCache';
 import type { ChartsRenderSummary, ChartsViewState } from './protocol';
+import { CHARTS_VIEW_TYPE } from '../vscode/viewTypes';
 
-export const CHARTS_VIEW_TYPE = 'mlflow.charts';
 
 export interface PanelDependencies {
   extensionUri: vscode.Uri;

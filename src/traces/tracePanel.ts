@@ -3,9 +3,9 @@ import type { ActiveStore } from '../connection/activeStore';
 import { createAppPanel, SessionPanel } from '../vscode/sessionPanel';
 import type { AttachmentRef, TraceRenderSummary } from './core/protocol';
 import { TraceSession } from './core/traceSession';
+import { TRACE_VIEW_TYPE } from '../vscode/viewTypes';
 import { openSpanSource } from './spanSourceOpener';
 
-export const TRACE_VIEW_TYPE = 'mlflow.trace';
 
 export interface TracePanelDependencies {
   extensionUri: vscode.Uri;

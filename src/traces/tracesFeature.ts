@@ -10,9 +10,10 @@ import { tracesToPoll } from './core/traceLiveRefresh';
 import { Disposer } from '../vscode/disposer';
 import type { Log } from '../vscode/log';
 import { showError } from '../vscode/notify';
+import { loadPanels } from '../vscode/lazyPanels';
 import { filterValue, summarizeTrace, traceDescription } from './core/traceSummary';
-import { TraceComparePanel } from './traceComparePanel';
-import { TracePanel } from './tracePanel';
+import type { TraceComparePanel } from './traceComparePanel';
+import type { TracePanel } from './tracePanel';
 import { type TraceOrder, TracesModel } from './tracesModel';
 import { type TracesNode, TracesTreeProvider } from './tracesTreeProvider';
 
@@ -120,7 +121,7 @@ export class TracesFeature implements vscode.Disposable {
       if (!picked) return undefined;
       ids = [...ids, ...picked];
     }
-    const panel = TraceComparePanel.create(
+    const panel = loadPanels().TraceComparePanel.create(
       { extensionUri: this.deps.extensionUri, activeStore: this.deps.activeStore, log: this.deps.log, openTrace: (id) => this.openTrace(id) },
       [ids[0]!, ids[1]!],
     );
@@ -173,7 +174,7 @@ export class TracesFeature implements vscode.Disposable {
       return existing;
     }
     const storage = this.deps.globalStorageUri;
-    const panel = TracePanel.create(
+    const panel = loadPanels().TracePanel.create(
       {
         extensionUri: this.deps.extensionUri,
         activeStore: this.deps.activeStore,
