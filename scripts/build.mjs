@@ -32,7 +32,9 @@ const common = {
  *   (src/connection/storeFactory.ts);
  * - dist/yaml.js: the `yaml` package, when an MLproject, MLmodel or meta.yaml is first parsed (src/mlflow/yaml.ts);
  * - dist/panels.js: the webview panels (charts, compare, trace, evaluation, serve) and their sessions, when the
- *   first panel opens or is restored (src/vscode/lazyPanels.ts).
+ *   first panel opens or is restored (src/vscode/lazyPanels.ts);
+ * - dist/besideCode.js: the lenses, hints and hovers on Python files, when VS Code first asks about a Python
+ *   file while a store is connected (src/besideCode/besideCodeFeature.ts).
  * The requires stay lazy in the source; this plugin points them at those files instead of inlining them.
  */
 const lazyChunks = {
@@ -43,13 +45,15 @@ const lazyChunks = {
       args.importer.endsWith(path.join('src', 'connection', 'storeFactory.ts')) ? { path: './localStores.js', external: true } : undefined);
     build.onResolve({ filter: /^\.\/panels$/ }, (args) =>
       args.importer.endsWith(path.join('src', 'vscode', 'lazyPanels.ts')) ? { path: './panels.js', external: true } : undefined);
+    build.onResolve({ filter: /^\.\/besideCodeProviders$/ }, (args) =>
+      args.importer.endsWith(path.join('src', 'besideCode', 'besideCodeFeature.ts')) ? { path: './besideCode.js', external: true } : undefined);
   },
 };
 
 const builds = [
   {
     ...common,
-    entryPoints: { extension: 'src/extension.ts', localStores: 'src/connection/localStores.ts', panels: 'src/vscode/panels.ts' },
+    entryPoints: { extension: 'src/extension.ts', localStores: 'src/connection/localStores.ts', panels: 'src/vscode/panels.ts', besideCode: 'src/besideCode/besideCodeProviders.ts' },
     outdir: 'dist',
     platform: 'node',
     format: 'cjs',
