@@ -11,16 +11,16 @@ describe('activation and contributions (real extension host)', () => {
     assert.strictEqual(vscode.extensions.getExtension(EXTENSION_ID)?.isActive, true);
   });
 
-  it('loads the webview panels and the runs beside the code on first use, not at activation', async () => {
+  it('loads the webview panels, the runs beside the code and the on-demand flows on first use, not at activation', async () => {
     // This file runs first: no earlier test has opened a panel or a Python file in this extension host.
     const workbench = await activateExtension();
     await workbench.ready;
     const dist = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'dist');
-    const chunks = ['panels.js', 'besideCode.js'];
+    const chunks = ['panels.js', 'besideCode.js', 'onDemand.js'];
     for (const chunk of chunks) assert.ok(fs.existsSync(path.join(dist, chunk)), `dist/${chunk} is built beside dist/extension.js`);
     const loaded = (chunk: string): boolean => require.cache[path.join(dist, chunk)] !== undefined;
     assert.ok(require.cache[path.join(dist, 'extension.js')], 'the extension is the built bundle');
-    assert.deepStrictEqual(chunks.filter(loaded), [], 'activation and the first connection load neither');
+    assert.deepStrictEqual(chunks.filter(loaded), [], 'activation and the first connection load none of them');
 
     // A Python file asked about while a store is connected loads the runs beside the code.
     const file = path.join(vscode.workspace.workspaceFolders![0]!.uri.fsPath, 'chunk_probe.py');
