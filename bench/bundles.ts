@@ -23,6 +23,9 @@ const EXTENSION_GOAL = 300_000;
 const LAZY: Record<string, string> = {
   'localStores.js': 'on opening a local store (mlflow.db / mlruns)',
   'yaml.js': 'on the first MLproject, MLmodel or meta.yaml parsed',
+  'panels.js': 'when the first webview panel opens (charts, compare, trace, evaluation, serve)',
+  'besideCode.js': 'when a Python file is asked about while a store is connected',
+  'onDemand.js': 'when the Run wizard or an artifact download first starts',
 };
 
 interface Size {

@@ -8,8 +8,9 @@
  * - REST, open: traces/get of the real 199-span trace (traces_get_many_spans_full, exact bytes);
  *   baseline: the same request with `fetch` + `JSON.parse` (which rounds the nanosecond times: the
  *   client's lossless parse is part of what is measured).
- * (The SQLite rows of this bench were measured on the former sql.js engine; after main's in-place engine
- * they are not ported yet, see docs/PERFORMANCE.md.)
+ * - SQLite, list: the first page (50) of the same 10,000 traces written (info, tags, metadata of the real
+ *   ones) into a copy of genai-store's mlflow.db; open: the 199-span trace from that file. Baseline:
+ *   native SQLite (Python's sqlite3, what MLflow runs on) running the very statements the store issued.
  *
  *   node --expose-gc --import tsx bench/traces.ts        (bench/run.mjs runs it so)
  */
@@ -17,7 +18,13 @@ import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { HttpClient } from '../src/mlflow/http';
+import { SqliteStore, loadSqlEngine } from '../src/mlflow/local/sqliteStore';
+import { SQLITE_ENGINE, SQLITE_ENGINE_KIND } from './support/dataset';
+import { NativeSqlite } from './support/nativeSqlite';
+import { SqlRecorder } from './support/sqlRecorder';
 import { RestTraceStore } from '../src/mlflow/rest/restTraces';
 import type { TraceStore } from '../src/mlflow/traceStore';
 import { bytes, compare, loadNote, ms, overhead, reportFigure, table, type Samples } from './support/measure';
@@ -49,6 +56,34 @@ function responseText(name: string): string {
     }
   }
   return JSON.stringify(parsed.response);
+}
+
+const GENAI_DB = path.join(ROOT, 'test/fixtures/mlflow-3.x/genai-store/mlflow.db');
+
+/** A copy of genai-store with 10,000 more traces in experiment 8 (info, tags and metadata of real ones), written by Python's sqlite3. */
+function tracesDb(): string {
+  const dir = path.join(ROOT, '.tmp', 'bench');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'traces-10000.db');
+  const script = `
+import shutil, sqlite3, sys
+src, dst, experiment, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+shutil.copyfile(src, dst)
+db = sqlite3.connect(dst)
+templates = [r[0] for r in db.execute("SELECT request_id FROM trace_info WHERE experiment_id = ?", (experiment,))]
+base = 1796515200000
+with db:
+    for i in range(count):
+        new_id = "tr-e" + format(i, "x").rjust(31, "0")
+        t = templates[i % len(templates)]
+        db.execute("INSERT INTO trace_info (request_id, experiment_id, timestamp_ms, execution_time_ms, status, client_request_id, request_preview, response_preview) SELECT ?, experiment_id, ?, execution_time_ms, status, client_request_id, request_preview, response_preview FROM trace_info WHERE request_id = ?", (new_id, base - i * 1000, t))
+        db.execute("INSERT INTO trace_tags (key, value, request_id) SELECT key, value, ? FROM trace_tags WHERE request_id = ?", (new_id, t))
+        db.execute("INSERT INTO trace_request_metadata (key, value, request_id) SELECT key, value, ? FROM trace_request_metadata WHERE request_id = ?", (new_id, t))
+db.close()
+`;
+  const result = spawnSync('python3', ['-c', script, GENAI_DB, file, EXPERIMENT, String(TRACE_COUNT)], { stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('could not write the 10,000-trace SQLite store (python3)');
+  return file;
 }
 
 interface TraceJson {
@@ -154,6 +189,31 @@ async function main(): Promise<void> {
   } finally {
     http1.dispose();
     await server.close();
+  }
+
+  // ---- SQLite: the same list and trace from a file, beside native SQLite running the same statements ----
+  const dbFile = tracesDb();
+  const engine = await loadSqlEngine(SQLITE_ENGINE, SQLITE_ENGINE_KIND);
+  const recorder = new SqlRecorder(engine);
+  const native = new NativeSqlite();
+  const sqlite = new SqliteStore(dbFile, { engine: SQLITE_ENGINE, engineKind: SQLITE_ENGINE_KIND });
+  try {
+    const traces = sqlite.traces;
+    const query = { experimentIds: [EXPERIMENT], maxResults: 50 };
+    await traces.searchTraces(query);
+    const listQueries = await recorder.record(() => traces.searchTraces(query));
+    const list = await compare({ warmup: 2, reps: 21, variants: { client: () => traces.searchTraces(query) } });
+    const listNative = await native.time(dbFile, listQueries, { warmup: 2, reps: 21 });
+    rows.push({ name: `SQLite: first page of ${(TRACE_COUNT + 29).toLocaleString('en-US')} traces (50)`, client: list.client, baseline: listNative, baselineName: 'native SQLite, same SQL', note: `${listQueries.length} SQL statements` });
+    const manySpans = 'tr-052545c0158896f1edf49cfd6789e4a0';
+    await traces.getTrace(manySpans);
+    const openQueries = await recorder.record(() => traces.getTrace(manySpans));
+    const openLocal = await compare({ warmup: 2, reps: 21, variants: { client: () => traces.getTrace(manySpans) } });
+    const openNative = await native.time(dbFile, openQueries, { warmup: 2, reps: 21 });
+    rows.push({ name: 'SQLite: open the 199-span trace', client: openLocal.client, baseline: openNative, baselineName: 'native SQLite, same SQL', note: `${openQueries.length} SQL statements; spans.content parsed, ns exact` });
+  } finally {
+    sqlite.dispose();
+    native.dispose();
   }
   console.log(
     `\n${table(

@@ -30,7 +30,13 @@ const common = {
  * What activation does not need is a file of its own beside dist/extension.js, required on first use:
  * - dist/localStores.js: the SQLite and file-store backends, when a local store is opened
  *   (src/connection/storeFactory.ts);
- * - dist/yaml.js: the `yaml` package, when an MLproject, MLmodel or meta.yaml is first parsed (src/mlflow/yaml.ts).
+ * - dist/yaml.js: the `yaml` package, when an MLproject, MLmodel or meta.yaml is first parsed (src/mlflow/yaml.ts);
+ * - dist/panels.js: the webview panels (charts, compare, trace, evaluation, serve) and their sessions, when the
+ *   first panel opens or is restored (src/vscode/lazyPanels.ts);
+ * - dist/besideCode.js: the lenses, hints and hovers on Python files, when VS Code first asks about a Python
+ *   file while a store is connected (src/besideCode/besideCodeFeature.ts);
+ * - dist/onDemand.js: the Run wizard and the artifact download, when a command first starts one
+ *   (src/vscode/lazyOnDemand.ts).
  * The requires stay lazy in the source; this plugin points them at those files instead of inlining them.
  */
 const lazyChunks = {
@@ -39,13 +45,19 @@ const lazyChunks = {
     build.onResolve({ filter: /^yaml$/ }, () => ({ path: './yaml.js', external: true }));
     build.onResolve({ filter: /^\.\/localStores$/ }, (args) =>
       args.importer.endsWith(path.join('src', 'connection', 'storeFactory.ts')) ? { path: './localStores.js', external: true } : undefined);
+    build.onResolve({ filter: /^\.\/panels$/ }, (args) =>
+      args.importer.endsWith(path.join('src', 'vscode', 'lazyPanels.ts')) ? { path: './panels.js', external: true } : undefined);
+    build.onResolve({ filter: /^\.\/onDemand$/ }, (args) =>
+      args.importer.endsWith(path.join('src', 'vscode', 'lazyOnDemand.ts')) ? { path: './onDemand.js', external: true } : undefined);
+    build.onResolve({ filter: /^\.\/besideCodeProviders$/ }, (args) =>
+      args.importer.endsWith(path.join('src', 'besideCode', 'besideCodeFeature.ts')) ? { path: './besideCode.js', external: true } : undefined);
   },
 };
 
 const builds = [
   {
     ...common,
-    entryPoints: { extension: 'src/extension.ts', localStores: 'src/connection/localStores.ts' },
+    entryPoints: { extension: 'src/extension.ts', localStores: 'src/connection/localStores.ts', panels: 'src/vscode/panels.ts', besideCode: 'src/besideCode/besideCodeProviders.ts', onDemand: 'src/vscode/onDemand.ts' },
     outdir: 'dist',
     platform: 'node',
     format: 'cjs',

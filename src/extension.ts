@@ -22,6 +22,7 @@ export async function deactivate(): Promise<void> {
     await Promise.all([
       current.serving.stopAll(),
       current.projects.launcher.stopAll(),
+      current.trackedRun.stopAll(),
       current.trackingServer.state !== 'stopped' ? current.trackingServer.stop() : Promise.resolve(),
     ]);
   }

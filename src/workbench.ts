@@ -16,6 +16,7 @@ import { RegistryFeature } from './registry/registryFeature';
 import { TracesFeature } from './traces/tracesFeature';
 import { PromptsFeature } from './prompts/promptsFeature';
 import { EvaluationsFeature } from './evaluations/evaluationsFeature';
+import { TrackedRunFeature } from './trackedRun/trackedRunFeature';
 import { Disposer } from './vscode/disposer';
 import { Log } from './vscode/log';
 import { settings } from './vscode/settings';
@@ -40,6 +41,7 @@ export class Workbench implements vscode.Disposable {
   readonly prompts: PromptsFeature;
   readonly evaluations: EvaluationsFeature;
   readonly besideCode: BesideCodeFeature;
+  readonly trackedRun: TrackedRunFeature;
   /** Resolves when the first connection has been chosen (no network involved). */
   readonly ready: Promise<void>;
 
@@ -112,6 +114,14 @@ export class Workbench implements vscode.Disposable {
       log: this.log,
       charts: this.charts,
       filterRunsView: (filter) => this.explorer.applyFilter(filter),
+    }));
+    this.trackedRun = track(new TrackedRunFeature({
+      activeStore: this.connections,
+      log: this.log,
+      workspaceState: context.workspaceState,
+      revealRun: (runId) => this.explorer.revealRun(runId),
+      openChartsBeside: (runId) => void this.charts.openCharts({ runIds: [runId] }, { show: { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true } }),
+      followLaunch: (finished) => this.explorer.followLaunch(finished),
     }));
     track(vscode.commands.registerCommand('mlflow.showOutput', () => this.log.show()));
     this.ready = this.connections.initialize();

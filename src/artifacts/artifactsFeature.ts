@@ -6,7 +6,7 @@ import type { Log } from '../vscode/log';
 import { ArtifactFileSystem, type ArtifactStoreSource } from './artifactFileSystem';
 import { ARTIFACT_SCHEME, baseName, refFromUriPath, refToUriPath } from './artifactRef';
 import type { DownloadItem } from './download';
-import { downloadWithProgress } from './downloadCommand';
+import { loadOnDemand } from '../vscode/lazyOnDemand';
 import type { ArtifactOwner } from './downloadPlan';
 import { RunSource, SourceCommand } from './sourceCode';
 import { showError, showInfo, showWarning } from '../vscode/notify';
@@ -130,7 +130,7 @@ export class ArtifactsFeature implements vscode.Disposable {
       return;
     }
     const items: DownloadItem[] = nodes.map((n) => ({ owner: ownerOf(n), file: n.file }));
-    await downloadWithProgress(store, items, this.deps.log);
+    await loadOnDemand().downloadWithProgress(store, items, this.deps.log);
   }
 }
 

@@ -1,10 +1,12 @@
 import * as vscode from 'vscode';
 import type { ActiveStore } from '../connection/activeStore';
 import { Disposer } from '../vscode/disposer';
-import { CHARTS_VIEW_TYPE, ChartsPanel, type PanelDependencies } from './chartsPanel';
+import { loadPanels } from '../vscode/lazyPanels';
+import { CHARTS_VIEW_TYPE, COMPARE_VIEW_TYPE } from '../vscode/viewTypes';
+import type { ChartsPanel, PanelDependencies } from './chartsPanel';
 import type { Logger } from './chartsSession';
 import { runDiffText } from './compareModel';
-import { COMPARE_VIEW_TYPE, ComparePanel } from './comparePanel';
+import type { ComparePanel } from './comparePanel';
 import { SampledHistoryCache } from './core/historyCache';
 import { DIFF_SCHEME, DiffDocuments } from './diffDocuments';
 import { parseChartsState, parseCompareState } from './messages';
@@ -65,13 +67,13 @@ export class ChartsFeature implements vscode.Disposable {
       case CHARTS_VIEW_TYPE: {
         const state = parseChartsState(raw);
         if (!state) return this.discard(panel, 'charts');
-        this.track(this.chartsPanels, new ChartsPanel(panel, this.panelDeps, state));
+        this.track(this.chartsPanels, new (loadPanels().ChartsPanel)(panel, this.panelDeps, state));
         return;
       }
       case COMPARE_VIEW_TYPE: {
         const state = parseCompareState(raw);
         if (!state || state.runIds.length === 0) return this.discard(panel, 'compare');
-        this.track(this.comparePanels, new ComparePanel(panel, this.panelDeps, this.compareActions, state));
+        this.track(this.comparePanels, new (loadPanels().ComparePanel)(panel, this.panelDeps, this.compareActions, state));
         return;
       }
       default:
@@ -89,7 +91,7 @@ export class ChartsFeature implements vscode.Disposable {
   }
 
   /** Charts of one run, several runs, or (runIds empty, experimentId set) an experiment's latest runs. */
-  openCharts(target: ChartsTarget, options: { metricKeys?: string[] } = {}): ChartsPanel {
+  openCharts(target: ChartsTarget, options: { metricKeys?: string[]; show?: Parameters<typeof ChartsPanel.create>[2] } = {}): ChartsPanel {
     if (target.runIds.length === 0 && target.experimentId === undefined) throw new Error('openCharts needs run ids or an experiment id');
     const state: ChartsViewState = {
       target: { ...target, runIds: [...target.runIds] },
@@ -99,12 +101,12 @@ export class ChartsFeature implements vscode.Disposable {
       smoothing: 0,
       hiddenRunIds: [],
     };
-    return this.track(this.chartsPanels, ChartsPanel.create(this.panelDeps, state));
+    return this.track(this.chartsPanels, loadPanels().ChartsPanel.create(this.panelDeps, state, options.show));
   }
 
   compareRuns(runIds: string[]): ComparePanel {
     if (runIds.length === 0) throw new Error('compareRuns needs at least one run id');
-    return this.track(this.comparePanels, ComparePanel.create(this.panelDeps, this.compareActions, { runIds: [...runIds], onlyDifferences: true }));
+    return this.track(this.comparePanels, loadPanels().ComparePanel.create(this.panelDeps, this.compareActions, { runIds: [...runIds], onlyDifferences: true }));
   }
 
   /** Opens VS Code's diff editor on two runs' params and tags. */

@@ -4,8 +4,8 @@ import { createAppPanel, SessionPanel } from '../vscode/sessionPanel';
 import { ChartsSession, type Logger } from './chartsSession';
 import type { SampledHistoryCache } from './core/historyCache';
 import type { ChartsRenderSummary, ChartsViewState } from './protocol';
+import { CHARTS_VIEW_TYPE } from '../vscode/viewTypes';
 
-export const CHARTS_VIEW_TYPE = 'mlflow.charts';
 
 export interface PanelDependencies {
   extensionUri: vscode.Uri;
@@ -21,8 +21,8 @@ export interface PanelDependencies {
  * `ChartsFeature.openCharts`, or adopted from VS Code by the panel serializer after a reload.
  */
 export class ChartsPanel extends SessionPanel<ChartsRenderSummary, ChartsSession> {
-  static create(deps: PanelDependencies, state: ChartsViewState): ChartsPanel {
-    return new ChartsPanel(createAppPanel(CHARTS_VIEW_TYPE, state.target.title ?? 'Charts', deps.extensionUri), deps, state);
+  static create(deps: PanelDependencies, state: ChartsViewState, show?: Parameters<typeof createAppPanel>[3]): ChartsPanel {
+    return new ChartsPanel(createAppPanel(CHARTS_VIEW_TYPE, state.target.title ?? 'Charts', deps.extensionUri, show), deps, state);
   }
 
   constructor(panel: vscode.WebviewPanel, deps: PanelDependencies, state: ChartsViewState) {

@@ -3,8 +3,8 @@ import { createAppPanel, SessionPanel } from '../vscode/sessionPanel';
 import type { PanelDependencies } from './chartsPanel';
 import { CompareSession } from './compareSession';
 import type { CompareRenderSummary, CompareViewState } from './protocol';
+import { COMPARE_VIEW_TYPE } from '../vscode/viewTypes';
 
-export const COMPARE_VIEW_TYPE = 'mlflow.compare';
 
 export interface CompareActions {
   diffParams(runIdA: string, runIdB: string): Promise<void>;

@@ -3,8 +3,8 @@ import type { ActiveStore } from '../connection/activeStore';
 import { createAppPanel, SessionPanel } from '../vscode/sessionPanel';
 import { EvaluationSession, type EvaluationTarget } from './core/evaluationSession';
 import type { EvaluationRenderSummary } from './core/protocol';
+import { EVALUATION_VIEW_TYPE } from '../vscode/viewTypes';
 
-export const EVALUATION_VIEW_TYPE = 'mlflow.evaluation';
 
 export interface EvaluationPanelDependencies {
   extensionUri: vscode.Uri;

@@ -9,7 +9,8 @@ import type { Log } from '../vscode/log';
 import { showError, showInfo } from '../vscode/notify';
 import type { EvaluationTarget } from './core/evaluationSession';
 import { EVALUATION_RUNS_FILTER, isEvaluationRun, runLabel } from './core/evaluationTable';
-import { EvaluationPanel } from './evaluationPanel';
+import { loadPanels } from '../vscode/lazyPanels';
+import type { EvaluationPanel } from './evaluationPanel';
 
 /** Evaluation runs offered in a pick: the newest of this many per experiment. */
 const MAX_PICKED_RUNS = 200;
@@ -44,7 +45,7 @@ export class EvaluationsFeature implements vscode.Disposable {
       existing.panel.reveal();
       return existing;
     }
-    const panel = EvaluationPanel.create(
+    const panel = loadPanels().EvaluationPanel.create(
       {
         extensionUri: this.deps.extensionUri,
         activeStore: this.deps.activeStore,

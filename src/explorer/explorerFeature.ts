@@ -118,7 +118,8 @@ export class ExplorerFeature implements vscode.Disposable {
     if (!store) return false;
     const run = await store.getRun(runId);
     const experimentId = run.info.experimentId;
-    await this.model.getExperiments();
+    // A run of an experiment created since the view listed them (a script's MLFLOW_EXPERIMENT_NAME).
+    await this.model.ensureExperimentListed(experimentId);
     this.model.reloadExperiment(experimentId);
     await this.model.getRuns(experimentId);
     const node = this.model.runNode(runId);

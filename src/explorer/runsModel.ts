@@ -287,6 +287,18 @@ export class RunsModel implements vscode.Disposable {
     return this.experimentNodes.get(experimentId);
   }
 
+  /**
+   * Lists the experiments again when `experimentId` is not among those loaded (a script just created
+   * it), keeping the runs already loaded; the view redraws its root.
+   */
+  async ensureExperimentListed(experimentId: string): Promise<void> {
+    if ((await this.getExperiments()).some((node) => node.experiment.experimentId === experimentId)) return;
+    this.experiments = undefined;
+    this.experimentsLoading = undefined;
+    this.changed.fire(undefined);
+    await this.getExperiments();
+  }
+
   /** Reloads one experiment's runs from the first page. */
   reloadExperiment(experimentId: string): void {
     this.runsByExperiment.delete(experimentId);

@@ -21,11 +21,20 @@ import { isRecord } from './values';
 
 /**
  * JSON.parse, except that integers beyond 2^53 (span times are ~1.8e18 ns) become decimal strings
- * instead of silently rounded numbers. A cheap scan decides first: most documents have none.
+ * instead of silently rounded numbers. A cheap scan decides first: most documents have none. Span
+ * documents have them under three keys only (`start_time_unix_nano`, `end_time_unix_nano`,
+ * `time_unix_nano`), which one native replace quotes; only when a big integer remains elsewhere (a
+ * large `int_value`) does the general scan run. A key pattern cannot match inside a JSON string: there
+ * its quotes would be escaped.
  */
 export function parseJsonLossless(text: string): unknown {
-  return JSON.parse(/\d{16}/.test(text) ? quoteBigIntegers(text) : text) as unknown;
+  if (!/\d{16}/.test(text)) return JSON.parse(text) as unknown;
+  const keyed = text.replace(SPAN_TIME_VALUES, '$1"$2"');
+  // A run of 16+ digits not right after a quote (a string's start), a digit or a dot (a fraction).
+  return JSON.parse(/(?<![\d".])\d{16}/.test(keyed) ? quoteBigIntegers(keyed) : keyed) as unknown;
 }
+
+const SPAN_TIME_VALUES = /("(?:start_|end_)?time_unix_nano"\s*:\s*)(-?\d{16,})(?=\s*[,}\]])/g;
 
 /**
  * Wraps integer literals outside strings that do not fit a double exactly in quotes (after `marker`,
@@ -137,6 +146,40 @@ export function decodeKeyValues(list: unknown): Record<string, unknown> {
 }
 
 /**
+ * The attributes that hold a span's payload (inputs and outputs: most of a span document's bytes, up
+ * to 200 KB each) are decoded when first read, not when the trace is parsed: opening a 199-span trace
+ * shows one span's payload, and the list never reads them.
+ */
+const LAZY_ATTRIBUTES = new Set<string>([TraceKeys.spanInputs, TraceKeys.spanOutputs]);
+
+function setLazy(out: Record<string, unknown>, key: string, decode: () => unknown): void {
+  Object.defineProperty(out, key, {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const value = decode();
+      Object.defineProperty(out, key, { value, enumerable: true, configurable: true, writable: true });
+      return value;
+    },
+    set(value: unknown) {
+      Object.defineProperty(out, key, { value, enumerable: true, configurable: true, writable: true });
+    },
+  });
+}
+
+/** {@link decodeKeyValues} for span attributes: inputs and outputs decoded on first read. */
+function decodeSpanKeyValues(list: unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const entry of list) {
+    if (!isRecord(entry) || typeof entry.key !== 'string') continue;
+    const value = entry.value;
+    if (LAZY_ATTRIBUTES.has(entry.key)) setLazy(out, entry.key, () => decodeAnyValue(value));
+    else out[entry.key] = decodeAnyValue(value);
+  }
+  return out;
+}
+
+/**
  * MLflow's span-dict attributes (`traces.json`, the SQL store's `spans.content`): each value is a
  * JSON-encoded string. A value that is not valid JSON is kept as the raw string.
  */
@@ -148,11 +191,15 @@ export function decodeJsonAttributes(attributes: unknown): Record<string, unknow
       out[key] = raw;
       continue;
     }
-    try {
-      out[key] = parseJsonLossless(raw);
-    } catch {
-      out[key] = raw;
-    }
+    const decode = (): unknown => {
+      try {
+        return parseJsonLossless(raw);
+      } catch {
+        return raw;
+      }
+    };
+    if (LAZY_ATTRIBUTES.has(key)) setLazy(out, key, decode);
+    else out[key] = decode();
   }
   return out;
 }
@@ -170,7 +217,7 @@ function statusCode(value: unknown): SpanStatusCode {
  */
 export function toSpan(raw: unknown, fallbackTraceId?: string): Span {
   const s = isRecord(raw) ? raw : {};
-  const attributes = Array.isArray(s.attributes) ? decodeKeyValues(s.attributes) : decodeJsonAttributes(s.attributes);
+  const attributes = Array.isArray(s.attributes) ? decodeSpanKeyValues(s.attributes) : decodeJsonAttributes(s.attributes);
   const status = isRecord(s.status) ? s.status : {};
   const events: SpanEvent[] = (Array.isArray(s.events) ? s.events : []).map((e: unknown) => {
     const event = isRecord(e) ? e : {};

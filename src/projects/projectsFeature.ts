@@ -12,7 +12,8 @@ import { MlprojectEditing, RUN_PROJECT_COMMAND, type RunProjectArgs } from './ml
 import { unreadableMessage } from '../mlproject/unreadable';
 import { findProjects, openAtProblem, readProjectFile, runnableScripts, type ProjectFile } from './projectFiles';
 import { RememberedRuns } from './rememberedRuns';
-import { askRunSpec, type ExperimentChoice } from './runWizard';
+import { loadOnDemand } from '../vscode/lazyOnDemand';
+import type { ExperimentChoice } from './runWizard';
 import { MLFLOW_TASK_TYPE } from './taskDefinition';
 import { showError, showInfo } from '../vscode/notify';
 import { describeEnvironment } from '../environment/core/childEnv';
@@ -127,7 +128,7 @@ export class ProjectsFeature implements vscode.Disposable {
 
   private ask(projects: readonly ProjectFile[], entryPoint: string | undefined, cli: MlflowCli): Promise<LaunchSpec | undefined> {
     const connection = this.deps.activeStore.current;
-    return askRunSpec({
+    return loadOnDemand().askRunSpec({
       projects,
       entryPoint: projects.length === 1 && entryPoint !== undefined && resolveEntryPoint(projects[0].project, entryPoint) ? entryPoint : undefined,
       envManagers: runEnvManagers(parseMlflowVersion(cli.version)),

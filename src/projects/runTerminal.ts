@@ -16,6 +16,8 @@ export interface RunProcessOptions {
    * terminal stays open with the output until a key is pressed.
    */
   closeOnExit: boolean;
+  /** What the closing line calls the process ("mlflow run" unless given). */
+  processLabel?: string;
 }
 
 /** After Close, the run gets this long to stop (MLflow marks it FAILED) before it is killed. */
@@ -136,7 +138,8 @@ export class MlflowRunTerminal implements vscode.Pseudoterminal {
       this.closer.fire(code ?? 1);
       return;
     }
-    const how = code === undefined ? 'mlflow run was stopped' : `mlflow run exited with code ${code}`;
+    const label = this.options.processLabel ?? 'mlflow run';
+    const how = code === undefined ? `${label} was stopped` : `${label} exited with code ${code}`;
     this.write(`\n\x1b[2m${how}. Press any key to close the terminal.\x1b[0m\n`);
   }
 

@@ -3,8 +3,9 @@ import type { ActiveStore } from '../connection/activeStore';
 import { createAppPanel, SessionPanel } from '../vscode/sessionPanel';
 import type { AttachmentRef, TraceRenderSummary } from './core/protocol';
 import { TraceSession } from './core/traceSession';
+import { TRACE_VIEW_TYPE } from '../vscode/viewTypes';
+import { openSpanSource } from './spanSourceOpener';
 
-export const TRACE_VIEW_TYPE = 'mlflow.trace';
 
 export interface TracePanelDependencies {
   extensionUri: vscode.Uri;
@@ -43,6 +44,7 @@ export class TracePanel extends SessionPanel<TraceRenderSummary, TraceSession> {
           copy: (text) => void vscode.env.clipboard.writeText(text),
           openAttachment: (id, attachment, bytes) => void openAttachment(deps.attachmentsDir, id, attachment, bytes),
           setTitle: (title) => (panel.title = title),
+          openSource: (query) => openSpanSource(query),
           changed: (id) => deps.changed(id),
           log: deps.log,
         },

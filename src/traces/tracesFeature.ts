@@ -3,12 +3,17 @@ import * as vscode from 'vscode';
 import type { ActiveStore } from '../connection/activeStore';
 import { describeError } from '../explorer/errorMessages';
 import type { ExplorerNode, RunNode } from '../explorer/nodes';
+import { AutoRefresh } from '../explorer/autoRefresh';
 import { ContextKey, setContext } from '../vscode/contextKeys';
+import { settings } from '../vscode/settings';
+import { tracesToPoll } from './core/traceLiveRefresh';
 import { Disposer } from '../vscode/disposer';
 import type { Log } from '../vscode/log';
 import { showError } from '../vscode/notify';
-import { filterValue } from './core/traceSummary';
-import { TracePanel } from './tracePanel';
+import { loadPanels } from '../vscode/lazyPanels';
+import { filterValue, summarizeTrace, traceDescription } from './core/traceSummary';
+import type { TraceComparePanel } from './traceComparePanel';
+import type { TracePanel } from './tracePanel';
 import { type TraceOrder, TracesModel } from './tracesModel';
 import { type TracesNode, TracesTreeProvider } from './tracesTreeProvider';
 
@@ -33,6 +38,10 @@ export class TracesFeature implements vscode.Disposable {
   readonly treeView: vscode.TreeView<TracesNode>;
   readonly provider: TracesTreeProvider;
   private readonly panels = new Map<string, TracePanel>();
+  /** The open Compare Traces panels. */
+  private readonly comparePanels = new Set<TraceComparePanel>();
+  /** Re-reads expanded experiments while they are getting new traces; exposed for tests. */
+  readonly autoRefresh: AutoRefresh;
 
   constructor(private readonly deps: {
     extensionUri: vscode.Uri;
@@ -45,9 +54,37 @@ export class TracesFeature implements vscode.Disposable {
     const { activeStore } = deps;
     this.model = this.disposer.track(new TracesModel(activeStore, PAGE_SIZE));
     this.provider = new TracesTreeProvider(this.model);
-    this.treeView = this.disposer.track(vscode.window.createTreeView('mlflow.traces', { treeDataProvider: this.provider, showCollapseAll: true }));
+    this.treeView = this.disposer.track(vscode.window.createTreeView('mlflow.traces', { treeDataProvider: this.provider, showCollapseAll: true, canSelectMany: true }));
     this.disposer.track(activeStore.onDidChange(() => this.onConnectionChanged()));
     void this.onConnectionChanged();
+
+    // Live: while an expanded experiment is getting new traces, re-read it (the Runs view's rule and back-off).
+    this.autoRefresh = this.disposer.track(
+      new AutoRefresh(
+        () => this.model.refreshLive(tracesToPoll({ viewVisible: this.treeView.visible, now: Date.now(), experiments: this.model.liveState(Date.now()) })),
+        () => tracesToPoll({ viewVisible: this.treeView.visible, now: Date.now(), experiments: this.model.liveState(Date.now()) }).length > 0,
+        settings.refreshIntervalSeconds() * 1000,
+        undefined,
+        (error, nextDelayMs) => deps.log.warn(`Live refresh of the Traces view failed (next try in ${Math.round(nextDelayMs / 1000)} s): ${describeError(error).message}`),
+      ),
+    );
+    this.disposer.track(this.model.onDidChange(() => this.autoRefresh.kick()));
+    this.disposer.track(this.model.onDidLoadPage(() => this.autoRefresh.kick()));
+    this.disposer.track(this.treeView.onDidChangeVisibility(() => this.autoRefresh.kick()));
+    this.disposer.track(this.treeView.onDidCollapseElement(({ element }) => {
+      if (element.kind === 'experiment') this.model.setExpanded(element.experiment.experimentId, false);
+      this.autoRefresh.kick();
+    }));
+    this.disposer.track(this.treeView.onDidExpandElement(({ element }) => {
+      if (element.kind === 'experiment') this.model.setExpanded(element.experiment.experimentId, true);
+      this.autoRefresh.kick();
+    }));
+    let refreshMs = settings.refreshIntervalSeconds() * 1000;
+    this.disposer.track(vscode.workspace.onDidChangeConfiguration((event) => {
+      if (!event.affectsConfiguration('mlflow.runs.refreshInterval')) return;
+      const next = settings.refreshIntervalSeconds() * 1000;
+      if (next !== refreshMs) this.autoRefresh.setInterval((refreshMs = next));
+    }));
 
     const register = (id: string, handler: (...args: never[]) => unknown): void => {
       this.disposer.track(vscode.commands.registerCommand(id, handler));
@@ -67,6 +104,68 @@ export class TracesFeature implements vscode.Disposable {
       if (node?.kind === 'trace') void vscode.env.clipboard.writeText(node.trace.traceId);
     });
     register('mlflow.traces.showForRun', (node?: ExplorerNode) => this.guard(async () => this.showFor(node ?? (await this.deps.pickRun?.('Show Traces of a Run')))));
+    register('mlflow.traces.compare', (node?: TracesNode | string, nodes?: readonly TracesNode[] | string) => this.guard(() => this.compare(node, nodes)));
+  }
+
+  /**
+   * Compare Traces: two traces selected in the view (or two ids, from a test or a link); with one
+   * selected, a QuickPick asks for the other; with none, for both.
+   */
+  async compare(node?: TracesNode | string, nodes?: readonly TracesNode[] | string): Promise<TraceComparePanel | undefined> {
+    let ids: string[];
+    if (typeof node === 'string') ids = typeof nodes === 'string' ? [node, nodes] : [node];
+    else {
+      const selected = Array.isArray(nodes) && nodes.length > 0 ? nodes : node ? [node] : [];
+      ids = selected.filter((n): n is Extract<TracesNode, { kind: 'trace' }> => n.kind === 'trace').map((n) => n.trace.traceId);
+    }
+    ids = [...new Set(ids)];
+    if (ids.length > 2) {
+      void vscode.window.showWarningMessage(`Compare Traces compares two traces; ${ids.length} are selected.`);
+      return undefined;
+    }
+    if (ids.length < 2) {
+      const picked = await this.pickTraces(2 - ids.length, ids);
+      if (!picked) return undefined;
+      ids = [...ids, ...picked];
+    }
+    const panel = loadPanels().TraceComparePanel.create(
+      { extensionUri: this.deps.extensionUri, activeStore: this.deps.activeStore, log: this.deps.log, openTrace: (id) => this.openTrace(id) },
+      [ids[0]!, ids[1]!],
+    );
+    this.comparePanels.add(panel);
+    panel.onDidDispose(() => this.comparePanels.delete(panel));
+    return panel;
+  }
+
+  private async pickTraces(count: number, exclude: readonly string[]): Promise<string[] | undefined> {
+    let loaded = this.model.loadedTraces();
+    if (loaded.length < 2) {
+      // Nothing listed yet (the view was never opened): the first page of the first experiments.
+      for (const experiment of (await this.model.experiments()).slice(0, 5)) await this.model.tracesOf(experiment, false);
+      loaded = this.model.loadedTraces();
+    }
+    const items = loaded
+      .filter((t) => !exclude.includes(t.traceId))
+      .map((t) => {
+        const summary = summarizeTrace(t);
+        return { label: summary.name || t.traceId, description: t.traceId, detail: traceDescription(summary), traceId: t.traceId };
+      });
+    if (items.length < count) {
+      void vscode.window.showInformationMessage('Compare Traces needs two traces; the Traces view lists fewer.');
+      return undefined;
+    }
+    const title = count === 2 ? 'Compare Traces: pick two traces' : 'Compare Traces: pick the trace to compare with';
+    if (count === 1) {
+      const one = await vscode.window.showQuickPick(items, { title, matchOnDescription: true, matchOnDetail: true });
+      return one ? [one.traceId] : undefined;
+    }
+    const two = await vscode.window.showQuickPick(items, { title, canPickMany: true, matchOnDescription: true, matchOnDetail: true });
+    if (!two) return undefined;
+    if (two.length !== 2) {
+      void vscode.window.showWarningMessage(`Pick exactly two traces (${two.length} picked).`);
+      return undefined;
+    }
+    return two.map((t) => t.traceId);
   }
 
   /** The open panel of a trace, if any (for tests and reveal). */
@@ -82,7 +181,7 @@ export class TracesFeature implements vscode.Disposable {
       return existing;
     }
     const storage = this.deps.globalStorageUri;
-    const panel = TracePanel.create(
+    const panel = loadPanels().TracePanel.create(
       {
         extensionUri: this.deps.extensionUri,
         activeStore: this.deps.activeStore,
@@ -178,6 +277,7 @@ export class TracesFeature implements vscode.Disposable {
 
   dispose(): void {
     for (const panel of [...this.panels.values()]) panel.dispose();
+    for (const panel of [...this.comparePanels]) panel.dispose();
     this.disposer.dispose();
   }
 }

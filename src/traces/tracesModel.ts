@@ -3,6 +3,8 @@ import type { ActiveStore } from '../connection/activeStore';
 import type { TraceStore } from '../mlflow/traceStore';
 import type { TraceInfo } from '../mlflow/traceTypes';
 import type { Experiment } from '../mlflow/types';
+import type { ExperimentLiveState } from '../explorer/core/liveRefresh';
+import { compareTracePages, isLiveTrace } from './core/traceLiveRefresh';
 import { sessionFilter } from './core/traceSummary';
 
 /** How many experiments are probed for traces, and how many at once. */
@@ -16,6 +18,10 @@ export interface ExperimentTraces {
   /** Set when the last page failed; shown as a message row. */
   error?: unknown;
   loaded: boolean;
+  /** A page request is in flight (a poll leaves it alone). */
+  loading?: boolean;
+  /** When a load or poll last showed a live trace or a new one (see core/traceLiveRefresh.ts). */
+  activeSeenAt?: number;
 }
 
 export type TraceOrder = 'newest' | 'oldest' | 'slowest' | 'name';
@@ -35,8 +41,13 @@ export const ORDER_BY: Record<TraceOrder, string[]> = {
 export class TracesModel implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
+  private readonly loadedPage = new vscode.EventEmitter<void>();
+  /** A page of traces landed (the live refresh reconsiders polling then). */
+  readonly onDidLoadPage = this.loadedPage.event;
   private experimentsPromise: Promise<Experiment[]> | undefined;
   private readonly byExperiment = new Map<string, ExperimentTraces>();
+  /** Experiments whose traces are on screen: loaded by the tree (so expanded) and not collapsed since. */
+  private readonly expanded = new Set<string>();
   private generation = 0;
   filter: string | undefined;
   order: TraceOrder = 'newest';
@@ -133,8 +144,72 @@ export class TracesModel implements vscode.Disposable {
     return withTraces.filter((e): e is Experiment => e !== undefined);
   }
 
-  /** The traces loaded so far for an experiment, loading the first page if none is. */
-  async tracesOf(experiment: Experiment): Promise<ExperimentTraces> {
+  /** The tree expanded or collapsed an experiment (collapsed ones are not polled). */
+  setExpanded(experimentId: string, expanded: boolean): void {
+    if (expanded) this.expanded.add(experimentId);
+    else this.expanded.delete(experimentId);
+  }
+
+  /** The live-refresh inputs of each experiment with traces loaded. */
+  liveState(now: number): ExperimentLiveState[] {
+    return [...this.byExperiment.values()].map((entry) => {
+      const live = entry.traces.some((t) => isLiveTrace(t, now));
+      const state: ExperimentLiveState = {
+        experimentId: entry.experiment.experimentId,
+        expanded: this.expanded.has(entry.experiment.experimentId),
+        loaded: entry.loaded,
+        loading: entry.loading === true,
+        hasActiveRuns: entry.traces.some((t) => t.state === 'IN_PROGRESS'),
+        ...(live || entry.activeSeenAt !== undefined ? { activeSeenAt: Math.max(entry.activeSeenAt ?? 0, live ? now : 0) } : {}),
+      };
+      return state;
+    });
+  }
+
+  /**
+   * Re-reads the traces shown of each experiment (as many as are loaded, one request each, under the
+   * current filter and order). Redraws only when something changed; new traces keep the experiment
+   * followed. Throws the first failure after trying all, so AutoRefresh backs off.
+   */
+  async refreshLive(experimentIds: readonly string[], now = Date.now()): Promise<void> {
+    const store = this.store;
+    if (!store) return;
+    const generation = this.generation;
+    let failure: unknown;
+    let redraw = false;
+    for (const id of experimentIds) {
+      const entry = this.byExperiment.get(id);
+      if (!entry?.loaded || entry.loading) continue;
+      try {
+        const page = await store.searchTraces({
+          experimentIds: [id],
+          filter: this.filter,
+          orderBy: ORDER_BY[this.order],
+          maxResults: Math.min(Math.max(this.pageSize, entry.traces.length), 500),
+        });
+        if (generation !== this.generation || this.byExperiment.get(id) !== entry || entry.loading) continue;
+        const { added, changed } = compareTracePages(entry.traces, page.items);
+        if (added > 0) entry.activeSeenAt = now;
+        if (changed) {
+          entry.traces = page.items;
+          entry.nextPageToken = page.nextPageToken;
+          entry.error = undefined;
+          redraw = true;
+        }
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    if (redraw) this.changed.fire();
+    if (failure !== undefined) throw failure;
+  }
+
+  /**
+   * The traces loaded so far for an experiment, loading the first page if none is. The tree asks only
+   * for an expanded experiment's traces; other callers (a picker) pass `shown: false`.
+   */
+  async tracesOf(experiment: Experiment, shown = true): Promise<ExperimentTraces> {
+    if (shown) this.expanded.add(experiment.experimentId);
     const entry = this.byExperiment.get(experiment.experimentId);
     if (entry?.loaded) return entry;
     return this.loadPage(experiment);
@@ -152,6 +227,7 @@ export class TracesModel implements vscode.Disposable {
     const existing = this.byExperiment.get(experiment.experimentId);
     const entry: ExperimentTraces = existing && pageToken ? existing : { experiment, traces: [], loaded: false };
     const store = this.store;
+    entry.loading = true;
     try {
       if (!store) throw new Error('Not connected.');
       const page = await store.searchTraces({
@@ -169,8 +245,19 @@ export class TracesModel implements vscode.Disposable {
       entry.error = error;
     }
     entry.loaded = true;
-    if (generation === this.generation) this.byExperiment.set(experiment.experimentId, entry);
+    entry.loading = false;
+    const now = Date.now();
+    if (entry.traces.some((t) => isLiveTrace(t, now))) entry.activeSeenAt = now;
+    if (generation === this.generation) {
+      this.byExperiment.set(experiment.experimentId, entry);
+      this.loadedPage.fire();
+    }
     return entry;
+  }
+
+  /** Every trace listed so far, experiment by experiment (for pickers). */
+  loadedTraces(): TraceInfo[] {
+    return [...this.byExperiment.values()].flatMap((entry) => entry.traces);
   }
 
   /** A trace's info changed (an assessment was added in a panel): refetch the lists. */
@@ -180,5 +267,6 @@ export class TracesModel implements vscode.Disposable {
 
   dispose(): void {
     this.changed.dispose();
+    this.loadedPage.dispose();
   }
 }

@@ -12,8 +12,13 @@ export interface WebviewSession<Summary> {
 }
 
 /** A webview panel for one of the extension's apps: strict CSP page, kept alive across tab switches. */
-export function createAppPanel(viewType: string, title: string, extensionUri: vscode.Uri): vscode.WebviewPanel {
-  return vscode.window.createWebviewPanel(viewType, title, vscode.ViewColumn.Active, {
+export function createAppPanel(
+  viewType: string,
+  title: string,
+  extensionUri: vscode.Uri,
+  show: vscode.ViewColumn | { readonly viewColumn: vscode.ViewColumn; readonly preserveFocus?: boolean } = vscode.ViewColumn.Active,
+): vscode.WebviewPanel {
+  return vscode.window.createWebviewPanel(viewType, title, show, {
     // What the user set up in the page (zoom, hidden runs, a typed request body) lives there; rebuilding
     // it on every tab switch would lose it and refetch everything. Sessions pause work while hidden.
     retainContextWhenHidden: true,

@@ -96,6 +96,20 @@ describe('Traces: the GenAI store and a trace panel by clicking (packaged extens
     await workbench.screenshot('trace-panel');
   });
 
+  it('searches the selected span’s conversation and inputs, opening collapsed JSON at the match', async () => {
+    const search = panel().locator('#span-search');
+    await search.fill('ATLANTIS');
+    await panel().locator('#search-count', { hasText: /^1 of \d+$/ }).waitFor();
+    assert.strictEqual(await panel().locator('#section-conversation mark.search-hit.current').count(), 1);
+    // Enter steps on; the matches after the conversation's are inside inputs.messages, collapsed until now.
+    const inInputs = panel().locator('#section-inputs mark.search-hit.current');
+    for (let i = 0; i < 6 && (await inInputs.count()) === 0; i++) await search.press('Enter');
+    await inInputs.waitFor();
+    assert.ok(await inInputs.isVisible());
+    assert.strictEqual((await inInputs.textContent())?.toLowerCase(), 'atlantis');
+    await workbench.screenshot('trace-search');
+  });
+
   it('shows the hostile trace as text and runs nothing', async () => {
     await workbench.runCommand('View: Close All Editors');
     await filterTraces("tags.fixture_kind = 'hostile_unicode'");
@@ -106,6 +120,28 @@ describe('Traces: the GenAI store and a trace panel by clicking (packaged extens
     await panel().locator('.span-row', { hasText: '<img src=x' }).first().click();
     await panel().locator('#span-name', { hasText: '<img src=x' }).waitFor();
     assert.strictEqual(await panel().locator('img').count(), 0);
+    await workbench.runCommand('MLflow: Clear Trace Filter');
+  });
+
+  it('compares two traces picked with Compare Traces…, side by side', async () => {
+    await workbench.runCommand('View: Close All Editors');
+    await filterTraces("trace.name = 'weather_agent'");
+    const traces = tracesPane().locator('[role="treeitem"][aria-level="2"]', { hasText: 'weather_agent' });
+    await traces.nth(1).waitFor();
+    // The picker lists the traces the view shows; clicking a row of a multi-pick toggles it.
+    await workbench.runCommand('MLflow: Compare Traces…');
+    const picks = page().locator('.quick-input-list .monaco-list-row', { hasText: 'weather_agent' });
+    await picks.nth(1).waitFor();
+    await picks.nth(0).click();
+    await picks.nth(1).click();
+    await page().keyboard.press('Enter');
+    const view = workbench.webview();
+    await view.locator('#trace-a .trace-name', { hasText: 'weather_agent' }).waitFor();
+    await view.locator('.compare-row').nth(2).waitFor();
+    assert.ok((await view.locator('.compare-row.differs').count()) >= 3, 'the failed tool run differs from the good one');
+    await view.locator('.compare-row', { hasText: 'get_weather' }).first().click();
+    await view.locator('#pair-outputs .side-text').first().waitFor();
+    await workbench.screenshot('trace-compare');
     await workbench.runCommand('MLflow: Clear Trace Filter');
   });
 

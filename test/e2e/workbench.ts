@@ -47,7 +47,11 @@ export class Workbench {
    */
   async runCommand(title: string): Promise<void> {
     const input = this.page.locator('.quick-input-box input');
-    const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    // The row whose label is exactly `title`: the palette may rank a longer title that also matches
+    // ("MLflow: Chart Runs of This File" for "MLflow: Chart Runs") above it, so Enter alone could run that one.
+    const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+    const row = this.page.locator('.quick-input-list .monaco-list-row')
+      .filter({ has: this.page.locator('.label-name', { hasText: exact }) }).first();
     for (let attempt = 1; ; attempt++) {
       await this.page.keyboard.press('F1');
       await input.waitFor({ state: 'visible' });
@@ -61,7 +65,7 @@ export class Workbench {
         await input.waitFor({ state: 'hidden' });
       }
     }
-    await this.page.keyboard.press('Enter');
+    await row.click();
   }
 
   /**

@@ -13,7 +13,7 @@ import { ModelServers } from '../../src/modelServing/modelServers';
 import { loadModelDetails } from '../../src/modelServing/modelSource';
 import type { LauncherForm } from '../../src/modelServing/protocol';
 import { pingOnce } from '../../src/modelServing/scoringClient';
-import { ServePanels } from '../../src/modelServing/servePanel';
+import { ServePanels } from '../../src/modelServing/servePanels';
 import { freeLoopbackPort } from '../../src/trackingServer/health';
 import type { Workbench } from '../../src/workbench';
 import { activateExtension, EXTENSION_ID, waitFor } from './support';

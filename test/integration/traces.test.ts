@@ -3,9 +3,10 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { TracesNode } from '../../src/traces/tracesTreeProvider';
 import type { Workbench } from '../../src/workbench';
+import { type LiveTraceServer, startLiveTraceServer } from '../support/liveTraceServer';
 import { ReplayServer } from '../support/replayServer';
 import { FIXTURES_DIR } from '../support/repoRoot';
-import { activateExtension } from './support';
+import { activateExtension, waitFor } from './support';
 
 /**
  * The Traces view and the trace panel in the real extension host: against the GenAI SQLite store
@@ -16,6 +17,8 @@ import { activateExtension } from './support';
 const GENAI_DB = path.join(FIXTURES_DIR, 'mlflow-3.x', 'genai-store', 'mlflow.db');
 const ERROR_TRACE = 'tr-873a8f64a37a38e7e62b221cb35491ba';
 const SCRATCH_TRACE = 'tr-4fa588e721aa33c4c92898b2e2919153';
+const RAG_TRACE = 'tr-1e1301009a4ee5aa9a0cd46ae8b5344a';
+const TOOL_AGENT_TRACE = 'tr-de222485da0d338798921efc01159fdc';
 
 describe('Traces view and trace panel', () => {
   let workbench: Workbench;
@@ -114,6 +117,46 @@ describe('Traces view and trace panel', () => {
       assert.deepStrictEqual([summary.spans, summary.errorSpans, summary.selectedSpan], [3, 2, 'weather_agent']);
       panel.dispose();
     });
+
+    it('Open Source opens the span’s function in the trace’s script; a span without a function says why', async () => {
+      const folder = vscode.workspace.workspaceFolders?.[0];
+      assert.ok(folder, 'a workspace is open');
+      // The rag traces record mlflow.source.name = genai_populate.py and, on `retrieve`, mlflow.spanFunctionName.
+      const script = vscode.Uri.joinPath(folder.uri, 'genai-app', 'genai_populate.py');
+      const source = ['import mlflow', '', 'docs = retrieve("q")  # a call, not the definition', '', '@mlflow.trace(span_type="RETRIEVER")', 'def retrieve(query, top_k=2):', '    return []', ''].join('\n');
+      await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(folder.uri, 'genai-app'));
+      await vscode.workspace.fs.writeFile(script, new TextEncoder().encode(source));
+      try {
+        await vscode.commands.executeCommand('mlflow.traces.open', RAG_TRACE);
+        const panel = workbench.traces.panelOf(RAG_TRACE);
+        assert.ok(panel);
+        await panel.session.loaded;
+        await panel.whenRendered((s) => s.spans > 0);
+        assert.strictEqual(await panel.session.openSource(2), undefined, 'opened, nothing to say');
+        const editor = vscode.window.activeTextEditor;
+        assert.ok(editor, 'an editor opened');
+        assert.strictEqual(editor.document.uri.toString(), script.toString());
+        assert.deepStrictEqual([editor.selection.active.line, editor.selection.active.character], [5, 4]);
+
+        assert.match((await panel.session.openSource(4)) ?? '', /ChatOpenAI.*records no function name/);
+        // The editor hid the panel; shown again, it says why too.
+        panel.panel.reveal();
+        const said = await panel.whenRendered((s) => s.sourceMessage !== undefined);
+        assert.match(said.sourceMessage ?? '', /ChatOpenAI.*records no function name/);
+        panel.dispose();
+      } finally {
+        await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+        await vscode.workspace.fs.delete(vscode.Uri.joinPath(folder.uri, 'genai-app'), { recursive: true });
+      }
+    });
+
+    it('Compare Traces opens the two traces side by side from the command', async () => {
+      const panel = await workbench.traces.compare(TOOL_AGENT_TRACE, ERROR_TRACE);
+      assert.ok(panel);
+      const summary = await panel.whenRendered((s) => s.rows > 0);
+      assert.deepStrictEqual([summary.a, summary.b, summary.rows, summary.differing], [TOOL_AGENT_TRACE, ERROR_TRACE, 4, 4]);
+      panel.dispose();
+    });
   });
 
   describe('on an MLflow 3 server (GenAI captures replayed)', () => {
@@ -138,7 +181,40 @@ describe('Traces view and trace panel', () => {
       const sent = replay.takeRequests().filter((r) => r.path.includes('/traces/')).map((r) => r.capture ?? `UNMATCHED ${r.method} ${r.path} ${JSON.stringify(r.body)}`);
       assert.deepStrictEqual(sent, ['assessments_create_expectation_text', 'traces_get_scratch_with_assessments']);
       assert.ok(before.assessments > 0);
+
+      // Override a judge's feedback: the web UI's request (replayed under /api), then the reload.
+      await panel.session.overrideAssessment({ assessmentId: 'a-4a798f66aa9d4b8c9fb84a07ad976bcd', value: '0.9', rationale: 'Human override.' });
+      const overridden = replay.takeRequests().filter((r) => r.path.includes('/traces/')).map((r) => r.capture ?? `UNMATCHED ${r.method} ${r.path} ${JSON.stringify(r.body)}`);
+      assert.deepStrictEqual(overridden, ['assessments_create_override_ui', 'traces_get_scratch_with_assessments']);
       panel.dispose();
+    });
+  });
+
+  describe('live, on an MLflow 3 server whose app keeps logging', () => {
+    let live: LiveTraceServer;
+    before(async () => {
+      await vscode.workspace.getConfiguration('mlflow').update('runs.refreshInterval', 1, vscode.ConfigurationTarget.Global);
+      live = await startLiveTraceServer({ initialTraces: 2 });
+      await workbench.connections.connectTo('Live traces', live.baseUrl);
+    });
+    after(async () => {
+      await vscode.workspace.getConfiguration('mlflow').update('runs.refreshInterval', undefined, vscode.ConfigurationTarget.Global);
+      await live.close();
+    });
+
+    it('shows new traces in the expanded experiment without a refresh', async () => {
+      const { traces } = workbench;
+      await waitFor(async () => (await traces.model.available()) && (await children()).some((n) => n.kind === 'experiment'), 'the live experiment is listed', 60_000);
+      await waitFor(async () => {
+        await vscode.commands.executeCommand('mlflow.traces.focus');
+        return traces.treeView.visible;
+      }, 'the Traces view is visible', 60_000);
+      const experiment = (await children()).find((n) => n.kind === 'experiment')!;
+      const shown = async () => (await children(experiment)).filter((n) => n.kind === 'trace').map((n) => (n.kind === 'trace' ? n.trace.traceId : ''));
+      assert.strictEqual((await shown()).length, 2);
+      const added = live.addTraces(2);
+      await waitFor(async () => (await shown()).length === 4, 'the two new traces appear', 60_000);
+      assert.deepStrictEqual((await shown()).slice(0, 2), [...added].reverse(), 'newest first');
     });
   });
 

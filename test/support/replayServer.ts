@@ -226,10 +226,14 @@ export class ReplayServer {
   }
 
   private match(request: RecordedRequest): Capture | undefined {
+    return this.matchOn(request, (path) => path === request.path) ?? this.matchOn(request, (path) => sameRouteUnderApi(path, request.path));
+  }
+
+  private matchOn(request: RecordedRequest, samePath: (capturePath: string) => boolean): Capture | undefined {
     const candidates = this.captures.filter(
       (c) =>
         c.request.method === request.method &&
-        decodeURIComponent(c.request.path) === request.path &&
+        samePath(decodeURIComponent(c.request.path)) &&
         isDeepStrictEqual(normaliseQuery(c.request.query), request.query) &&
         isDeepStrictEqual(c.request.body ?? null, request.body),
     );
@@ -270,6 +274,15 @@ export async function startLoopbackServer(handler: http.RequestListener): Promis
 const NOT_FOUND_PAGE =
   '<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n' +
   '<p>The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.</p>\n';
+
+/**
+ * A capture the web UI made under `/ajax-api/…` also answers the same request under `/api/…`: the
+ * GenAI captures' README records that the two prefixes behave the same on every route but
+ * `get-trace-artifact`, which exists only under `/ajax-api`. Exact-path captures are preferred.
+ */
+function sameRouteUnderApi(capturePath: string, requestPath: string): boolean {
+  return capturePath.startsWith('/ajax-api/') && !capturePath.includes('/get-trace-artifact') && requestPath === `/api/${capturePath.slice('/ajax-api/'.length)}`;
+}
 
 function queryOf(params: URLSearchParams): Record<string, string[]> {
   const query: Record<string, string[]> = {};

@@ -4,12 +4,21 @@ import type { TraceHostMessage } from '../../src/traces/core/protocol';
 import { TraceSession, parseTraceMessage } from '../../src/traces/core/traceSession';
 import { filterValue, groupBySession, sessionFilter, summarizeTrace, traceDescription } from '../../src/traces/core/traceSummary';
 import { attachmentsIn, buildTraceView, chatOf, parseDraft, spanDetail } from '../../src/traces/core/traceView';
-import { parseJsonLossless, quoteBigIntegers } from '../../src/mlflow/traceValues';
+import { parseJsonLossless, quoteBigIntegers, toSpan } from '../../src/mlflow/traceValues';
 import { useReplayStore } from '../support/replayServer';
 
 /** The trace panel's pure parts: list rows, the span tree and timeline, chat, drafts, the session. */
 
 const SET = 'mlflow-3.x-genai';
+
+/** Waits on a condition (the session answers a webview message asynchronously). */
+async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
 
 describe('traces core', () => {
   const { replay, store } = useReplayStore(SET);
@@ -19,6 +28,39 @@ describe('traces core', () => {
     const text = '{"a": 1796550034244691747, "b": "1796550034244691747 \\" 9007199254740993", "c": [1, -2.5e3, 9007199254740993], "d": 123}';
     assert.deepEqual(parseJsonLossless(text), { a: '1796550034244691747', b: '1796550034244691747 " 9007199254740993', c: [1, -2500, '9007199254740993'], d: 123 });
     assert.equal(quoteBigIntegers('{"x": 12}'), '{"x": 12}');
+  });
+
+  it('quotes span times by key, falls back to the full scan for other big integers, and leaves look-alikes in strings alone', () => {
+    const doc = '{"spans": [{"start_time_unix_nano": 1796550034244691747, "end_time_unix_nano":1796550034244691999 , "events": [{"time_unix_nano": 1796550034244691800}],'
+      + ' "attributes": [{"key": "n", "value": {"int_value": 9007199254740993}}, {"key": "s", "value": {"string_value": "\\"start_time_unix_nano\\": 1796550034244691747 and 12345678901234567"}}]}]}';
+    assert.deepEqual(parseJsonLossless(doc), {
+      spans: [{
+        start_time_unix_nano: '1796550034244691747',
+        end_time_unix_nano: '1796550034244691999',
+        events: [{ time_unix_nano: '1796550034244691800' }],
+        attributes: [{ key: 'n', value: { int_value: '9007199254740993' } }, { key: 's', value: { string_value: '"start_time_unix_nano": 1796550034244691747 and 12345678901234567' } }],
+      }],
+    });
+    // Without another big integer the keyed replace alone answers; a string that only looks like one stays text.
+    assert.deepEqual(parseJsonLossless('{"time_unix_nano": 1796550034244691747, "t": "x 1796550034244691747"}'), { time_unix_nano: '1796550034244691747', t: 'x 1796550034244691747' });
+  });
+
+  it('decodes a span’s inputs and outputs on first read, to the same values as the eager decode', async () => {
+    const raw = { span_id: 'gRqHDDYGfEQ=', name: 's', start_time_unix_nano: '1', attributes: [
+      { key: 'mlflow.spanInputs', value: { kvlist_value: { values: [{ key: 'q', value: { string_value: 'hi' } }] } } },
+      { key: 'mlflow.spanOutputs', value: { array_value: { values: [{ int_value: 1 }, {}] } } },
+      { key: 'mlflow.spanType', value: { string_value: 'TOOL' } },
+    ] };
+    const span = toSpan(raw);
+    assert.deepEqual(Object.keys(span.attributes), ['mlflow.spanInputs', 'mlflow.spanOutputs', 'mlflow.spanType']);
+    assert.deepEqual(span.attributes['mlflow.spanInputs'], { q: 'hi' });
+    assert.deepEqual(span.attributes, { 'mlflow.spanInputs': { q: 'hi' }, 'mlflow.spanOutputs': [1, null], 'mlflow.spanType': 'TOOL' });
+    assert.equal(span.attributes['mlflow.spanInputs'], span.attributes['mlflow.spanInputs'], 'decoded once, then kept');
+    const attributes: Record<string, unknown> = toSpan(raw).attributes;
+    attributes['mlflow.spanOutputs'] = 'replaced';
+    assert.equal(attributes['mlflow.spanOutputs'], 'replaced', 'a write before the first read wins');
+    const dict = toSpan({ span_id: 'gRqHDDYGfEQ=', name: 's', attributes: { 'mlflow.spanInputs': '{"t": 1796550034244691747}', 'mlflow.spanOutputs': 'not json' } });
+    assert.deepEqual(dict.attributes, { 'mlflow.spanInputs': { t: '1796550034244691747' }, 'mlflow.spanOutputs': 'not json' });
   });
 
   it('summarises a trace for its list row: tokens, session, user, assessments', async () => {
@@ -129,6 +171,7 @@ describe('traces core', () => {
           copy: () => undefined,
           openAttachment: () => undefined,
           setTitle: () => undefined,
+          openSource: () => Promise.resolve(undefined),
           changed: (id) => changed.push(id),
           log: { error: (m) => assert.fail(m) },
         },
@@ -140,7 +183,8 @@ describe('traces core', () => {
     });
     assert.equal(posted.length, 0, 'nothing is posted before ready');
     session.receive({ type: 'ready' });
-    assert.deepEqual(posted.map((m) => m.type), ['trace', 'span']);
+    assert.deepEqual(posted.map((m) => m.type), ['trace'], 'the tree and the selected span in one message');
+    assert.equal(posted[0]?.type === 'trace' ? posted[0].span?.index : undefined, 0);
     session.receive({ type: 'selectSpan', index: 1 });
     assert.equal(posted.at(-1)?.type, 'span');
     await replay().expect(['assessments_create_expectation_text', 'traces_get_scratch_with_assessments'], () =>
@@ -148,6 +192,51 @@ describe('traces core', () => {
     );
     assert.deepEqual(changed, [scratch]);
     assert.ok(posted.some((m) => m.type === 'assessmentResult' && m.ok));
+    session.dispose();
+  });
+
+  it('session: edits an expectation in place and overrides a judge’s feedback with MLflow’s own requests', async () => {
+    const posted: TraceHostMessage[] = [];
+    const scratch = 'tr-4fa588e721aa33c4c92898b2e2919153';
+    const session = await replay().expect(['traces_get_scratch_with_assessments'], async () => {
+      const s = new TraceSession(
+        { post: (m) => posted.push(m), copy: () => undefined, openAttachment: () => undefined, setTitle: () => undefined, openSource: () => Promise.resolve(undefined), changed: () => undefined, log: { error: (m) => assert.fail(m) } },
+        scratch,
+        { store: () => traces(), reviewer: () => 'reviewer@example.com' },
+      );
+      await s.loaded;
+      return s;
+    });
+    session.receive({ type: 'ready' });
+    const view = posted.find((m): m is Extract<TraceHostMessage, { type: 'trace' }> => m.type === 'trace')!.view;
+    const judge = view.assessments.find((a) => a.assessmentId === 'a-4a798f66aa9d4b8c9fb84a07ad976bcd')!;
+    assert.equal(judge.valid, false);
+    assert.equal(judge.overriddenBy, 'a-bb3b7d1bc2a446febb7681ed302115ff', 'the overridden one names the one that replaced it');
+
+    // The expectation edit is the PATCH MLflow's client sends (update_mask "expectation").
+    const edit = parseTraceMessage({ type: 'editAssessment', edit: { assessmentId: 'a-14485b4f814749b891c7096357a69d5e', value: 'ok, updated' } });
+    assert.ok(edit);
+    await replay().expect(['assessments_update_expectation', 'traces_get_scratch_with_assessments'], async () => {
+      session.receive(edit);
+      await waitFor(() => posted.filter((m) => m.type === 'trace').length >= 2);
+    });
+    assert.ok(posted.some((m) => m.type === 'assessmentResult' && m.ok));
+
+    // The override is the web UI's request: same name, HUMAN reviewer, `overrides` = the judge's id.
+    await replay().expect(['assessments_create_override_ui', 'traces_get_scratch_with_assessments'], () =>
+      session.overrideAssessment({ assessmentId: 'a-4a798f66aa9d4b8c9fb84a07ad976bcd', value: '0.9', rationale: 'Human override.' }),
+    );
+
+    // An expectation cannot be overridden; an id that is not on the trace is refused; neither sends anything.
+    posted.length = 0;
+    await replay().expect([], () => session.overrideAssessment({ assessmentId: 'a-14485b4f814749b891c7096357a69d5e', value: '1' }));
+    await replay().expect([], () => session.editAssessment({ assessmentId: 'a-00000000000000000000000000000000', value: '1' }));
+    await replay().expect([], () => session.editAssessment({ assessmentId: 'a-14485b4f814749b891c7096357a69d5e', value: '  ' }));
+    assert.deepEqual(
+      posted.map((m) => (m.type === 'assessmentResult' ? m.message : m.type)),
+      ['Only feedback can be overridden; edit an expectation instead.', 'That assessment is not on this trace.', 'An assessment needs a value.'],
+    );
+    assert.equal(parseTraceMessage({ type: 'overrideAssessment', edit: { assessmentId: 'a-1', value: 3 } }), undefined);
     session.dispose();
   });
 });

@@ -1,5 +1,6 @@
 import type {
   AssessmentDraft,
+  AssessmentEdit,
   AssessmentView,
   ChatMessage,
   SpanDetail,
@@ -12,7 +13,8 @@ import baseStyles from '../shared/base.css';
 import { element } from '../shared/dom';
 import { adoptStyles } from '../shared/styles';
 import { connectToHost, type HostConnection } from '../shared/vscodeApi';
-import { jsonTree } from './jsonTree';
+import { JsonTree } from './jsonTree';
+import { MAX_MATCHES, SEARCHABLE, findMatches, highlight, unhighlight, type SearchMatch } from './search';
 import { SpanList, formatMs, typeBadge } from './spanList';
 import styles from './trace.css';
 
@@ -32,6 +34,8 @@ class TraceApp {
   private span: SpanDetail | undefined;
   private error: string | undefined;
   private formMessage = '';
+  private sourceMessage: string | undefined;
+  private readonly search = new SpanSearch(() => this.report());
 
   constructor(root: HTMLElement) {
     this.spans = new SpanList((index) => this.host.post({ type: 'selectSpan', index }));
@@ -62,14 +66,19 @@ class TraceApp {
         this.view = message.view;
         this.renderHeader(message.view);
         this.spans.setRows(message.view.spans, message.view.extentMs);
+        if (message.span) this.showSpan(message.span);
         this.renderAssessments();
         this.report();
         return;
       case 'span':
-        this.span = message.detail;
-        this.spans.select(message.detail.index);
-        this.renderDetail(message.detail);
+        this.showSpan(message.detail);
         this.renderAssessments();
+        this.report();
+        return;
+      case 'sourceResult':
+        this.sourceMessage = message.message;
+        this.notice.classList.remove('error');
+        this.notice.textContent = message.message;
         this.report();
         return;
       case 'assessmentResult':
@@ -80,6 +89,12 @@ class TraceApp {
       default:
         assertNever(message);
     }
+  }
+
+  private showSpan(detail: SpanDetail): void {
+    this.span = detail;
+    this.spans.select(detail.index);
+    this.renderDetail(detail);
   }
 
   private renderHeader(view: TraceView): void {
@@ -113,14 +128,23 @@ class TraceApp {
       facts.append(element('span', { className: row.status === 'ERROR' ? 'state state-error' : 'state', text: row.status }));
     }
     if (detail.functionName) facts.append(element('code', { text: detail.functionName }));
+    const source = element('button', { text: 'Open Source', attributes: { id: 'open-source', title: detail.functionName ? `Open ${detail.functionName} in the workspace` : 'Find this span’s function in the workspace' } });
+    source.addEventListener('click', () => {
+      this.sourceMessage = undefined;
+      this.host.post({ type: 'openSource', index: detail.index });
+    });
+    facts.append(source);
     if (detail.model) facts.append(element('span', { text: detail.model }));
     if (detail.tokens) facts.append(element('span', { text: `${detail.tokens.total ?? '?'} tokens (in ${detail.tokens.input ?? '?'}, out ${detail.tokens.output ?? '?'})` }));
     if (detail.costUsd !== undefined) facts.append(element('span', { text: `$${detail.costUsd.toPrecision(3)}` }));
     const parts: HTMLElement[] = [heading, facts];
     if (row?.statusMessage) parts.push(element('pre', { className: 'status-message', text: row.statusMessage }));
-    if (detail.chat) parts.push(this.section('Conversation', conversation(detail.chat), 'conversation'));
-    parts.push(this.section('Inputs', jsonTree(detail.inputs), 'inputs', detail.inputs));
-    parts.push(this.section('Outputs', jsonTree(detail.outputs), 'outputs', detail.outputs));
+    parts.push(this.search.element);
+    if (detail.chat) parts.push(this.section('Conversation', conversation(detail.chat, (text) => this.host.post({ type: 'copy', text })), 'conversation', detail.chat));
+    const inputs = new JsonTree(detail.inputs);
+    const outputs = new JsonTree(detail.outputs);
+    parts.push(this.section('Inputs', inputs.element, 'inputs', detail.inputs));
+    parts.push(this.section('Outputs', outputs.element, 'outputs', detail.outputs));
     if (detail.attachments.length > 0) {
       const list = element('div', { className: 'attachments' });
       for (const attachment of detail.attachments) {
@@ -149,6 +173,7 @@ class TraceApp {
       parts.push(this.section('Attributes', table, 'attributes'));
     }
     this.detail.replaceChildren(...parts);
+    this.search.attach(detail, { inputs, outputs }, this.detail);
   }
 
   private section(title: string, body: HTMLElement, id: string, copyValue?: unknown): HTMLElement {
@@ -169,10 +194,24 @@ class TraceApp {
     const traceLevel = view.assessments.filter((a) => !a.spanId || a.spanId === rootSpanId);
     const spanLevel = spanId && spanId !== rootSpanId ? view.assessments.filter((a) => a.spanId === spanId) : [];
     const parts: HTMLElement[] = [element('h3', { text: `Assessments (${view.assessments.length})` })];
-    parts.push(assessmentList(traceLevel, 'trace-assessments', view.readOnlyReason === undefined ? (id) => this.host.post({ type: 'deleteAssessment', assessmentId: id }) : undefined));
+    const actions: AssessmentActions | undefined =
+      view.readOnlyReason === undefined
+        ? {
+            remove: (id) => this.host.post({ type: 'deleteAssessment', assessmentId: id }),
+            edit: (edit) => {
+              this.formMessage = 'Saving…';
+              this.host.post({ type: 'editAssessment', edit });
+            },
+            override: (edit) => {
+              this.formMessage = 'Saving…';
+              this.host.post({ type: 'overrideAssessment', edit });
+            },
+          }
+        : undefined;
+    parts.push(assessmentList(traceLevel, 'trace-assessments', view.assessments, actions));
     if (spanLevel.length > 0) {
       parts.push(element('h4', { text: 'On this span' }));
-      parts.push(assessmentList(spanLevel, 'span-assessments', view.readOnlyReason === undefined ? (id) => this.host.post({ type: 'deleteAssessment', assessmentId: id }) : undefined));
+      parts.push(assessmentList(spanLevel, 'span-assessments', view.assessments, actions));
     }
     parts.push(this.form(view));
     this.assessments.replaceChildren(...parts);
@@ -229,14 +268,23 @@ class TraceApp {
       summary.inputsAs = this.span.chat ? 'chat' : this.span.inputs === null ? 'none' : 'json';
     }
     if (this.error) summary.error = this.error;
+    if (this.sourceMessage) summary.sourceMessage = this.sourceMessage;
+    const search = this.search.state();
+    if (search) summary.search = search;
     this.host.post({ type: 'rendered', summary });
   }
 }
 
-function conversation(messages: ChatMessage[]): HTMLElement {
+function conversation(messages: ChatMessage[], copy: (text: string) => void): HTMLElement {
   const list = element('div', { className: 'chat' });
   for (const message of messages) {
-    const bubble = element('div', { className: `message role-${/^[a-z_]+$/.test(message.role) ? message.role : 'other'}` }, element('div', { className: 'role', text: message.name ? `${message.role} (${message.name})` : message.role }));
+    const copyButton = element('button', { className: 'link copy-message', text: 'Copy', attributes: { 'aria-label': `Copy ${message.role} message` } });
+    copyButton.addEventListener('click', () => copy(message.content));
+    const bubble = element(
+      'div',
+      { className: `message role-${/^[a-z_]+$/.test(message.role) ? message.role : 'other'}` },
+      element('div', { className: 'message-head' }, element('div', { className: 'role', text: message.name ? `${message.role} (${message.name})` : message.role }), copyButton),
+    );
     if (message.content) bubble.append(element('div', { className: 'content', text: message.content }));
     for (const call of message.toolCalls ?? []) {
       bubble.append(element('div', { className: 'tool-call' }, element('span', { className: 'key', text: `→ ${call.name}` }), element('code', { text: call.arguments })));
@@ -247,24 +295,172 @@ function conversation(messages: ChatMessage[]): HTMLElement {
   return list;
 }
 
-function assessmentList(items: AssessmentView[], id: string, onDelete?: (assessmentId: string) => void): HTMLElement {
+interface AssessmentActions {
+  remove(assessmentId: string): void;
+  edit(edit: AssessmentEdit): void;
+  override(edit: AssessmentEdit): void;
+}
+
+function assessmentList(items: AssessmentView[], id: string, all: AssessmentView[], actions?: AssessmentActions): HTMLElement {
   const list = element('ul', { className: 'assessment-list', attributes: { id } });
   if (items.length === 0) list.append(element('li', { className: 'notice', text: 'None.' }));
+  const byId = new Map(all.map((a) => [a.assessmentId, a]));
   for (const a of items) {
-    const item = element('li', { className: `assessment ${a.valid ? '' : 'overridden'} ${a.error ? 'failed' : ''}` });
+    const item = element('li', { className: `assessment ${a.valid ? '' : 'overridden'} ${a.error ? 'failed' : ''}`, attributes: { 'data-assessment-id': a.assessmentId } });
     item.append(element('span', { className: `kind kind-${a.kind}`, text: a.kind === 'feedback' ? 'F' : 'E', title: a.kind }));
     item.append(element('strong', { text: a.name || '(unnamed)' }), ': ');
     item.append(element('span', { className: 'value', text: a.error ? `error ${a.error.code ?? ''} ${a.error.message ?? ''}`.trim() : a.valueText }));
-    item.append(element('span', { className: 'source', text: ` — ${a.sourceType}${a.sourceId ? ` ${a.sourceId}` : ''}${a.valid ? '' : ' (overridden)'}` }));
+    item.append(element('span', { className: 'source', text: ` — ${a.sourceType}${a.sourceId ? ` ${a.sourceId}` : ''}` }));
+    const by = a.overriddenBy ? byId.get(a.overriddenBy) : undefined;
+    if (!a.valid || by) {
+      item.append(' ', element('span', { className: 'badge-overridden', text: by ? `overridden by ${by.sourceType}${by.sourceId ? ` ${by.sourceId}` : ''}: ${by.valueText}` : 'overridden' }));
+    }
+    const replaced = a.overrides ? byId.get(a.overrides) : undefined;
+    if (a.overrides) item.append(' ', element('span', { className: 'badge-overrides', text: replaced ? `overrides ${replaced.sourceType}${replaced.sourceId ? ` ${replaced.sourceId}` : ''}: ${replaced.valueText}` : `overrides ${a.overrides}` }));
     if (a.rationale) item.append(element('div', { className: 'rationale', text: a.rationale }));
-    if (onDelete) {
-      const remove = element('button', { className: 'link', text: 'Delete', attributes: { 'aria-label': `Delete assessment ${a.name}` } });
-      remove.addEventListener('click', () => onDelete(a.assessmentId));
-      item.append(' ', remove);
+    if (actions) {
+      const buttons: HTMLElement[] = [];
+      const button = (label: string, onClick: () => void): void => {
+        const b = element('button', { className: `link assessment-${label.toLowerCase()}`, text: label, attributes: { 'aria-label': `${label} assessment ${a.name}` } });
+        b.addEventListener('click', onClick);
+        buttons.push(b);
+      };
+      button('Edit', () => item.append(editForm(a, 'edit', actions.edit)));
+      if (a.kind === 'feedback' && a.valid) button('Override', () => item.append(editForm(a, 'override', actions.override)));
+      button('Delete', () => actions.remove(a.assessmentId));
+      item.append(' ', ...buttons);
     }
     list.append(item);
   }
   return list;
+}
+
+/** The inline form of Edit (the same assessment, changed) and Override (a new HUMAN feedback replacing it). */
+function editForm(a: AssessmentView, mode: 'edit' | 'override', submit: (edit: AssessmentEdit) => void): HTMLElement {
+  const existing = document.querySelector(`.assessment-edit-form`);
+  existing?.remove();
+  const value = element('input', { attributes: { type: 'text', class: 'edit-value', 'aria-label': 'New value' } });
+  value.value = mode === 'edit' ? a.valueText : '';
+  const rationale = element('textarea', { attributes: { rows: '2', class: 'edit-rationale', 'aria-label': 'Rationale', placeholder: mode === 'override' ? 'why (optional)' : 'rationale (optional)' } });
+  rationale.value = mode === 'edit' ? (a.rationale ?? '') : '';
+  const save = element('button', { className: 'edit-save', text: mode === 'edit' ? 'Save' : 'Override' });
+  const cancel = element('button', { className: 'edit-cancel', text: 'Cancel' });
+  const form = element('div', { className: `assessment-edit-form mode-${mode}` }, element('div', { className: 'row' }, value, save, cancel), rationale);
+  save.addEventListener('click', () => {
+    const edit: AssessmentEdit = { assessmentId: a.assessmentId, value: value.value };
+    if (rationale.value.trim()) edit.rationale = rationale.value;
+    submit(edit);
+  });
+  cancel.addEventListener('click', () => form.remove());
+  queueMicrotask(() => value.focus());
+  return form;
+}
+
+/**
+ * The search box over the selected span's conversation, inputs and outputs: every match highlighted
+ * where it is drawn, the current one opened (its JSON path expanded, a long string shown whole) and
+ * scrolled to; Enter / Shift+Enter and the arrows step through them. The query stays across spans.
+ */
+class SpanSearch {
+  readonly element: HTMLElement;
+  private readonly input: HTMLInputElement;
+  private readonly count: HTMLElement;
+  private detail: SpanDetail | undefined;
+  private trees: Partial<Record<'inputs' | 'outputs', JsonTree>> = {};
+  private container: HTMLElement | undefined;
+  private matches: SearchMatch[] = [];
+  private current = -1;
+  private highlighted: HTMLElement[] = [];
+  /** The element holding the current match's text. */
+  private target: HTMLElement | undefined;
+
+  constructor(private readonly changed: () => void) {
+    this.input = element('input', { attributes: { id: 'span-search', type: 'search', placeholder: 'Search inputs and outputs', 'aria-label': 'Search inputs and outputs' } });
+    this.count = element('span', { className: 'notice', attributes: { id: 'search-count', role: 'status' } });
+    const previous = element('button', { text: '↑', title: 'Previous match (Shift+Enter)', attributes: { id: 'search-previous', 'aria-label': 'Previous match' } });
+    const next = element('button', { text: '↓', title: 'Next match (Enter)', attributes: { id: 'search-next', 'aria-label': 'Next match' } });
+    previous.addEventListener('click', () => this.step(-1));
+    next.addEventListener('click', () => this.step(1));
+    this.input.addEventListener('input', () => this.run());
+    this.input.addEventListener('keydown', (event) => {
+      if (event.key !== 'Enter') return;
+      event.preventDefault();
+      this.step(event.shiftKey ? -1 : 1);
+    });
+    this.element = element('div', { className: 'span-search row', attributes: { id: 'span-search-bar' } }, this.input, previous, next, this.count);
+  }
+
+  /** A new span was drawn: search it for the current query. */
+  attach(detail: SpanDetail, trees: Record<'inputs' | 'outputs', JsonTree>, container: HTMLElement): void {
+    this.detail = detail;
+    this.trees = trees;
+    this.target = undefined;
+    if (this.container !== container) {
+      // A node the user opens later gets its highlights too (toggle does not bubble: capture it).
+      container.addEventListener('toggle', () => this.paint(this.input.value), true);
+      container.addEventListener('click', (event) => {
+        if (event.target instanceof HTMLButtonElement && /^Show /.test(event.target.textContent ?? '')) queueMicrotask(() => this.paint(this.input.value));
+      });
+    }
+    this.container = container;
+    this.highlighted = [];
+    this.run();
+  }
+
+  state(): { query: string; matches: number; current: number } | undefined {
+    const query = this.input.value;
+    return query === '' ? undefined : { query, matches: this.matches.length, current: this.current };
+  }
+
+  private run(): void {
+    const query = this.input.value;
+    this.matches = this.detail ? findMatches(this.detail, query) : [];
+    this.current = this.matches.length > 0 ? 0 : -1;
+    this.show();
+  }
+
+  private step(by: number): void {
+    if (this.matches.length === 0) return;
+    this.current = (this.current + by + this.matches.length) % this.matches.length;
+    this.show();
+  }
+
+  private show(): void {
+    const query = this.input.value;
+    const match = this.matches[this.current];
+    this.target = match && this.container ? this.open(match) : undefined;
+    this.paint(query);
+    this.target?.querySelector('mark.search-hit.current')?.scrollIntoView({ block: 'center' });
+    this.count.textContent = query === '' ? '' : this.matches.length === 0 ? 'No matches' : `${this.current + 1} of ${this.matches.length}${this.matches.length >= MAX_MATCHES ? '+' : ''}`;
+    this.changed();
+  }
+
+  /** Opens the path to a match and returns the element holding its text. */
+  private open(match: SearchMatch): HTMLElement | undefined {
+    if (match.section === 'conversation') {
+      return this.container?.querySelectorAll<HTMLElement>('#section-conversation .message')[Number(match.path[0])];
+    }
+    const found = this.trees[match.section]?.reveal(match.path);
+    if (!found) return undefined;
+    if (match.part === 'value') {
+      // A long string shows its first 2,000 characters: a match past them needs the whole string.
+      if (match.offset > 1_900) found.showAll();
+      return found.value;
+    }
+    return found.key;
+  }
+
+  /** Highlights every occurrence in what is drawn (a few hundred elements at most: the tree is lazy). */
+  private paint(query: string): void {
+    for (const el of this.highlighted) unhighlight(el);
+    this.highlighted = [];
+    if (query === '' || !this.container) return;
+    for (const el of this.container.querySelectorAll<HTMLElement>(SEARCHABLE)) {
+      if (el.closest('#section-attributes, #section-events, #span-search-bar')) continue;
+      if (highlight(el, query).length > 0) this.highlighted.push(el);
+    }
+    this.target?.querySelector('mark.search-hit')?.classList.add('current');
+  }
 }
 
 function assertNever(value: never): never {

@@ -40,6 +40,8 @@ export interface AssessmentView {
   error?: { code?: string; message?: string };
   valid: boolean;
   overrides?: string;
+  /** The assessment that overrides this one (it is then `valid: false`). */
+  overriddenBy?: string;
   createTime: number;
 }
 
@@ -116,12 +118,22 @@ export interface AssessmentDraft {
   overrides?: string;
 }
 
+export interface AssessmentEdit {
+  assessmentId: string;
+  /** As typed, parsed like a new assessment's value. */
+  value: string;
+  rationale?: string;
+}
+
 export type TraceHostMessage =
   | { type: 'loading'; traceId: string }
-  | { type: 'trace'; view: TraceView }
+  /** The tree and, in the same message, the selected span's details (one transfer when a trace opens). */
+  | { type: 'trace'; view: TraceView; span?: SpanDetail }
   | { type: 'span'; detail: SpanDetail }
   | { type: 'error'; message: string }
-  | { type: 'assessmentResult'; ok: boolean; message?: string };
+  | { type: 'assessmentResult'; ok: boolean; message?: string }
+  /** Open Source could not open the span's function: why. */
+  | { type: 'sourceResult'; message: string };
 
 export interface TraceRenderSummary {
   traceId: string;
@@ -131,7 +143,11 @@ export interface TraceRenderSummary {
   selectedSpan?: string;
   /** How the selected span's inputs are shown. */
   inputsAs?: 'chat' | 'json' | 'none';
+  /** The search in the span's inputs/outputs, when a query is typed; `current` is 0-based, -1 for none. */
+  search?: { query: string; matches: number; current: number };
   error?: string;
+  /** What Open Source last said when it could not open the function. */
+  sourceMessage?: string;
 }
 
 export type TraceWebviewMessage =
@@ -140,6 +156,12 @@ export type TraceWebviewMessage =
   | { type: 'selectSpan'; index: number }
   | { type: 'addAssessment'; draft: AssessmentDraft }
   | { type: 'deleteAssessment'; assessmentId: string }
+  /** Changes an assessment in place (value and rationale). */
+  | { type: 'editAssessment'; edit: AssessmentEdit }
+  /** Adds a HUMAN feedback with the same name and span that overrides a feedback (MLflow marks the old one invalid). */
+  | { type: 'overrideAssessment'; edit: AssessmentEdit }
   | { type: 'copy'; text: string }
   | { type: 'openAttachment'; attachment: AttachmentRef }
+  /** Opens the selected span's function in the workspace. */
+  | { type: 'openSource'; index: number }
   | { type: 'refresh' };

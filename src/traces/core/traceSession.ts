@@ -1,15 +1,18 @@
 import { describeMlflowError } from './errorText';
-import type { TraceStore } from '../../mlflow/traceStore';
-import type { Span, Trace } from '../../mlflow/traceTypes';
+import type { AssessmentUpdate, TraceStore } from '../../mlflow/traceStore';
+import type { Assessment, Span, Trace } from '../../mlflow/traceTypes';
 import { WebviewSession } from '../../vscode/webviewSession';
-import type { AssessmentDraft, AttachmentRef, TraceHostMessage, TraceRenderSummary, TraceView, TraceWebviewMessage } from './protocol';
-import { buildTraceView, parseDraft, spanDetail } from './traceView';
+import type { AssessmentDraft, AssessmentEdit, AttachmentRef, SpanDetail, TraceHostMessage, TraceRenderSummary, TraceView, TraceWebviewMessage } from './protocol';
+import { type SourceQuery, sourceQuery } from './spanSource';
+import { buildTraceView, parseAssessmentValue, parseDraft, spanDetail } from './traceView';
 
 export interface TraceSessionHost {
   post(message: TraceHostMessage): void;
   copy(text: string): void;
   openAttachment(traceId: string, attachment: AttachmentRef, bytes: Uint8Array): void;
   setTitle(title: string): void;
+  /** Opens a span's function in the workspace; resolves with why not, or undefined when it did. */
+  openSource(query: SourceQuery): Promise<string | undefined>;
   /** Tells the rest of the extension (the traces list) that the trace's assessments changed. */
   changed(traceId: string): void;
   log: { error(message: string): void };
@@ -84,15 +87,20 @@ export class TraceSession extends WebviewSession<TraceHostMessage, TraceWebviewM
       this.channel.post({ type: 'loading', traceId: this.traceId });
       return;
     }
-    this.channel.post({ type: 'trace', view: this.view });
-    this.sendSpan(this.selected);
+    const detail = this.detailOf(this.selected);
+    this.channel.post(detail ? { type: 'trace', view: this.view, span: detail } : { type: 'trace', view: this.view });
+  }
+
+  private detailOf(index: number): SpanDetail | undefined {
+    const span = this.ordered[index];
+    if (!span) return undefined;
+    this.selected = index;
+    return spanDetail(span, index, this.ordered.reduce<string | undefined>((min, s) => (min === undefined || BigInt(s.startTimeNs) < BigInt(min) ? s.startTimeNs : min), undefined));
   }
 
   private sendSpan(index: number): void {
-    const span = this.ordered[index];
-    if (!span) return;
-    this.selected = index;
-    this.channel.post({ type: 'span', detail: spanDetail(span, index, this.ordered.reduce<string | undefined>((min, s) => (min === undefined || BigInt(s.startTimeNs) < BigInt(min) ? s.startTimeNs : min), undefined)) });
+    const detail = this.detailOf(index);
+    if (detail) this.channel.post({ type: 'span', detail });
   }
 
   protected handle(message: Exclude<TraceWebviewMessage, { type: 'ready' | 'rendered' }>): void {
@@ -106,6 +114,12 @@ export class TraceSession extends WebviewSession<TraceHostMessage, TraceWebviewM
       case 'deleteAssessment':
         void this.deleteAssessment(message.assessmentId);
         return;
+      case 'editAssessment':
+        void this.editAssessment(message.edit);
+        return;
+      case 'overrideAssessment':
+        void this.overrideAssessment(message.edit);
+        return;
       case 'copy':
         this.host.copy(message.text);
         return;
@@ -115,17 +129,58 @@ export class TraceSession extends WebviewSession<TraceHostMessage, TraceWebviewM
       case 'refresh':
         void this.load();
         return;
+      case 'openSource':
+        void this.openSource(message.index);
+        return;
       default:
         assertNever(message);
     }
   }
 
   async addAssessment(draft: AssessmentDraft): Promise<void> {
+    await this.write(async (store) => {
+      await store.createAssessment({ ...parseDraft(draft), traceId: this.traceId, source: { type: 'HUMAN', id: this.source.reviewer() } });
+    });
+  }
+
+  /** Changes an assessment's value and rationale in place (PATCH with update_mask). */
+  async editAssessment(edit: AssessmentEdit): Promise<void> {
+    await this.write(async (store) => {
+      const old = this.assessmentOnTrace(edit.assessmentId);
+      const update: AssessmentUpdate = { kind: old.kind, value: parseAssessmentValue(edit.value) };
+      const rationale = edit.rationale?.trim();
+      if (rationale && rationale !== old.rationale) update.rationale = rationale;
+      await store.updateAssessment(this.traceId, old.assessmentId, update);
+    });
+  }
+
+  /**
+   * MLflow's override: a new HUMAN feedback of the same name (and span) whose `overrides` names the old
+   * one; the server then marks the old one `valid: false` and keeps it.
+   */
+  async overrideAssessment(edit: AssessmentEdit): Promise<void> {
+    await this.write(async (store) => {
+      const old = this.assessmentOnTrace(edit.assessmentId);
+      if (old.kind !== 'feedback') throw new Error('Only feedback can be overridden; edit an expectation instead.');
+      const draft: AssessmentDraft = { kind: 'feedback', name: old.name, value: edit.value, overrides: old.assessmentId };
+      if (old.spanId) draft.spanId = old.spanId;
+      if (edit.rationale?.trim()) draft.rationale = edit.rationale;
+      await store.createAssessment({ ...parseDraft(draft), traceId: this.traceId, source: { type: 'HUMAN', id: this.source.reviewer() } });
+    });
+  }
+
+  private assessmentOnTrace(assessmentId: string): Assessment {
+    const found = this.trace?.info.assessments.find((a) => a.assessmentId === assessmentId);
+    if (!found) throw new Error('That assessment is not on this trace.');
+    return found;
+  }
+
+  /** One assessment write: the result to the page, the list told, the trace reloaded. */
+  private async write(action: (store: TraceStore) => Promise<void>): Promise<void> {
     const store = this.source.store();
     try {
       if (!store) throw new Error('Not connected to an MLflow tracking store.');
-      const parsed = parseDraft(draft);
-      await store.createAssessment({ ...parsed, traceId: this.traceId, source: { type: 'HUMAN', id: this.source.reviewer() } });
+      await action(store);
       this.channel.post({ type: 'assessmentResult', ok: true });
       this.host.changed(this.traceId);
       await this.load();
@@ -135,17 +190,23 @@ export class TraceSession extends WebviewSession<TraceHostMessage, TraceWebviewM
   }
 
   async deleteAssessment(assessmentId: string): Promise<void> {
-    const store = this.source.store();
+    await this.write(async (store) => {
+      await store.deleteAssessment(this.traceId, this.assessmentOnTrace(assessmentId).assessmentId);
+    });
+  }
+
+  /** "Open Source" on a span: its function, found from what MLflow recorded (see spanSource.ts). */
+  async openSource(index: number): Promise<string | undefined> {
+    const span = this.ordered[index];
+    if (!span || !this.trace) return undefined;
+    let reason: string | undefined;
     try {
-      if (!store) throw new Error('Not connected to an MLflow tracking store.');
-      if (!this.trace?.info.assessments.some((a) => a.assessmentId === assessmentId)) throw new Error('That assessment is not on this trace.');
-      await store.deleteAssessment(this.traceId, assessmentId);
-      this.channel.post({ type: 'assessmentResult', ok: true });
-      this.host.changed(this.traceId);
-      await this.load();
+      reason = await this.host.openSource(sourceQuery(span, this.trace.info.metadata));
     } catch (error) {
-      this.channel.post({ type: 'assessmentResult', ok: false, message: describeMlflowError(error) });
+      reason = describeMlflowError(error);
     }
+    if (reason) this.channel.post({ type: 'sourceResult', message: reason });
+    return reason;
   }
 
   private async openAttachment(attachment: AttachmentRef): Promise<void> {
@@ -187,12 +248,22 @@ export function parseTraceMessage(raw: unknown): TraceWebviewMessage | undefined
       return { type: raw.type };
     case 'rendered':
       return isRecord(raw.summary) && typeof raw.summary.traceId === 'string' ? { type: 'rendered', summary: raw.summary as unknown as TraceRenderSummary } : undefined;
+    case 'openSource':
+      return Number.isInteger(raw.index) && (raw.index as number) >= 0 ? { type: 'openSource', index: raw.index as number } : undefined;
     case 'selectSpan':
       return Number.isInteger(raw.index) && (raw.index as number) >= 0 ? { type: 'selectSpan', index: raw.index as number } : undefined;
     case 'copy':
       return typeof raw.text === 'string' && raw.text.length <= 10_000_000 ? { type: 'copy', text: raw.text } : undefined;
     case 'deleteAssessment':
       return typeof raw.assessmentId === 'string' ? { type: 'deleteAssessment', assessmentId: raw.assessmentId } : undefined;
+    case 'editAssessment':
+    case 'overrideAssessment': {
+      const e = raw.edit;
+      if (!isRecord(e) || typeof e.assessmentId !== 'string' || typeof e.value !== 'string' || !optionalString(e.rationale)) return undefined;
+      const edit: AssessmentEdit = { assessmentId: e.assessmentId, value: e.value };
+      if (e.rationale !== undefined) edit.rationale = e.rationale;
+      return { type: raw.type, edit };
+    }
     case 'openAttachment': {
       const a = raw.attachment;
       return isRecord(a) && typeof a.id === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(a.id) && typeof a.contentType === 'string'

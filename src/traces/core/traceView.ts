@@ -40,6 +40,16 @@ export function toAssessmentView(a: Assessment): AssessmentView {
   return view;
 }
 
+/** Marks each overridden assessment with the one that replaced it (MLflow only sets `overrides` on the new one). */
+function withOverrides(views: AssessmentView[]): AssessmentView[] {
+  const byId = new Map(views.map((a) => [a.assessmentId, a]));
+  for (const a of views) {
+    const old = a.overrides ? byId.get(a.overrides) : undefined;
+    if (old) old.overriddenBy = a.assessmentId;
+  }
+  return views;
+}
+
 /** Spans depth-first (children in start order under their parent), with timeline offsets. */
 export function spanRows(spans: readonly Span[]): { rows: SpanRow[]; ordered: Span[]; extentMs: number } {
   const starts = spans.map((s) => nanos(s.startTimeNs) ?? 0n);
@@ -104,7 +114,7 @@ export function buildTraceView(trace: Trace, readOnlyReason?: string): { view: T
     requestTime: trace.info.requestTime,
     extentMs,
     spans: rows,
-    assessments: trace.info.assessments.map(toAssessmentView),
+    assessments: withOverrides(trace.info.assessments.map(toAssessmentView)),
     partial: trace.partial === true,
   };
   if (summary.durationMs !== undefined) view.durationMs = summary.durationMs;
@@ -238,7 +248,23 @@ export function spanDetail(span: Span, index: number, traceStartNs: string | und
 
 /**
  * The value a reviewer typed: `true`/`false`, numbers and JSON become typed values (as MLflow's UI
- * sends them), anything else stays text. Names are required; MLflow would accept none, but a nameless
+ * sends them), anything else stays text.
+ */
+export function parseAssessmentValue(text: string): unknown {
+  const raw = text.trim();
+  if (raw === '') throw new Error('An assessment needs a value.');
+  if (/^(true|false|null|-?\d+(\.\d+)?([eE][-+]?\d+)?)$/.test(raw) || /^[[{"]/.test(raw)) {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      return raw;
+    }
+  }
+  return raw;
+}
+
+/**
+ * A new assessment from the panel's form (see {@link parseAssessmentValue} for the value). Names are required; MLflow would accept none, but a nameless
  * assessment cannot be found by the `feedback.<name>` filter.
  */
 export function parseDraft(draft: AssessmentDraft): { name: string; kind: 'feedback' | 'expectation'; value: unknown; rationale?: string; spanId?: string; overrides?: string } {
@@ -246,16 +272,7 @@ export function parseDraft(draft: AssessmentDraft): { name: string; kind: 'feedb
   if (name === '') throw new Error('An assessment needs a name (e.g. "helpful").');
   if (name.length > 250) throw new Error('An assessment name has at most 250 characters.');
   if (draft.kind !== 'feedback' && draft.kind !== 'expectation') throw new Error('Unknown assessment kind.');
-  const raw = draft.value.trim();
-  if (raw === '') throw new Error('An assessment needs a value.');
-  let value: unknown = raw;
-  if (/^(true|false|null|-?\d+(\.\d+)?([eE][-+]?\d+)?)$/.test(raw) || /^[[{"]/.test(raw)) {
-    try {
-      value = JSON.parse(raw) as unknown;
-    } catch {
-      value = raw;
-    }
-  }
+  const value = parseAssessmentValue(draft.value);
   const parsed: { name: string; kind: 'feedback' | 'expectation'; value: unknown; rationale?: string; spanId?: string; overrides?: string } = { name, kind: draft.kind, value };
   const rationale = draft.rationale?.trim();
   if (rationale) parsed.rationale = rationale;

@@ -22,6 +22,8 @@ export interface Route {
 export interface ApiRequest {
   params: Params;
   state: ServerState;
+  /** The JSON body of a POST/PATCH/DELETE (`{}` for GET): lists of objects (log-batch metrics) are read from here. */
+  body: Readonly<Record<string, unknown>>;
 }
 
 /** A non-JSON answer (artifact bytes). */

@@ -203,7 +203,7 @@ export class MlflowServer {
       const read = record.method !== 'GET';
       if (read && typeof record.body === 'string') throw new MlflowError('Malformed request: the body is not JSON', 'MALFORMED_REQUEST', 400);
       const body = read && isObject(record.body) ? record.body : {};
-      const reply = route.handle({ params: new Params(url.searchParams, body), state: this.state });
+      const reply = route.handle({ params: new Params(url.searchParams, body), state: this.state, body });
       if (reply instanceof RawReply) send(reply.status, reply.contentType, reply.body, reply.headers);
       else send(200, 'application/json', JSON.stringify(reply, null, 2));
     } catch (error) {

@@ -20,7 +20,9 @@ export class ServerState {
   ) {
     // Histories and artifact bytes are only ever read: shared, not copied (the demo store has 174k points).
     const { histories, artifacts, ...mutable } = dataset;
-    this.data = { ...structuredClone(mutable), histories, artifacts };
+    // The map itself is copied, so histories logged through the API (copy-on-write per run and key,
+    // see trackingRoutes' logging) never reach the caller's dataset.
+    this.data = { ...structuredClone(mutable), histories: { ...histories }, artifacts };
     for (const v of this.data.modelVersions) this.lastVersion.set(v.name, Math.max(this.lastVersion.get(v.name) ?? 0, Number(v.version) || 0));
   }
 

@@ -3,7 +3,9 @@ import { checkMaxResults, createPageToken, parsePageToken } from '../../../src/m
 import { sampleHistories, validateSampleWindow, MAX_SAMPLED_RESULTS_PER_RUN } from '../../../src/mlflow/sampling';
 import { parseRunFilter, runMatchesFilter } from '../../../src/mlflow/searchFilter';
 import { sortRuns } from '../../../src/mlflow/searchOrder';
+import { randomUUID } from 'node:crypto';
 import type { Metric, Run, RunStatus } from '../../../src/mlflow/types';
+import { latestOf } from './dataset';
 import { experimentJson, metricJson, metricValueJson, runInfoJson, runJson, type Json } from './json';
 import { alreadyExists, invalid, notFound, type ApiRequest, type Route } from './protocol';
 import { inView, viewTypeOf, type ServerState } from './state';
@@ -36,6 +38,10 @@ export function trackingRoutes(options: TrackingOptions): Route[] {
     { method: 'POST', path: '/runs/restore', handle: (request) => setRunStage(request, 'active') },
     { method: 'POST', path: '/runs/set-tag', handle: setRunTag },
     { method: 'POST', path: '/runs/delete-tag', handle: deleteRunTag },
+    { method: 'POST', path: '/runs/create', handle: createRun },
+    { method: 'POST', path: '/runs/log-metric', handle: logMetric },
+    { method: 'POST', path: '/runs/log-parameter', handle: logParameter },
+    { method: 'POST', path: '/runs/log-batch', handle: logBatch },
     { method: 'GET', path: '/metrics/get-history', handle: (request) => metricHistory(request, options) },
     { method: 'GET', path: '/metrics/get-history-bulk-interval', handle: sampledHistories },
   ];
@@ -174,6 +180,98 @@ function deleteRunTag({ params, state }: ApiRequest): Json {
   const key = params.required('key');
   if (!(key in run.data.tags)) throw notFound(`No tag with name: ${key} in run with id ${runId}`);
   delete run.data.tags[key];
+  return {};
+}
+
+// ---- logging (what mlflow.start_run / log_param / log_metric send) ----
+
+const RUN_NAME_WORDS = [['bold', 'calm', 'eager', 'gentle', 'keen'], ['owl', 'fox', 'lynx', 'wren', 'yak']];
+
+function createRun({ params, state }: ApiRequest): Json {
+  const experiment = state.activeExperiment(params.string('experiment_id') || '0');
+  const tags = params.keyValues('tags');
+  // The SQL store: the run_name parameter, else the mlflow.runName tag, else a generated name.
+  const runName = params.string('run_name') || tags[RUN_NAME_TAG] || `${RUN_NAME_WORDS[0]![state.data.runs.length % 5]}-${RUN_NAME_WORDS[1]![(state.data.runs.length >> 2) % 5]}-${state.data.runs.length}`;
+  const runId = randomUUID().replace(/-/g, '');
+  const run: Run = {
+    info: {
+      runId,
+      experimentId: experiment.experimentId,
+      runName,
+      userId: params.string('user_id') ?? '',
+      status: 'RUNNING',
+      startTime: params.int('start_time') ?? state.now(),
+      artifactUri: `${experiment.artifactLocation}/${runId}/artifacts`,
+      lifecycleStage: 'active',
+    },
+    data: { metrics: [], params: {}, tags: { ...tags, [RUN_NAME_TAG]: runName } },
+    inputs: { datasets: [], modelInputs: [] },
+    outputs: { modelOutputs: [] },
+  };
+  state.data.runs.push(run);
+  return { run: runJson(run) };
+}
+
+/** A metric point as requests carry it; NaN and ±Infinity come as the strings Python's json writes. */
+function metricOf(entry: Record<string, unknown>, state: ServerState): Metric {
+  const key = typeof entry.key === 'string' ? entry.key : '';
+  if (!key) throw invalid("Missing value for required parameter 'key'. See the API docs for more information about request parameters.");
+  const value = Number(entry.value);
+  return { key, value, timestamp: Number(entry.timestamp ?? state.now()), step: Number(entry.step ?? 0) };
+}
+
+/** Appends points to a run's histories (copy-on-write: the arrays may be the caller's) and moves its latest metrics. */
+function appendMetrics(state: ServerState, run: Run, points: readonly Metric[]): void {
+  const runId = run.info.runId;
+  const histories = (state.data.histories[runId] = { ...state.data.histories[runId] });
+  for (const point of points) histories[point.key] = [...(histories[point.key] ?? []), point];
+  for (const key of new Set(points.map((p) => p.key))) {
+    const latest = latestOf(histories[key] ?? []);
+    run.data.metrics = run.data.metrics.filter((m) => m.key !== key);
+    if (latest) run.data.metrics.push({ ...latest });
+  }
+}
+
+/** MLflow refuses to change a logged param (same value again is fine). */
+function checkParams(run: Run, incoming: Record<string, string>, single: boolean): void {
+  const changed = Object.entries(incoming).filter(([key, value]) => key in run.data.params && run.data.params[key] !== value);
+  if (changed.length === 0) return;
+  if (single) {
+    const [key, value] = changed[0]!;
+    throw invalid(
+      `Changing param values is not allowed. Param with key='${key}' was already logged with value='${run.data.params[key]}' for run ID='${run.info.runId}'. Attempted logging new value '${value}'.`,
+    );
+  }
+  const listed = changed.map(([key, value]) => `{'key': '${key}', 'old_value': '${run.data.params[key]}', 'new_value': '${value}'}`).join(', ');
+  throw invalid(`Changing param values is not allowed. Params were already logged='[${listed}]' for run ID='${run.info.runId}'.`);
+}
+
+function logMetric({ params, state, body }: ApiRequest): Json {
+  const run = state.activeRun(params.required('run_id', 'run_uuid'));
+  appendMetrics(state, run, [metricOf(body, state)]);
+  return {};
+}
+
+function logParameter({ params, state }: ApiRequest): Json {
+  const run = state.activeRun(params.required('run_id', 'run_uuid'));
+  const key = params.required('key');
+  const incoming = { [key]: params.string('value') ?? '' };
+  checkParams(run, incoming, true);
+  Object.assign(run.data.params, incoming);
+  return {};
+}
+
+function logBatch({ params, state, body }: ApiRequest): Json {
+  const run = state.activeRun(params.required('run_id'));
+  const incoming = params.keyValues('params');
+  checkParams(run, incoming, false);
+  const metrics = Array.isArray(body.metrics) ? body.metrics.map((m) => metricOf((m ?? {}) as Record<string, unknown>, state)) : [];
+  Object.assign(run.data.params, incoming);
+  for (const [key, value] of Object.entries(params.keyValues('tags'))) {
+    if (key === RUN_NAME_TAG) renameRun(run, value);
+    else run.data.tags[key] = value;
+  }
+  appendMetrics(state, run, metrics);
   return {};
 }
 

@@ -1,0 +1,101 @@
+import type { TraceStore } from '../../mlflow/traceStore';
+import { WebviewSession } from '../../vscode/webviewSession';
+import type { TraceCompareHostMessage, TraceCompareRenderSummary, TraceCompareView, TraceCompareWebviewMessage } from './compareProtocol';
+import { describeMlflowError } from './errorText';
+import { buildCompareView } from './traceCompare';
+
+export interface TraceCompareHost {
+  post(message: TraceCompareHostMessage): void;
+  copy(text: string): void;
+  openTrace(traceId: string): void;
+  setTitle(title: string): void;
+  log: { error(message: string): void };
+}
+
+/** The host side of one Compare Traces panel, free of VS Code: reads both traces, sends the merged tree. */
+export class TraceCompareSession extends WebviewSession<TraceCompareHostMessage, TraceCompareWebviewMessage, TraceCompareRenderSummary> {
+  private view: TraceCompareView | undefined;
+  private loadError: string | undefined;
+  private generation = 0;
+  private disposed = false;
+  readonly loaded: Promise<void>;
+
+  constructor(
+    private readonly host: TraceCompareHost,
+    readonly traceIds: readonly [string, string],
+    private readonly store: () => TraceStore | undefined,
+  ) {
+    super((message) => host.post(message), 'Compare Traces panel', host.log);
+    this.loaded = this.load();
+  }
+
+  async load(): Promise<void> {
+    const generation = ++this.generation;
+    this.channel.post({ type: 'loading' });
+    try {
+      const store = this.store();
+      if (!store) throw new Error('Not connected to an MLflow tracking store.');
+      const [a, b] = await Promise.all(this.traceIds.map((id) => store.getTrace(id)));
+      if (generation !== this.generation || this.disposed) return;
+      this.view = buildCompareView(a!, b!);
+      this.loadError = undefined;
+      this.host.setTitle(`Compare ${this.view.a.name} ↔ ${this.view.b.name}`);
+    } catch (error) {
+      if (generation !== this.generation || this.disposed) return;
+      this.loadError = describeMlflowError(error);
+    }
+    this.sendAll();
+  }
+
+  protected parse(raw: unknown): TraceCompareWebviewMessage | undefined {
+    return parseCompareMessage(raw);
+  }
+
+  protected sendAll(): void {
+    if (this.loadError !== undefined) this.channel.post({ type: 'error', message: this.loadError });
+    else if (this.view) this.channel.post({ type: 'compare', view: this.view });
+    else this.channel.post({ type: 'loading' });
+  }
+
+  protected handle(message: Exclude<TraceCompareWebviewMessage, { type: 'ready' | 'rendered' }>): void {
+    switch (message.type) {
+      case 'openTrace':
+        // Only the two traces of this panel: the page must not name arbitrary ids.
+        if (this.traceIds.includes(message.traceId)) this.host.openTrace(message.traceId);
+        return;
+      case 'copy':
+        this.host.copy(message.text);
+        return;
+      default:
+        assertNever(message);
+    }
+  }
+
+  dispose(): void {
+    this.disposed = true;
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled message ${JSON.stringify(value)}`);
+}
+
+/** Checks a message from the webview; anything of another shape is dropped. */
+export function parseCompareMessage(raw: unknown): TraceCompareWebviewMessage | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const m = raw as Record<string, unknown>;
+  switch (m.type) {
+    case 'ready':
+      return { type: 'ready' };
+    case 'rendered': {
+      const s = m.summary as Record<string, unknown> | undefined;
+      return typeof s === 'object' && s !== null && typeof s.a === 'string' && typeof s.b === 'string' ? { type: 'rendered', summary: s as unknown as TraceCompareRenderSummary } : undefined;
+    }
+    case 'openTrace':
+      return typeof m.traceId === 'string' ? { type: 'openTrace', traceId: m.traceId } : undefined;
+    case 'copy':
+      return typeof m.text === 'string' && m.text.length <= 10_000_000 ? { type: 'copy', text: m.text } : undefined;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,111 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import { DatasetBuilder } from '../support/mlflowServer/dataset';
+import { startMlflowServer, type MlflowServer } from '../support/mlflowServer/server';
+import { demoWorkspace, Workbench } from './workbench';
+
+const EPOCHS = 100;
+const RUN_NAME = 'e2e-training';
+const EXPERIMENT = 'tracked-scripts';
+const LAUNCH_ID_TAG = 'mlflow.workbench.launchId';
+
+/**
+ * Issue 12's "done when" for running a script: in the real VS Code with the packaged extension, a
+ * training script (test/fixtures/tracked-run/train.py, `import mlflow` — the stand-in package beside it
+ * speaks MLflow's REST protocol, as MLflow cannot be installed in CI) is started with "MLflow: Run
+ * Python File with Tracking" by a real python3, logging to the test's MLflow server on 127.0.0.1. The
+ * run it starts is found by its launch-id tag, selected in the Runs view, and charted live beside the
+ * editor: the chart drawn by chart.js gains points while the script is still logging.
+ */
+describe('Run a training script with tracking: found, revealed and charted live (packaged extension, real python3)', () => {
+  let workbench: Workbench;
+  let server: MlflowServer;
+  let script: string;
+
+  before(async () => {
+    const folder = demoWorkspace('tracked-run');
+    const b = new DatasetBuilder();
+    b.experiment('Default');
+    server = await startMlflowServer({ dataset: b.build() });
+    fs.cpSync(path.resolve('test/fixtures/tracked-run'), path.join(folder, 'training'), { recursive: true });
+    script = path.join(folder, 'training', 'train.py');
+    fs.mkdirSync(path.join(folder, '.vscode'), { recursive: true });
+    fs.writeFileSync(
+      path.join(folder, '.vscode', 'settings.json'),
+      `${JSON.stringify({ 'mlflow.trackingUri': server.baseUrl, 'mlflow.runs.refreshInterval': 1 }, null, 2)}\n`,
+    );
+    workbench = await Workbench.open(folder);
+    await workbench.openMlflowContainer();
+    // The Runs view gets the side bar: the tree only renders the rows that fit.
+    const models = workbench.viewPane('Models');
+    if ((await models.getAttribute('aria-expanded')) === 'true') await models.locator('.title').click();
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') await workbench.screenshot(`tracked-run-failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 50)}`);
+  });
+
+  after(async () => {
+    await workbench?.close();
+    await server?.close();
+  });
+
+  it('runs train.py from its editor, selects its run in the Runs view and draws its metric as it is logged', async function () {
+    this.timeout(300_000);
+    const page = workbench.page;
+    const quickInput = page.locator('.quick-input-widget');
+
+    // Open the script in the editor (Quick Open), then run it from the palette.
+    await page.keyboard.press('Control+P');
+    await quickInput.locator('.quick-input-box input').fill('training/train.py');
+    await quickInput.locator('.quick-input-list .monaco-list-row', { hasText: 'train.py' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('.tabs-container .tab', { hasText: 'train.py' }).waitFor();
+    await page.locator('.editor-instance .view-lines', { hasText: 'mlflow.log_metric' }).waitFor();
+    await workbench.runCommand('MLflow: Run Python File with Tracking');
+
+    // Asked once for this file: the arguments (split without a shell), then the experiment (a new one).
+    await quickInput.locator('.quick-input-title', { hasText: 'Arguments for train.py' }).waitFor();
+    await quickInput.locator('.quick-input-box input').fill(`--epochs ${EPOCHS} --interval 0.3 --run-name ${RUN_NAME}`);
+    await page.keyboard.press('Enter');
+    await quickInput.locator('.quick-input-title', { hasText: 'Experiment for the runs of train.py' }).waitFor();
+    await quickInput.locator('.quick-input-box input').fill(EXPERIMENT);
+    await quickInput.locator('.quick-input-list .monaco-list-row', { hasText: 'new experiment' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await quickInput.waitFor({ state: 'hidden' });
+
+    // The script runs in a terminal named after it.
+    await page.locator('.xterm-rows', { hasText: 'epoch 0: accuracy' }).first().waitFor({ timeout: 120_000 });
+
+    // Found by its launch id and selected in the Runs view, under the experiment the script created.
+    const selected = page.locator('.part.sidebar [role="treeitem"][aria-selected="true"]', { hasText: RUN_NAME });
+    await selected.waitFor({ timeout: 120_000 });
+    await page.locator('.part.sidebar [role="treeitem"][aria-level="1"]', { hasText: EXPERIMENT }).waitFor();
+
+    // Its charts open beside the editor, and chart.js gains points while the script is still logging.
+    await page.getByRole('tab', { name: new RegExp(`Charts: ${RUN_NAME}`) }).waitFor({ timeout: 120_000 });
+    const view = workbench.webview();
+    const accuracy = view.locator('figure.chart[data-metric="accuracy"]');
+    await view.locator('figure.chart[data-metric="accuracy"][data-loading="false"]').waitFor({ timeout: 120_000 });
+    const first = Number(await accuracy.getAttribute('data-points'));
+    assert.ok(first >= 1 && first < EPOCHS, `a first part of the line is drawn while the script runs: ${first} of ${EPOCHS}`);
+    await view.locator(`figure.chart[data-metric="accuracy"][data-loading="false"]:not([data-points="${first}"])`).waitFor({ timeout: 120_000 });
+    const second = Number(await accuracy.getAttribute('data-points'));
+    assert.ok(second > first, `the chart gained points: ${first} → ${second}`);
+    if (second < EPOCHS) await workbench.screenshot('tracked-run-live');
+    await view.locator(`figure.chart[data-metric="accuracy"][data-points="${EPOCHS}"][data-last-step="${EPOCHS - 1}"]`).waitFor({ timeout: 180_000 });
+
+    // What the server saw: the run carries the launch id from MLFLOW_RUN_CONTEXT and the script's path.
+    const run = server.data.runs.find((r) => r.info.runName === RUN_NAME);
+    assert.ok(run, 'the run is on the server');
+    assert.match(run.data.tags[LAUNCH_ID_TAG] ?? '', /^[0-9a-f]{32}$/);
+    assert.strictEqual(run.data.tags['mlflow.source.name'], script);
+    assert.strictEqual(run.data.tags['mlflow.source.type'], 'LOCAL');
+    assert.strictEqual(server.data.experiments.find((e) => e.experimentId === run.info.experimentId)?.name, EXPERIMENT);
+    assert.ok(
+      server.count((r) => r.path.endsWith('/runs/search') && JSON.stringify(r.body).includes(`tags.\`${LAUNCH_ID_TAG}\``)) >= 1,
+      'the extension looked for the run by its launch-id tag',
+    );
+  });
+});
