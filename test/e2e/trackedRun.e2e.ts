@@ -139,7 +139,8 @@ describe('Run a training script with tracking: found, revealed and charted live 
     await editor.locator('.view-line span', { hasText: /^"accuracy"$/ }).first().hover();
     const hover = page.locator('.monaco-hover', { hasText: 'MLflow metric' }).filter({ visible: true }).first();
     await hover.getByText(RUN_NAME, { exact: false }).first().waitFor({ timeout: 60_000 });
-    const text = await hover.innerText();
+    // Spaces in the hover may render as other spaces (no-break): read them as plain ones.
+    const text = (await hover.innerText()).replace(/[^\S\n]/g, ' ');
     assert.match(text, new RegExp(`accuracy.*last ${runsOfScript.length} runs? of this file`), text);
     const rows = text.split('\n').filter((line) => line.includes(RUN_NAME));
     assert.strictEqual(rows.length, 1, text);
