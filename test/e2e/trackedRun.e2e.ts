@@ -16,7 +16,10 @@ const LAUNCH_ID_TAG = 'mlflow.workbench.launchId';
  * speaks MLflow's REST protocol, as MLflow cannot be installed in CI) is started with "MLflow: Run
  * Python File with Tracking" by a real python3, logging to the test's MLflow server on 127.0.0.1. The
  * run it starts is found by its launch-id tag, selected in the Runs view, and charted live beside the
- * editor: the chart drawn by chart.js gains points while the script is still logging.
+ * editor: the chart drawn by chart.js gains points while the script is still logging. Then, beside the
+ * code (src/besideCode), train.py's first-line CodeLens counts the new run with the accuracy it logged
+ * last, and a hover on `log_metric("accuracy", …)` lists that run's value: the run's
+ * `mlflow.source.name` (the script path, as MLflow's client records it) matches the open file.
  */
 describe('Run a training script with tracking: found, revealed and charted live (packaged extension, real python3)', () => {
   let workbench: Workbench;
@@ -107,5 +110,41 @@ describe('Run a training script with tracking: found, revealed and charted live 
       server.count((r) => r.path.endsWith('/runs/search') && JSON.stringify(r.body).includes(`tags.\`${LAUNCH_ID_TAG}\``)) >= 1,
       'the extension looked for the run by its launch-id tag',
     );
+  });
+
+  it('shows the new run on the first line of train.py and its accuracy values on hover', async function () {
+    this.timeout(180_000);
+    const page = workbench.page;
+    // What the lens must show, from the server's state: the runs whose source is this script, and the
+    // accuracy the script logged last (the lens and hovers show 4 significant digits).
+    const runsOfScript = server.data.runs.filter((r) => r.data.tags['mlflow.source.name'] === script);
+    const run = runsOfScript.find((r) => r.info.runName === RUN_NAME);
+    assert.ok(run, 'the run is on the server');
+    const accuracy = run.data.metrics.find((m) => m.key === 'accuracy');
+    assert.ok(accuracy && accuracy.step === EPOCHS - 1, `the last accuracy is the last epoch's: ${JSON.stringify(accuracy)}`);
+    const shown = String(Number(accuracy.value.toPrecision(4)));
+    const count = `${runsOfScript.length} run${runsOfScript.length === 1 ? '' : 's'}`;
+    const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+    // The editor of train.py (the charts took the other group); the terminal panel gives it its height back.
+    const editor = page.locator('.editor-group-container', { has: page.locator('.tab.active', { hasText: 'train.py' }) }).locator('.editor-instance');
+    await workbench.runCommand('View: Hide Panel');
+    await page.locator('.part.panel').waitFor({ state: 'hidden' });
+
+    // The first-line lens: the run count and the latest accuracy (refreshed from the store while visible).
+    const lens = editor.locator('.codelens-decoration', { hasText: new RegExp(`MLflow: ${escape(count)} · last .+ · accuracy ${escape(shown)}(?![\\d.])`) });
+    await lens.waitFor({ timeout: 120_000 });
+
+    // The hover on log_metric("accuracy", …): the last runs of this file with their values, newest first.
+    await editor.locator('.view-line span', { hasText: /^"accuracy"$/ }).first().hover();
+    const hover = page.locator('.monaco-hover', { hasText: 'MLflow metric' }).filter({ visible: true }).first();
+    await hover.getByText(RUN_NAME, { exact: false }).first().waitFor({ timeout: 60_000 });
+    // Spaces in the hover may render as other spaces (no-break): read them as plain ones.
+    const text = (await hover.innerText()).replace(/[^\S\n]/g, ' ');
+    assert.match(text, new RegExp(`accuracy.*last ${runsOfScript.length} runs? of this file`), text);
+    const rows = text.split('\n').filter((line) => line.includes(RUN_NAME));
+    assert.strictEqual(rows.length, 1, text);
+    assert.ok(new RegExp(`(^|\\s)${escape(shown)}\\s`).test(rows[0]!), `the hover shows the last accuracy ${shown}: ${rows[0]}`);
+    await workbench.screenshot('tracked-run-beside-code');
   });
 });
