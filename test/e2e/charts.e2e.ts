@@ -262,7 +262,11 @@ describe('Charts and compare from the Runs view (packaged extension)', () => {
     await chart(view, 'val_loss', '[data-zoom]').waitFor();
     const zoom = await chart(view, 'val_loss').getAttribute('data-zoom');
 
+    // Until the reload navigates, the old page (its workbench, tab and drawn charts) is still there to be
+    // found: wait for the new page's load event, armed before the command runs.
+    const reloaded = workbench.page.waitForEvent('load', { timeout: 120_000 });
     await workbench.runCommand('Developer: Reload Window');
+    await reloaded;
     await workbench.page.locator('.monaco-workbench').waitFor();
     await workbench.page.getByRole('tab', { name: /Charts: 2 runs/ }).waitFor();
     // The panel is the reopened one only once its page drew from the restored state.
