@@ -1,8 +1,7 @@
-import { constants as fsConstants, existsSync } from 'node:fs';
-import * as fs from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { environmentOfMlflow, type MlflowEnvironment } from '../environment/core/childEnv';
-import { findMlflow, findOnPath, PYTHON_EXTENSION_ID } from '../vscode/python';
+import { findMlflow, findOnPath, isExecutableFile, PYTHON_EXTENSION_ID } from '../vscode/python';
 import { interpretersBeside } from './core/scriptLaunch';
 
 /**
@@ -68,15 +67,4 @@ export async function findPythonInterpreter(resource: vscode.Uri): Promise<Inter
 function activated(interpreter: string, sysPrefix?: string): MlflowEnvironment | undefined {
   const environment = environmentOfMlflow(interpreter, { platform: process.platform, exists: existsSync }, sysPrefix);
   return environment.kind === 'folder' ? undefined : environment;
-}
-
-async function isExecutableFile(file: string): Promise<boolean> {
-  try {
-    const stat = await fs.stat(file);
-    if (!stat.isFile()) return false;
-    if (process.platform !== 'win32') await fs.access(file, fsConstants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -130,7 +130,8 @@ export async function findOnPath(name: string, env: NodeJS.ProcessEnv = process.
   return undefined;
 }
 
-async function isExecutableFile(file: string): Promise<boolean> {
+/** A file this process may execute (on Windows, any file: there is no execute bit). */
+export async function isExecutableFile(file: string): Promise<boolean> {
   try {
     const stat = await fs.stat(file);
     if (!stat.isFile()) return false;
