@@ -79,10 +79,16 @@ describe('Evaluations: results table, a row’s trace, two runs compared (packag
     await workbench.runCommand('View: Close All Editors');
     await workbench.runCommand('MLflow: Compare Evaluation Runs…');
     await page().locator('.quick-input-list .monaco-list-row', { hasText: 'nimble-snail-431' }).first().waitFor();
-    // Picked in any order: the older run (the in-memory one) is the baseline.
-    await page().locator('.quick-input-list .monaco-list-row', { hasText: 'funny-stag-459' }).locator('.monaco-checkbox, input[type=checkbox], .quick-input-list-checkbox').first().click();
-    await page().locator('.quick-input-list .monaco-list-row', { hasText: 'nimble-snail-431' }).locator('.monaco-checkbox, input[type=checkbox], .quick-input-list-checkbox').first().click();
+    // Picked in any order: the older run (the in-memory one) is the baseline. Each tick is waited for before
+    // the next click: a click while the list re-renders can land on nothing.
+    for (const name of ['funny-stag-459', 'nimble-snail-431']) {
+      await page().locator('.quick-input-list .monaco-list-row', { hasText: name }).locator('.monaco-checkbox, input[type=checkbox], .quick-input-list-checkbox').first().click();
+      await page().locator('.quick-input-list .monaco-list-row[aria-checked="true"]', { hasText: name }).waitFor();
+    }
+    // Enter from the filter box accepts the picks (focus is on the last clicked checkbox otherwise).
+    await page().locator('.quick-input-box input').focus();
     await page().keyboard.press('Enter');
+    await page().locator('.quick-input-widget').waitFor({ state: 'hidden' });
     const view = workbench.webview();
     await view.locator('#compared-rows').waitFor();
     assert.strictEqual(await view.locator('#compared-rows tbody tr').count(), 5);
