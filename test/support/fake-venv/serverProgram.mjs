@@ -32,6 +32,9 @@ function onTerm(stop) {
 
 if (worker) {
   onTerm(() => process.exit(0));
+  // The fork's IPC channel closes when the master is gone, even when the master stays a zombie that
+  // nobody reaps (a container whose init does not reap), which the probe above cannot tell from a live one.
+  process.on('disconnect', () => process.exit(0));
 } else {
   const args = process.argv.slice(2);
   const at = args.findIndex((arg) => arg === '-w' || arg === '--workers');
