@@ -1,13 +1,10 @@
 import * as assert from 'assert';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import { bundledEngineFile } from '../../src/mlflow/local/sqliteEngine';
-import { SqliteStore } from '../../src/mlflow/local/sqliteStore';
 import type { Workbench } from '../../src/workbench';
-import { datasetFromStore } from '../support/mlflowServer/fromStore';
-import { startMlflowServer, type MlflowServer } from '../support/mlflowServer/server';
+import type { MlflowServer } from '../support/mlflowServer/server';
 import { FIXTURES_DIR } from '../support/repoRoot';
-import { EXTENSION_ID, activateExtension, waitFor } from './support';
+import { EXTENSION_ID, activateExtension, serverFromWorkspaceStore, waitFor } from './support';
 
 /** One answer to a quick pick: an item's label, several labels (multi-select), or undefined (Escape). */
 type PickAnswer = string | readonly string[] | undefined;
@@ -175,14 +172,7 @@ describe('Palette: commands ask for what they act on (real extension host)', () 
     workbench = await activateExtension();
     await workbench.ready;
     original = workbench.connections.current?.name;
-    const folder = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
-    const engine = bundledEngineFile(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath);
-    const store = new SqliteStore(path.join(folder, 'mlflow.db'), { engine });
-    try {
-      server = await startMlflowServer({ dataset: await datasetFromStore(store, { histories: false, artifacts: false }) });
-    } finally {
-      store.dispose();
-    }
+    server = await serverFromWorkspaceStore();
     await workbench.connections.connectTo('palette server', server.baseUrl);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });

@@ -1,13 +1,9 @@
 import * as assert from 'assert';
-import * as path from 'path';
 import * as vscode from 'vscode';
 import type { ExplorerNode, RunNode } from '../../src/explorer/nodes';
-import { bundledEngineFile } from '../../src/mlflow/local/sqliteEngine';
-import { SqliteStore } from '../../src/mlflow/local/sqliteStore';
 import type { Workbench } from '../../src/workbench';
-import { datasetFromStore } from '../support/mlflowServer/fromStore';
-import { startMlflowServer, type MlflowServer } from '../support/mlflowServer/server';
-import { EXTENSION_ID, activateExtension, waitFor } from './support';
+import type { MlflowServer } from '../support/mlflowServer/server';
+import { activateExtension, serverFromWorkspaceStore, waitFor } from './support';
 
 type Answers = { inputs: (string | undefined)[]; warnings: (string | undefined)[] };
 
@@ -85,14 +81,7 @@ describe('Run actions against a tracking server (real extension host)', () => {
     workbench = await activateExtension();
     await workbench.ready;
     original = workbench.connections.current?.name;
-    const folder = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
-    const engine = bundledEngineFile(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath);
-    const store = new SqliteStore(path.join(folder, 'mlflow.db'), { engine });
-    try {
-      server = await startMlflowServer({ dataset: await datasetFromStore(store, { histories: false, artifacts: false }) });
-    } finally {
-      store.dispose();
-    }
+    server = await serverFromWorkspaceStore();
     await workbench.connections.connectTo('run actions server', server.baseUrl);
   });
 
