@@ -21,7 +21,7 @@ const LAUNCH_ID_TAG = 'mlflow.workbench.launchId';
  * last, and a hover on `log_metric("accuracy", …)` lists that run's value: the run's
  * `mlflow.source.name` (the script path, as MLflow's client records it) matches the open file.
  */
-describe('Run a training script with tracking: found, revealed and charted live (packaged extension, real python3)', () => {
+describe('Run a training script with tracking: found, revealed and charted live (packaged extension, real python3) @smoke', () => {
   let workbench: Workbench;
   let server: MlflowServer;
   let script: string;
@@ -136,6 +136,10 @@ describe('Run a training script with tracking: found, revealed and charted live 
     await lens.waitFor({ timeout: 120_000 });
 
     // The hover on log_metric("accuracy", …): the last runs of this file with their values, newest first.
+    // In a narrow window (VS Code 1.139's wider side bar beside the charts group) the word sits under the
+    // minimap and scrollbar, which take the pointer: the user widens train.py's group first.
+    await page.locator('.tab.active', { hasText: 'train.py' }).click();
+    await workbench.runCommand('View: Toggle Maximize Editor Group');
     await editor.locator('.view-line span', { hasText: /^"accuracy"$/ }).first().hover();
     const hover = page.locator('.monaco-hover', { hasText: 'MLflow metric' }).filter({ visible: true }).first();
     await hover.getByText(RUN_NAME, { exact: false }).first().waitFor({ timeout: 60_000 });
