@@ -1,5 +1,5 @@
 import { type Stats, closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { type FileHandle, open, stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { isMissing } from './fileStoreFiles';
 
@@ -99,14 +99,29 @@ export class SlicedIo {
   }
 }
 
-function readFromSync(file: string, offset: number): Buffer | undefined {
-  let fd: number;
+/** A file descriptor open for reading, or undefined when the file does not exist. */
+function openSyncIfExists(file: string): number | undefined {
   try {
-    fd = openSync(file, 'r');
+    return openSync(file, 'r');
   } catch (error) {
     if (isMissing(error)) return undefined;
     throw error;
   }
+}
+
+/** A file handle open for reading, or undefined when the file does not exist. */
+async function openIfExists(file: string): Promise<FileHandle | undefined> {
+  try {
+    return await open(file, 'r');
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
+  }
+}
+
+function readFromSync(file: string, offset: number): Buffer | undefined {
+  const fd = openSyncIfExists(file);
+  if (fd === undefined) return undefined;
   try {
     const { size } = fstatSync(fd);
     if (size <= offset) return Buffer.alloc(0);
@@ -124,13 +139,8 @@ function readFromSync(file: string, offset: number): Buffer | undefined {
 }
 
 async function readFromAsync(file: string, offset: number): Promise<Buffer | undefined> {
-  let handle;
-  try {
-    handle = await open(file, 'r');
-  } catch (error) {
-    if (isMissing(error)) return undefined;
-    throw error;
-  }
+  const handle = await openIfExists(file);
+  if (handle === undefined) return undefined;
   try {
     const { size } = await handle.stat();
     if (size <= offset) return Buffer.alloc(0);
@@ -171,13 +181,8 @@ async function statOrUndefined(file: string): Promise<Stats | undefined> {
  * (a writer mid-way) is read on to its end.
  */
 function readWithStatsSync(file: string): FileAndStats | undefined {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch (error) {
-    if (isMissing(error)) return undefined;
-    throw error;
-  }
+  const fd = openSyncIfExists(file);
+  if (fd === undefined) return undefined;
   try {
     const stats = fstatSync(fd);
     let bytes = Buffer.allocUnsafe(stats.size + 1);
@@ -197,13 +202,8 @@ function readWithStatsSync(file: string): FileAndStats | undefined {
 }
 
 async function readWithStats(file: string): Promise<FileAndStats | undefined> {
-  let handle;
-  try {
-    handle = await open(file, 'r');
-  } catch (error) {
-    if (isMissing(error)) return undefined;
-    throw error;
-  }
+  const handle = await openIfExists(file);
+  if (handle === undefined) return undefined;
   try {
     const stats = await handle.stat();
     let bytes = Buffer.allocUnsafe(stats.size + 1);
