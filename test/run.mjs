@@ -9,18 +9,31 @@
 // integration and e2e run on each VS Code of test/harness/vscodes.mjs (1.96, 1.100, the newest): the whole
 // integration tier on each, the whole e2e tier on 1.100 and its @smoke tests on the others.
 // Options: --only unit|webview|integration|e2e|checks (repeatable), --vscode 1.96|1.100|newest (repeatable), --keep (leave the run's state folder for a look),
-//          --grep PATTERN (only the unit, webview, integration and e2e tests whose titles match).
+//          --grep PATTERN (only the unit, webview, integration and e2e tests whose titles match the regular
+//          expression PATTERN, case-insensitively; a `-i` after --grep, as in grep(1), is accepted and skipped).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ensureDependencies, ensureHarness } from '../scripts/setup.mjs';
+import { grepPattern, mochaGrep } from './harness/grep.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 // One state folder per run, so two runs on one machine (CI beside a developer) never share files.
 const state = path.join(root, '.test-state', `run-${process.pid}`);
 const args = process.argv.slice(2);
 const only = args.flatMap((a, i) => (a === '--only' ? [args[i + 1]] : []));
-const grep = args.flatMap((a, i) => (a === '--grep' ? [args[i + 1]] : []))[0];
+/** The --grep pattern as every tier's mocha takes it; a --grep without a pattern ends the run here. */
+function mochaGrepOrExit(argv) {
+  try {
+    const pattern = grepPattern(argv);
+    return pattern === undefined ? undefined : mochaGrep(pattern);
+  } catch (error) {
+    console.error(error.message);
+    process.exit(2);
+  }
+}
+// --grep PATTERN: a regular expression matched against test titles, whatever their case (test/harness/grep.mjs).
+const grep = mochaGrepOrExit(args);
 const grepArgs = grep ? ['--grep', grep] : [];
 // --vscode 1.96|1.100|newest (repeatable) runs the integration and e2e tiers on those VS Codes only.
 const vscodesWanted = args.flatMap((a, i) => (a === '--vscode' ? [args[i + 1]] : []));
