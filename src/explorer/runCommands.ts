@@ -1,18 +1,17 @@
 import * as vscode from 'vscode';
 import type { ActiveStore } from '../connection/activeStore';
 import { guardWrite, writableStore, type WriteOperation } from '../connection/core/writeGuard';
-import { isMlflowError } from '../mlflow/errors';
 import type { TrackingStore } from '../mlflow/store';
 import type { Run } from '../mlflow/types';
 import { Disposer } from '../vscode/disposer';
 import type { Log } from '../vscode/log';
-import { describeError } from './errorMessages';
+import { runGuarded } from './guardedCommand';
 import type { ExplorerNode } from './nodes';
 import type { RunsModel } from './runsModel';
 import { RunNotes } from './runNotes';
 import type { RunPicker } from './runPicker';
 import { runNodeOf } from './runPicker';
-import { showError, showInfo, showWarning } from '../vscode/notify';
+import { showInfo, showWarning } from '../vscode/notify';
 
 /** What the context menu hands a command: the clicked node, and all selected nodes on multi-select. */
 type NodeArgs = [node?: ExplorerNode, selected?: readonly ExplorerNode[]];
@@ -54,7 +53,7 @@ export class RunCommands implements vscode.Disposable {
      * its node, so tree behaviour is unchanged.
      */
     const register = (id: string, handler: (...args: NodeArgs) => unknown, ask?: Ask) =>
-      this.disposer.track(vscode.commands.registerCommand(id, (...args: NodeArgs) => this.guard(id, async () => {
+      this.disposer.track(vscode.commands.registerCommand(id, (...args: NodeArgs) => runGuarded(id, this.deps.log, async () => {
         const resolved = args[0] || args[1]?.length || !ask ? args : await this.fromPalette(ask);
         if (resolved) await handler(...resolved);
       })));
@@ -148,24 +147,6 @@ export class RunCommands implements vscode.Disposable {
         return node.run;
       default:
         return undefined;
-    }
-  }
-
-  private async guard(id: string, action: () => unknown): Promise<void> {
-    try {
-      await action();
-    } catch (error) {
-      this.deps.log.error(`${id} failed`, error);
-      const text = describeError(error).message;
-      if (isMlflowError(error, 'READ_ONLY_STORE')) {
-        const choice = await showWarning(text, 'Start Tracking Server');
-        if (choice) await vscode.commands.executeCommand('mlflow.startTrackingServer');
-      } else if (isMlflowError(error, 'UNAUTHENTICATED') || isMlflowError(error, 'PERMISSION_DENIED')) {
-        const choice = await showError(text, 'Sign in…');
-        if (choice) await vscode.commands.executeCommand('mlflow.signIn');
-      } else {
-        void showError(`MLflow: ${text}`);
-      }
     }
   }
 

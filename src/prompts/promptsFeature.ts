@@ -5,7 +5,7 @@ import { describeError } from '../explorer/errorMessages';
 import { guardWrite, writableStore } from '../connection/core/writeGuard';
 import type { TrackingStore } from '../mlflow/store';
 import type { RegisteredModel } from '../mlflow/types';
-import { runGuarded } from '../registry/registryCommands';
+import { runGuarded } from '../explorer/guardedCommand';
 import { aliasNameProblem } from '../registry/registryRules';
 import { ContextKey, setContext } from '../vscode/contextKeys';
 import { Disposer } from '../vscode/disposer';

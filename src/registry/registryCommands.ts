@@ -1,8 +1,7 @@
 import * as vscode from 'vscode';
 import type { ActiveStore } from '../connection/activeStore';
-import { describeError } from '../explorer/errorMessages';
 import { guardWrite, writableStore } from '../connection/core/writeGuard';
-import { isMlflowError, MlflowError } from '../mlflow/errors';
+import { MlflowError } from '../mlflow/errors';
 import type { TrackingStore } from '../mlflow/store';
 import type { Stage } from '../mlflow/types';
 import { registeredModelAliasUri, registeredModelVersionUri } from '../serving/modelUri';
@@ -13,7 +12,8 @@ import type { RegistryModel } from './registryModel';
 import type { RegistryNode } from './registryNodes';
 import { RegistryPicker, type RegistryTarget } from './registryPicker';
 import { aliasNameProblem, tagKeyProblem } from './registryRules';
-import { showError, showInfo, showWarning } from '../vscode/notify';
+import { runGuarded } from '../explorer/guardedCommand';
+import { showInfo, showWarning } from '../vscode/notify';
 
 /** The command the serving feature registers; the Models view only hands it a model URI. */
 export const SERVE_MODEL_COMMAND = 'mlflow.serveModel';
@@ -327,27 +327,5 @@ export function targetOf(node: RegistryNode | undefined): Target | undefined {
       return node.version === undefined ? { kind: 'model', name: node.modelName } : { kind: 'version', name: node.modelName, version: node.version };
     default:
       return undefined;
-  }
-}
-
-/**
- * Runs a command body and turns its failure into one message with the way out: a read-only store
- * offers "Start Tracking Server", a refused login offers "Sign in…".
- */
-export async function runGuarded(id: string, log: Log, action: () => unknown): Promise<void> {
-  try {
-    await action();
-  } catch (error) {
-    log.error(`${id} failed`, error);
-    const text = describeError(error).message;
-    if (isMlflowError(error, 'READ_ONLY_STORE')) {
-      const choice = await showWarning(text, 'Start Tracking Server');
-      if (choice) await vscode.commands.executeCommand('mlflow.startTrackingServer');
-    } else if (isMlflowError(error, 'UNAUTHENTICATED') || isMlflowError(error, 'PERMISSION_DENIED')) {
-      const choice = await showError(text, 'Sign in…');
-      if (choice) await vscode.commands.executeCommand('mlflow.signIn');
-    } else {
-      void showError(`MLflow: ${text}`);
-    }
   }
 }
