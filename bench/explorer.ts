@@ -23,7 +23,7 @@ import { RestStore } from '../src/mlflow/rest/restStore';
 import type { TrackingStore } from '../src/mlflow/store';
 import type { Run, RunQuery } from '../src/mlflow/types';
 import { SQLITE_ENGINE, ensureDataset, loadSqlJs } from './support/dataset';
-import { collectGarbage, compare, loadNote, ms, overhead, repeat, reportFigure, summarise, table, timeOnce, type Samples } from './support/measure';
+import { againstBaselineCells, collectGarbage, compare, loadNote, ms, repeat, reportFigure, summarise, table, timeOnce, type Samples } from './support/measure';
 import { BenchMlflowServer } from './support/mlflowServer';
 
 /** What ExplorerFeature passes by default (settings defaults; DEFAULT_ORDER in explorerFeature.ts). */
@@ -271,12 +271,7 @@ async function main(): Promise<void> {
       rows.map((r) => [
         r.backend,
         r.operation,
-        ms(r.subject.median),
-        ms(r.subject.min),
-        ms(r.baseline.median),
-        ms(r.baseline.min),
-        r.baselineName,
-        overhead(r.subject.median, r.baseline.median),
+        ...againstBaselineCells(r.subject, r.baseline, r.baselineName),
         r.detail,
       ]),
     ),

@@ -17,7 +17,7 @@ import { FileStore } from '../src/mlflow/local/fileStore';
 import { mapLimit } from '../src/mlflow/local/fileStoreFiles';
 import type { Page, Run } from '../src/mlflow/types';
 import { type FileStoreDataset, ensureFileStoreDataset } from './support/fileStoreDataset';
-import { bytes, collectGarbage, compare, loadNote, ms, overhead, reportFigure, table, type Samples } from './support/measure';
+import { againstBaselineCells, bytes, collectGarbage, compare, loadNote, ms, overhead, reportFigure, table, type Samples } from './support/measure';
 
 const PARALLEL = 32;
 const PAGE = 100;
@@ -271,12 +271,7 @@ async function main(): Promise<void> {
       ['operation', 'client', '(min)', 'plain fs', '(min)', 'baseline is', 'vs plain fs', 'sync loop / + Number()', 'vs it', 'note'],
       rows.map((r) => [
         r.scenario,
-        ms(r.client.median),
-        ms(r.client.min),
-        ms(r.baseline.median),
-        ms(r.baseline.min),
-        r.baselineName,
-        overhead(r.client.median, r.baseline.median),
+        ...againstBaselineCells(r.client, r.baseline, r.baselineName),
         r.sync ? ms(r.sync.median) : '',
         r.sync ? overhead(r.client.median, r.sync.median) : '',
         r.note,

@@ -24,7 +24,7 @@ import { toMetric, toRun, toRunMetric } from '../src/mlflow/rest/mapping';
 import type { Metric, Page, Run } from '../src/mlflow/types';
 import { arrayField } from '../src/mlflow/values';
 import { type BenchDataset, SQLITE_ENGINE, SQLITE_ENGINE_KIND, ensureDataset, loadSqlJs } from './support/dataset';
-import { bytes, collectGarbage, compare, loadNote, ms, overhead, repeat, reportFigure, table, type Samples } from './support/measure';
+import { againstBaselineCells, bytes, collectGarbage, compare, loadNote, ms, repeat, reportFigure, table, type Samples } from './support/measure';
 import { BenchMlflowServer } from './support/mlflowServer';
 import { NodeHttpReplay, fetchReplay } from './support/rawHttp';
 import { NativeSqlite } from './support/nativeSqlite';
@@ -273,12 +273,7 @@ function printReport(rows: Row[], plan: PlanNote): void {
       rows.map((r) => [
         r.backend,
         r.scenario,
-        ms(r.client.median),
-        ms(r.client.min),
-        ms(r.baseline.median),
-        ms(r.baseline.min),
-        r.baselineName,
-        overhead(r.client.median, r.baseline.median),
+        ...againstBaselineCells(r.client, r.baseline, r.baselineName),
         r.alternative ? ms(r.alternative.median) : '',
         r.mapping ? ms(r.mapping.median) : '',
         r.cost,

@@ -115,6 +115,14 @@ export function overhead(subject: number, baseline: number): string {
   return `${percent >= 0 ? '+' : '−'}${rounded.replace('-', '')}%`;
 }
 
+/**
+ * The cells every subject-against-baseline table of the benches starts a comparison with: the subject's
+ * median and minimum, the baseline's median and minimum, what the baseline is, and the overhead.
+ */
+export function againstBaselineCells(subject: Samples, baseline: Samples, baselineName: string): string[] {
+  return [ms(subject.median), ms(subject.min), ms(baseline.median), ms(baseline.min), baselineName, overhead(subject.median, baseline.median)];
+}
+
 /** A plain left-aligned text table (console.table quotes strings and adds an index column). */
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
