@@ -33,31 +33,40 @@ for (const engineKind of SQLITE_ENGINES) describe(`SqliteStore reading mlflow.db
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /**
+   * A copy of the fixture store, open in a SqliteStore, while metricLogger.py logs POINTS points of `loss`
+   * to it at 10 Hz in journal mode `mode` (with that busy timeout in seconds, where given), watched: the
+   * points it has committed, what it printed to stderr, whether it still runs, and its exit status.
+   */
+  function storeWithLogger(mode: 'delete' | 'wal', busyTimeoutSeconds?: number): { store: SqliteStore; logger: WatchedLogger } {
+    const file = path.join(dir, 'mlflow.db');
+    copyFileSync(SOURCE, file);
+    const store = new SqliteStore(file, sqliteOptions(engineKind));
+    const busyTimeout = busyTimeoutSeconds === undefined ? [] : [String(busyTimeoutSeconds)];
+    const child = spawn('python3', [LOGGER, file, RUN_ID, 'loss', '10', String(POINTS), mode, ...busyTimeout], { stdio: ['pipe', 'pipe', 'pipe'] });
+    children.push(child);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const logger: WatchedLogger = { written: 0, stderr: '', running: true, exited };
+    child.stdout?.on('data', (chunk: Buffer) => {
+      for (const match of chunk.toString().matchAll(/^wrote (\d+)/gm)) logger.written = Math.max(logger.written, Number(match[1]));
+    });
+    child.stderr?.on('data', (chunk: Buffer) => (logger.stderr += chunk.toString()));
+    void exited.then(() => (logger.running = false));
+    return { store, logger };
+  }
+
   for (const mode of ['delete', 'wal'] as const) {
     it(`reads consistent, ever newer histories while SQLite logs at 10 Hz (journal_mode=${mode})`, async () => {
-      const file = path.join(dir, 'mlflow.db');
-      copyFileSync(SOURCE, file);
-      const store = new SqliteStore(file, sqliteOptions(engineKind));
-      const logger = spawn('python3', [LOGGER, file, RUN_ID, 'loss', '10', String(POINTS), mode], { stdio: ['pipe', 'pipe', 'pipe'] });
-      children.push(logger);
-      let written = 0;
-      let stderr = '';
-      logger.stdout?.on('data', (chunk: Buffer) => {
-        for (const match of chunk.toString().matchAll(/^wrote (\d+)/gm)) written = Math.max(written, Number(match[1]));
-      });
-      logger.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      const exited = new Promise<number | null>((resolve) => logger.on('exit', (code) => resolve(code)));
-      let running = true;
-      void exited.then(() => (running = false));
+      const { store, logger } = storeWithLogger(mode);
 
       let reads = 0;
       let busy = 0;
       let readsWhileWriting = 0;
       let lastLength = 0;
       try {
-        while (running) {
+        while (logger.running) {
           await new Promise((resolve) => setTimeout(resolve, 20));
-          const writtenBefore = written;
+          const writtenBefore = logger.written;
           try {
             const history = await store.getMetricHistory(RUN_ID, 'loss');
             const run = await store.getRun(RUN_ID);
@@ -74,8 +83,8 @@ for (const engineKind of SQLITE_ENGINES) describe(`SqliteStore reading mlflow.db
             busy++;
           }
         }
-        assert.equal(await exited, 0, `logger failed: ${stderr}`);
-        assert.equal(written, POINTS);
+        assert.equal(await logger.exited, 0, `logger failed: ${logger.stderr}`);
+        assert.equal(logger.written, POINTS);
         assert.ok(readsWhileWriting >= 3, `reads overlapped the writes (${readsWhileWriting} of ${reads})`);
         assert.ok(busy <= reads / 20, `at most 5% of reads gave up (${busy} busy, ${reads} succeeded)`);
         const final = await store.getMetricHistory(RUN_ID, 'loss');
@@ -91,25 +100,12 @@ for (const engineKind of SQLITE_ENGINES) describe(`SqliteStore reading mlflow.db
       // node:sqlite takes SQLite's shared locks: a commit waits for the statement being read. Reads here
       // follow one another with no pause, so the writer meets a reader at nearly every commit; it must
       // never give up (exit status and stderr), and reads must keep succeeding.
-      const file = path.join(dir, 'mlflow.db');
-      copyFileSync(SOURCE, file);
-      const store = new SqliteStore(file, sqliteOptions(engineKind));
-      const logger = spawn('python3', [LOGGER, file, RUN_ID, 'loss', '10', String(POINTS), mode, '5'], { stdio: ['pipe', 'pipe', 'pipe'] });
-      children.push(logger);
-      let stderr = '';
-      let written = 0;
-      logger.stdout?.on('data', (chunk: Buffer) => {
-        for (const match of chunk.toString().matchAll(/^wrote (\d+)/gm)) written = Math.max(written, Number(match[1]));
-      });
-      logger.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      const exited = new Promise<number | null>((resolve) => logger.on('exit', (code) => resolve(code)));
-      let running = true;
-      void exited.then(() => (running = false));
+      const { store, logger } = storeWithLogger(mode, 5);
       let reads = 0;
       let busy = 0;
       try {
         const experimentIds = [(await store.getRun(RUN_ID)).info.experimentId];
-        while (running) {
+        while (logger.running) {
           try {
             await store.searchRuns({ experimentIds, maxResults: 100 });
             await store.getMetricHistory(RUN_ID, 'loss');
@@ -121,9 +117,9 @@ for (const engineKind of SQLITE_ENGINES) describe(`SqliteStore reading mlflow.db
           }
           await new Promise((resolve) => setImmediate(resolve));
         }
-        assert.equal(await exited, 0, `the writer failed: ${stderr}`);
-        assert.equal(stderr, '', 'the writer printed no error');
-        assert.equal(written, POINTS, 'every point was committed');
+        assert.equal(await logger.exited, 0, `the writer failed: ${logger.stderr}`);
+        assert.equal(logger.stderr, '', 'the writer printed no error');
+        assert.equal(logger.written, POINTS, 'every point was committed');
         assert.ok(reads >= POINTS, `reads kept going while it wrote (${reads} reads, ${busy} gave up)`);
         assert.ok(busy <= reads / 20, `at most 5% of reads gave up (${busy} busy, ${reads} succeeded)`);
         assert.equal((await store.getMetricHistory(RUN_ID, 'loss')).length, INITIAL_STEPS + POINTS);
@@ -181,6 +177,14 @@ for (const engineKind of SQLITE_ENGINES) describe(`SqliteStore reading mlflow.db
     });
   }
 });
+
+interface WatchedLogger {
+  /** The number of points committed so far (its last `wrote <n>` line). */
+  written: number;
+  stderr: string;
+  running: boolean;
+  exited: Promise<number | null>;
+}
 
 /** Runs one statement on `file` with Python's sqlite3 (the writer MLflow uses). */
 function runSql(file: string, sql: string): number | null {
