@@ -1,6 +1,7 @@
 import * as assert from 'node:assert';
-import { compactExponential, linearTickLabel, logTickLabel, logTicks, loneValuePadding, xTickLabel, xTicks } from '../../webview/charts/ticks';
+import { logTicks, loneValuePadding, xTickLabel, xTicks } from '../../webview/charts/ticks';
 import { formatValue } from '../../webview/shared/format';
+import { compactExponential, linearTickLabel, logTickLabel } from '../../webview/shared/yTickLabels';
 import type { XAxisKind } from '../../src/charts/protocol';
 
 /** The labels an x axis over [min, max] shows with room for `maxTicks`. */

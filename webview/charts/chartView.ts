@@ -18,6 +18,7 @@ import { element } from '../shared/dom';
 import { formatDuration, formatTime, formatValue } from '../shared/format';
 import { css, runColor } from '../shared/palette';
 import type { Theme } from '../shared/theme';
+import { linearTickLabel, logTickLabel } from '../shared/yTickLabels';
 import { backgroundPlugin, nonFiniteMarkerPlugin, tooltipTextPlugin, type Marker } from './plugins';
 import {
   linePoints,
@@ -28,7 +29,7 @@ import {
   type ChartPoint,
   type RunSeries,
 } from './series';
-import { linearTickLabel, logTickLabel, logTicks, loneValuePadding, xTickLabel, xTicks } from './ticks';
+import { logTicks, loneValuePadding, xTickLabel, xTicks } from './ticks';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Tooltip, zoomPlugin);
 

@@ -13,10 +13,10 @@ import type { CompareModel } from '../../src/charts/protocol';
 import { spacingOf, tickLabelsPlugin } from '../shared/axisTicks';
 import { applyChartTheme } from '../shared/chartTheme';
 import { element } from '../shared/dom';
-import { linearTickLabel } from '../charts/ticks';
 import { formatValue } from '../shared/format';
 import { css, runColor } from '../shared/palette';
 import type { Theme } from '../shared/theme';
+import { linearTickLabel } from '../shared/yTickLabels';
 import type { Dimension, ParallelLine, ScatterPoint } from './plots';
 
 Chart.register(LineController, ScatterController, LineElement, PointElement, LinearScale, CategoryScale, Tooltip);
