@@ -10,6 +10,7 @@ import type {
 } from '../../src/evaluations/core/protocol';
 import baseStyles from '../shared/base.css';
 import { element } from '../shared/dom';
+import { StatusNotice } from '../shared/statusNotice';
 import { adoptStyles } from '../shared/styles';
 import { connectToHost, type HostConnection } from '../shared/vscodeApi';
 import styles from './evaluation.css';
@@ -23,13 +24,13 @@ import styles from './evaluation.css';
 class EvaluationApp {
   private readonly host: HostConnection<EvaluationWebviewMessage, unknown>;
   private readonly header = element('header', { className: 'toolbar', attributes: { id: 'header' } });
-  private readonly notice = element('p', { className: 'notice', attributes: { id: 'notice', role: 'status', 'aria-live': 'polite' } });
+  private readonly notice = new StatusNotice();
   private readonly content = element('section', { attributes: { id: 'content' } });
   private regressionsOnly = false;
   private comparison: EvaluationComparison | undefined;
 
   constructor(root: HTMLElement) {
-    root.append(this.header, this.notice, this.content);
+    root.append(this.header, this.notice.element, this.content);
     this.host = connectToHost<EvaluationHostMessage, EvaluationWebviewMessage, unknown>((message) => this.handle(message));
     this.host.post({ type: 'ready' });
   }
@@ -37,20 +38,17 @@ class EvaluationApp {
   private handle(message: EvaluationHostMessage): void {
     switch (message.type) {
       case 'loading':
-        this.notice.classList.remove('error');
-        this.notice.textContent = message.title;
+        this.notice.show(message.title);
         this.report({ mode: 'loading', rows: 0, scorers: [] });
         return;
       case 'error':
-        this.notice.textContent = message.message;
-        this.notice.classList.add('error');
+        this.notice.fail(message.message);
         this.content.replaceChildren();
         this.header.replaceChildren(this.refreshButton());
         this.report({ mode: 'error', rows: 0, scorers: [], error: message.message });
         return;
       case 'view':
-        this.notice.classList.remove('error');
-        this.notice.textContent = '';
+        this.notice.loaded('');
         if (message.view.mode === 'table') this.renderTable(message.view.table);
         else {
           this.comparison = message.view.comparison;
@@ -82,8 +80,8 @@ class EvaluationApp {
       element('span', { text: `${table.rows.length} row${table.rows.length === 1 ? '' : 's'}` }),
       this.refreshButton(),
     );
-    if (table.truncated) this.notice.textContent = `Showing the first ${table.rows.length} rows.`;
-    else if (table.rows.length === 0) this.notice.textContent = 'This run has no evaluated traces.';
+    if (table.truncated) this.notice.show(`Showing the first ${table.rows.length} rows.`);
+    else if (table.rows.length === 0) this.notice.show('This run has no evaluated traces.');
 
     const aggregates = element('div', { className: 'aggregates', attributes: { id: 'aggregates' } });
     for (const scorer of table.scorers) aggregates.append(aggregateCard(scorer));

@@ -8,7 +8,9 @@ import type {
 } from '../../src/traces/core/compareProtocol';
 import baseStyles from '../shared/base.css';
 import { element } from '../shared/dom';
+import { StatusNotice } from '../shared/statusNotice';
 import { adoptStyles } from '../shared/styles';
+import tracePanelStyles from '../shared/tracePanels.css';
 import { connectToHost, type HostConnection } from '../shared/vscodeApi';
 import { formatMs, typeBadge } from '../trace/spanList';
 import styles from './compare.css';
@@ -21,19 +23,18 @@ import styles from './compare.css';
 class TraceCompareApp {
   private readonly host: HostConnection<TraceCompareWebviewMessage, unknown>;
   private readonly header = element('header', { className: 'compare-header', attributes: { id: 'compare-header' } });
-  private readonly notice = element('p', { className: 'notice', attributes: { id: 'notice', role: 'status' } });
+  private readonly notice = new StatusNotice();
   private readonly onlyDiffs = element('input', { attributes: { id: 'only-differences', type: 'checkbox' } });
   private readonly table = element('table', { className: 'compare-table', attributes: { id: 'compare-rows' } });
   private readonly detail = element('section', { className: 'compare-detail', attributes: { id: 'compare-detail', 'aria-label': 'Selected row' } });
   private view: TraceCompareView | undefined;
   private selected: string | undefined;
-  private error: string | undefined;
 
   constructor(root: HTMLElement) {
     this.onlyDiffs.addEventListener('change', () => this.renderRows());
     root.append(
       this.header,
-      this.notice,
+      this.notice.element,
       element('label', { className: 'only-differences', attributes: { for: 'only-differences' } }, this.onlyDiffs, ' Only rows that differ'),
       element('div', { className: 'compare-layout' }, element('div', { className: 'table-pane' }, this.table), this.detail),
     );
@@ -44,19 +45,15 @@ class TraceCompareApp {
   private handle(message: TraceCompareHostMessage): void {
     switch (message.type) {
       case 'loading':
-        this.notice.textContent = 'Loading both traces…';
+        this.notice.loading('Loading both traces…');
         return;
       case 'error':
-        this.error = message.message;
-        this.notice.textContent = message.message;
-        this.notice.classList.add('error');
+        this.notice.fail(message.message);
         this.report();
         return;
       case 'compare':
-        this.error = undefined;
-        this.notice.classList.remove('error');
         this.view = message.view;
-        this.notice.textContent = `${message.view.differing} of ${message.view.rows.length} rows differ.`;
+        this.notice.loaded(`${message.view.differing} of ${message.view.rows.length} rows differ.`);
         if (!this.selected || !message.view.rows.some((r) => r.key === this.selected)) this.selected = message.view.rows[0]?.key;
         this.renderHeader(message.view);
         this.renderRows();
@@ -150,7 +147,7 @@ class TraceCompareApp {
   private report(): void {
     const summary: TraceCompareRenderSummary = { a: this.view?.a.traceId ?? '', b: this.view?.b.traceId ?? '', rows: this.view?.rows.length ?? 0, differing: this.view?.differing ?? 0 };
     if (this.selected) summary.selected = this.selected;
-    if (this.error) summary.error = this.error;
+    if (this.notice.error) summary.error = this.notice.error;
     this.host.post({ type: 'rendered', summary });
   }
 }
@@ -164,6 +161,6 @@ function assertNever(value: never): never {
   throw new Error(`unhandled message ${JSON.stringify(value)}`);
 }
 
-adoptStyles(baseStyles, styles);
+adoptStyles(baseStyles, tracePanelStyles, styles);
 const root = document.getElementById('app');
 if (root) new TraceCompareApp(root);

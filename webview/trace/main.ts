@@ -11,7 +11,9 @@ import type {
 } from '../../src/traces/core/protocol';
 import baseStyles from '../shared/base.css';
 import { element } from '../shared/dom';
+import { StatusNotice } from '../shared/statusNotice';
 import { adoptStyles } from '../shared/styles';
+import tracePanelStyles from '../shared/tracePanels.css';
 import { connectToHost, type HostConnection } from '../shared/vscodeApi';
 import { JsonTree } from './jsonTree';
 import { MAX_MATCHES, SEARCHABLE, findMatches, highlight, unhighlight, type SearchMatch } from './search';
@@ -26,13 +28,12 @@ import styles from './trace.css';
 class TraceApp {
   private readonly host: HostConnection<TraceWebviewMessage, unknown>;
   private readonly header = element('header', { className: 'toolbar trace-header' });
-  private readonly notice = element('p', { className: 'notice', attributes: { id: 'notice', role: 'status', 'aria-live': 'polite' } });
+  private readonly notice = new StatusNotice();
   private readonly spans: SpanList;
   private readonly detail = element('section', { className: 'detail', attributes: { id: 'detail', 'aria-label': 'Selected span' } });
   private readonly assessments = element('section', { className: 'assessments', attributes: { id: 'assessments', 'aria-label': 'Assessments' } });
   private view: TraceView | undefined;
   private span: SpanDetail | undefined;
-  private error: string | undefined;
   private formMessage = '';
   private sourceMessage: string | undefined;
   private readonly search = new SpanSearch(() => this.report());
@@ -41,7 +42,7 @@ class TraceApp {
     this.spans = new SpanList((index) => this.host.post({ type: 'selectSpan', index }));
     root.append(
       this.header,
-      this.notice,
+      this.notice.element,
       element('div', { className: 'layout' }, element('div', { className: 'tree-pane' }, this.spans.element), element('div', { className: 'side' }, this.detail, this.assessments)),
     );
     this.host = connectToHost<TraceHostMessage, TraceWebviewMessage, unknown>((message) => this.handle(message));
@@ -51,18 +52,14 @@ class TraceApp {
   private handle(message: TraceHostMessage): void {
     switch (message.type) {
       case 'loading':
-        this.notice.textContent = 'Loading trace…';
+        this.notice.loading('Loading trace…');
         return;
       case 'error':
-        this.error = message.message;
-        this.notice.textContent = message.message;
-        this.notice.classList.add('error');
+        this.notice.fail(message.message);
         this.report();
         return;
       case 'trace':
-        this.error = undefined;
-        this.notice.classList.remove('error');
-        this.notice.textContent = message.view.partial ? 'Some spans of this trace were never exported; showing the spans that exist.' : '';
+        this.notice.loaded(message.view.partial ? 'Some spans of this trace were never exported; showing the spans that exist.' : '');
         this.view = message.view;
         this.renderHeader(message.view);
         this.spans.setRows(message.view.spans, message.view.extentMs);
@@ -77,8 +74,7 @@ class TraceApp {
         return;
       case 'sourceResult':
         this.sourceMessage = message.message;
-        this.notice.classList.remove('error');
-        this.notice.textContent = message.message;
+        this.notice.show(message.message);
         this.report();
         return;
       case 'assessmentResult':
@@ -267,7 +263,7 @@ class TraceApp {
       summary.selectedSpan = this.span.name;
       summary.inputsAs = this.span.chat ? 'chat' : this.span.inputs === null ? 'none' : 'json';
     }
-    if (this.error) summary.error = this.error;
+    if (this.notice.error) summary.error = this.notice.error;
     if (this.sourceMessage) summary.sourceMessage = this.sourceMessage;
     const search = this.search.state();
     if (search) summary.search = search;
@@ -467,6 +463,6 @@ function assertNever(value: never): never {
   throw new Error(`unhandled message ${JSON.stringify(value)}`);
 }
 
-adoptStyles(baseStyles, styles);
+adoptStyles(baseStyles, tracePanelStyles, styles);
 const root = document.getElementById('app');
 if (root) new TraceApp(root);
