@@ -2,6 +2,7 @@ import type { TrackingStore } from '../../mlflow/store';
 import type { TraceInfo } from '../../mlflow/traceTypes';
 import type { CallOptions } from '../../mlflow/types';
 import { describeMlflowError } from '../../traces/core/errorText';
+import { NewestLoad } from '../../vscode/newestLoad';
 import { WebviewSession } from '../../vscode/webviewSession';
 import { compareEvaluations } from './compareEvaluations';
 import { buildEvaluationTable, evaluationTracesFilter } from './evaluationTable';
@@ -50,8 +51,7 @@ export interface EvaluationSessionHost {
 export class EvaluationSession extends WebviewSession<EvaluationHostMessage, EvaluationWebviewMessage, EvaluationRenderSummary> {
   private view: EvaluationView | undefined;
   private loadError: string | undefined;
-  private generation = 0;
-  private disposed = false;
+  private readonly loads = new NewestLoad();
   readonly loaded: Promise<void>;
 
   constructor(
@@ -64,28 +64,22 @@ export class EvaluationSession extends WebviewSession<EvaluationHostMessage, Eva
   }
 
   async load(): Promise<void> {
-    const generation = ++this.generation;
     this.channel.post({ type: 'loading', title: 'Loading evaluation results…' });
-    try {
+    const outcome = await this.loads.run(async (): Promise<EvaluationView> => {
       const store = this.store();
       if (!store) throw new Error('Not connected to an MLflow tracking store.');
-      let view: EvaluationView;
-      if (this.target.mode === 'table') {
-        const table = await loadEvaluationTable(store, this.target.runId);
-        view = { mode: 'table', table };
-        if (generation === this.generation) this.host.setTitle(`Evaluation ${table.runName}`);
-      } else {
-        const [a, b] = await Promise.all(this.target.runIds.map((id) => loadEvaluationTable(store, id)));
-        const comparison = compareEvaluations(a!, b!);
-        view = { mode: 'compare', comparison };
-        if (generation === this.generation) this.host.setTitle(`Evaluations ${comparison.a.runName} ↔ ${comparison.b.runName}`);
-      }
-      if (generation !== this.generation || this.disposed) return;
+      if (this.target.mode === 'table') return { mode: 'table', table: await loadEvaluationTable(store, this.target.runId) };
+      const [a, b] = await Promise.all(this.target.runIds.map((id) => loadEvaluationTable(store, id)));
+      return { mode: 'compare', comparison: compareEvaluations(a!, b!) };
+    });
+    if (!outcome) return;
+    if (outcome.ok) {
+      const view = outcome.value;
+      this.host.setTitle(view.mode === 'table' ? `Evaluation ${view.table.runName}` : `Evaluations ${view.comparison.a.runName} ↔ ${view.comparison.b.runName}`);
       this.view = view;
       this.loadError = undefined;
-    } catch (error) {
-      if (generation !== this.generation || this.disposed) return;
-      this.loadError = describeMlflowError(error);
+    } else {
+      this.loadError = describeMlflowError(outcome.error);
     }
     this.sendAll();
   }
@@ -128,7 +122,7 @@ export class EvaluationSession extends WebviewSession<EvaluationHostMessage, Eva
   }
 
   dispose(): void {
-    this.disposed = true;
+    this.loads.dispose();
   }
 }
 

@@ -1,4 +1,5 @@
 import type { TraceStore } from '../../mlflow/traceStore';
+import { NewestLoad } from '../../vscode/newestLoad';
 import { WebviewSession } from '../../vscode/webviewSession';
 import type { TraceCompareHostMessage, TraceCompareRenderSummary, TraceCompareView, TraceCompareWebviewMessage } from './compareProtocol';
 import { describeMlflowError } from './errorText';
@@ -16,8 +17,7 @@ export interface TraceCompareHost {
 export class TraceCompareSession extends WebviewSession<TraceCompareHostMessage, TraceCompareWebviewMessage, TraceCompareRenderSummary> {
   private view: TraceCompareView | undefined;
   private loadError: string | undefined;
-  private generation = 0;
-  private disposed = false;
+  private readonly loads = new NewestLoad();
   readonly loaded: Promise<void>;
 
   constructor(
@@ -30,19 +30,20 @@ export class TraceCompareSession extends WebviewSession<TraceCompareHostMessage,
   }
 
   async load(): Promise<void> {
-    const generation = ++this.generation;
     this.channel.post({ type: 'loading' });
-    try {
+    const outcome = await this.loads.run(async () => {
       const store = this.store();
       if (!store) throw new Error('Not connected to an MLflow tracking store.');
       const [a, b] = await Promise.all(this.traceIds.map((id) => store.getTrace(id)));
-      if (generation !== this.generation || this.disposed) return;
-      this.view = buildCompareView(a!, b!);
+      return buildCompareView(a!, b!);
+    });
+    if (!outcome) return;
+    if (outcome.ok) {
+      this.view = outcome.value;
       this.loadError = undefined;
       this.host.setTitle(`Compare ${this.view.a.name} ↔ ${this.view.b.name}`);
-    } catch (error) {
-      if (generation !== this.generation || this.disposed) return;
-      this.loadError = describeMlflowError(error);
+    } else {
+      this.loadError = describeMlflowError(outcome.error);
     }
     this.sendAll();
   }
@@ -72,7 +73,7 @@ export class TraceCompareSession extends WebviewSession<TraceCompareHostMessage,
   }
 
   dispose(): void {
-    this.disposed = true;
+    this.loads.dispose();
   }
 }
 

@@ -1,6 +1,7 @@
 import { describeMlflowError } from './errorText';
 import type { AssessmentUpdate, TraceStore } from '../../mlflow/traceStore';
 import type { Assessment, Span, Trace } from '../../mlflow/traceTypes';
+import { NewestLoad } from '../../vscode/newestLoad';
 import { WebviewSession } from '../../vscode/webviewSession';
 import type { AssessmentDraft, AssessmentEdit, AttachmentRef, SpanDetail, TraceHostMessage, TraceRenderSummary, TraceView, TraceWebviewMessage } from './protocol';
 import { type SourceQuery, sourceQuery } from './spanSource';
@@ -35,8 +36,7 @@ export class TraceSession extends WebviewSession<TraceHostMessage, TraceWebviewM
   private ordered: Span[] = [];
   private selected = 0;
   private loadError: string | undefined;
-  private generation = 0;
-  private disposed = false;
+  private readonly loads = new NewestLoad();
   readonly loaded: Promise<void>;
 
   constructor(
@@ -50,26 +50,25 @@ export class TraceSession extends WebviewSession<TraceHostMessage, TraceWebviewM
 
   /** (Re)reads the trace from the store and re-sends everything. */
   async load(): Promise<void> {
-    const generation = ++this.generation;
     this.channel.post({ type: 'loading', traceId: this.traceId });
     const store = this.source.store();
-    try {
+    const outcome = await this.loads.run(async () => {
       if (!store) throw new Error('Not connected to an MLflow tracking store.');
       const trace = await store.getTrace(this.traceId);
-      if (generation !== this.generation || this.disposed) return;
-      const { view, ordered } = buildTraceView(
-        trace,
-        store.readOnly ? 'This store is read directly from disk: start a tracking server for it to add assessments.' : undefined,
-      );
+      const readOnlyReason = store.readOnly ? 'This store is read directly from disk: start a tracking server for it to add assessments.' : undefined;
+      return { trace, ...buildTraceView(trace, readOnlyReason) };
+    });
+    if (!outcome) return;
+    if (outcome.ok) {
+      const { trace, view, ordered } = outcome.value;
       this.trace = trace;
       this.view = view;
       this.ordered = ordered;
       this.loadError = undefined;
       if (this.selected >= ordered.length) this.selected = 0;
       this.host.setTitle(`Trace ${view.name}`);
-    } catch (error) {
-      if (generation !== this.generation || this.disposed) return;
-      this.loadError = describeMlflowError(error);
+    } else {
+      this.loadError = describeMlflowError(outcome.error);
     }
     this.sendAll();
   }
@@ -223,7 +222,7 @@ export class TraceSession extends WebviewSession<TraceHostMessage, TraceWebviewM
   }
 
   dispose(): void {
-    this.disposed = true;
+    this.loads.dispose();
   }
 }
 
