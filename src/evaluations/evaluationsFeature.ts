@@ -1,12 +1,12 @@
 import * as vscode from 'vscode';
 import type { ActiveStore } from '../connection/activeStore';
-import { describeError } from '../explorer/errorMessages';
+import { runReported } from '../explorer/guardedCommand';
 import type { ExplorerNode } from '../explorer/nodes';
 import type { TrackingStore } from '../mlflow/store';
 import type { Run } from '../mlflow/types';
 import { Disposer } from '../vscode/disposer';
 import type { Log } from '../vscode/log';
-import { showError, showInfo } from '../vscode/notify';
+import { showInfo } from '../vscode/notify';
 import type { EvaluationTarget } from './core/evaluationSession';
 import { EVALUATION_RUNS_FILTER, isEvaluationRun, runLabel } from './core/evaluationTable';
 import { loadPanels } from '../vscode/lazyPanels';
@@ -131,14 +131,8 @@ export class EvaluationsFeature implements vscode.Disposable {
     return page.items;
   }
 
-  private async guard(action: () => Promise<unknown>): Promise<void> {
-    try {
-      await action();
-    } catch (error) {
-      const { message, detail } = describeError(error);
-      this.deps.log.error(`Evaluations: ${message}${detail ? ` (${detail})` : ''}`);
-      void showError(message);
-    }
+  private guard(action: () => Promise<unknown>): Promise<void> {
+    return runReported('Evaluations', this.deps.log, action);
   }
 
   dispose(): void {

@@ -26,3 +26,17 @@ export async function runGuarded(id: string, log: Log, action: () => unknown): P
     }
   }
 }
+
+/**
+ * Runs a command body of the traces, prompts and evaluations views and turns its failure into one error
+ * message, with the raw detail in the log under `area` ("Traces: Cannot reach the tracking server. (…)").
+ */
+export async function runReported(area: string, log: Log, action: () => unknown): Promise<void> {
+  try {
+    await action();
+  } catch (error) {
+    const { message, detail } = describeError(error);
+    log.error(`${area}: ${message}${detail ? ` (${detail})` : ''}`);
+    void showError(message);
+  }
+}

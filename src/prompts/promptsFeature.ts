@@ -1,16 +1,15 @@
 import * as vscode from 'vscode';
 import type { ActiveStore } from '../connection/activeStore';
 import { pickText } from '../explorer/core/pickItems';
-import { describeError } from '../explorer/errorMessages';
 import { guardWrite, writableStore } from '../connection/core/writeGuard';
 import type { TrackingStore } from '../mlflow/store';
 import type { RegisteredModel } from '../mlflow/types';
-import { runGuarded } from '../explorer/guardedCommand';
+import { runGuarded, runReported } from '../explorer/guardedCommand';
 import { aliasNameProblem } from '../registry/registryRules';
 import { ContextKey, setContext } from '../vscode/contextKeys';
 import { Disposer } from '../vscode/disposer';
 import type { Log } from '../vscode/log';
-import { showError, showInfo, showWarning } from '../vscode/notify';
+import { showInfo, showWarning } from '../vscode/notify';
 import { draftText, type PromptVersion, promptAliasUri, promptDocument, promptVersionUri, templateFromDraft } from './core/prompts';
 import { PromptsModel } from './promptsModel';
 import { type PromptTreeNode, PromptsTree } from './promptsTree';
@@ -292,14 +291,8 @@ export class PromptsFeature implements vscode.Disposable, vscode.TextDocumentCon
     if (uri) await vscode.env.clipboard.writeText(uri);
   }
 
-  private async guard(action: () => Promise<unknown>): Promise<void> {
-    try {
-      await action();
-    } catch (error) {
-      const { message, detail } = describeError(error);
-      this.deps.log.error(`Prompts: ${message}${detail ? ` (${detail})` : ''}`);
-      void showError(message);
-    }
+  private guard(action: () => Promise<unknown>): Promise<void> {
+    return runReported('Prompts', this.deps.log, action);
   }
 
   dispose(): void {

@@ -2,6 +2,7 @@ import { userInfo } from 'node:os';
 import * as vscode from 'vscode';
 import type { ActiveStore } from '../connection/activeStore';
 import { describeError } from '../explorer/errorMessages';
+import { runReported } from '../explorer/guardedCommand';
 import type { ExplorerNode, RunNode } from '../explorer/nodes';
 import { AutoRefresh } from '../explorer/autoRefresh';
 import { ContextKey, setContext } from '../vscode/contextKeys';
@@ -9,7 +10,6 @@ import { settings } from '../vscode/settings';
 import { tracesToPoll } from './core/traceLiveRefresh';
 import { Disposer } from '../vscode/disposer';
 import type { Log } from '../vscode/log';
-import { showError } from '../vscode/notify';
 import { loadPanels } from '../vscode/lazyPanels';
 import { filterValue, summarizeTrace, traceDescription } from './core/traceSummary';
 import type { TraceComparePanel } from './traceComparePanel';
@@ -265,14 +265,8 @@ export class TracesFeature implements vscode.Disposable {
     await vscode.commands.executeCommand('mlflow.traces.focus');
   }
 
-  private async guard(action: () => Promise<unknown>): Promise<void> {
-    try {
-      await action();
-    } catch (error) {
-      const { message, detail } = describeError(error);
-      this.deps.log.error(`Traces: ${message}${detail ? ` (${detail})` : ''}`);
-      void showError(message);
-    }
+  private guard(action: () => Promise<unknown>): Promise<void> {
+    return runReported('Traces', this.deps.log, action);
   }
 
   dispose(): void {
