@@ -12,7 +12,7 @@ import { StatusNotice } from '../shared/statusNotice';
 import { adoptStyles } from '../shared/styles';
 import tracePanelStyles from '../shared/tracePanels.css';
 import { connectToHost, type HostConnection } from '../shared/vscodeApi';
-import { formatMs, typeBadge } from '../trace/spanList';
+import { formatMs, typeBadge } from '../shared/spans';
 import styles from './compare.css';
 
 /**

@@ -17,7 +17,8 @@ import tracePanelStyles from '../shared/tracePanels.css';
 import { connectToHost, type HostConnection } from '../shared/vscodeApi';
 import { JsonTree } from './jsonTree';
 import { MAX_MATCHES, SEARCHABLE, findMatches, highlight, unhighlight, type SearchMatch } from './search';
-import { SpanList, formatMs, typeBadge } from './spanList';
+import { formatMs, typeBadge } from '../shared/spans';
+import { SpanList } from './spanList';
 import styles from './trace.css';
 
 /**

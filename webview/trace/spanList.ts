@@ -1,42 +1,10 @@
 import type { SpanRow } from '../../src/traces/core/protocol';
 import { element } from '../shared/dom';
+import { formatMs, typeBadge } from '../shared/spans';
 
 /** Row height in px: fixed, so the list can draw only the rows in view. */
 export const ROW_HEIGHT = 24;
 const OVERSCAN = 10;
-
-/** Span types as short badges (the panel loads no icon font: nothing but the bundle crosses the CSP). */
-const TYPE_BADGES: Record<string, string> = {
-  AGENT: 'AGT',
-  CHAIN: 'CHN',
-  CHAT_MODEL: 'LLM',
-  LLM: 'LLM',
-  TOOL: 'TL',
-  RETRIEVER: 'RET',
-  EMBEDDING: 'EMB',
-  PARSER: 'PRS',
-  RERANKER: 'RRK',
-  MEMORY: 'MEM',
-  GUARDRAIL: 'GRD',
-  EVALUATOR: 'EVL',
-  UNKNOWN: '•',
-};
-
-export function typeBadge(spanType: string): HTMLElement {
-  const known = Object.hasOwn(TYPE_BADGES, spanType);
-  return element('span', {
-    className: `badge type-${known ? spanType.toLowerCase() : 'other'}`,
-    text: known ? TYPE_BADGES[spanType]! : spanType.slice(0, 3),
-    title: spanType,
-    attributes: { 'aria-label': `${spanType} span` },
-  });
-}
-
-export function formatMs(ms: number): string {
-  if (ms < 1) return `${(ms * 1000).toFixed(0)}µs`;
-  if (ms < 1000) return `${ms < 10 ? ms.toFixed(1) : Math.round(ms)}ms`;
-  return `${(ms / 1000).toFixed(2)}s`;
-}
 
 /**
  * The span tree beside its waterfall, virtualised: only the rows in view (plus a margin) exist in the
