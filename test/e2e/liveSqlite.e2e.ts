@@ -39,7 +39,7 @@ describe('A chart of a local store while a script logs to it (packaged extension
     return view.locator(`figure.chart[data-metric="${metricKey}"]${attributes}`);
   }
 
-  it('draws the points a script logs at 10 Hz while it is still logging, then every point', async function () {
+  it('draws the points a script logs at 10 Hz while it is still logging, then every point @smoke', async function () {
     this.timeout(240_000);
     const experiment = workbench.treeItem('wine-regression');
     await experiment.waitFor();
