@@ -1,12 +1,13 @@
 import { MAX_SAMPLED_RESULTS_PER_RUN, MAX_SAMPLED_RUNS } from '../mlflow/sampling';
 import type { TrackingStore } from '../mlflow/store';
-import type { Run, RunStatus } from '../mlflow/types';
+import type { Run } from '../mlflow/types';
 import { WebviewSession } from '../vscode/webviewSession';
 import { metricsCsv } from './csv';
 import { parseChartsMessage } from './messages';
 import type { ChartRun, ChartsHostMessage, ChartsWebviewMessage, ChartsRenderSummary, ChartsViewState, StepWindow, WireSeries } from './protocol';
 import { chartsTitle, metricKeysOf, resolveRuns, toChartRun } from './chartRuns';
 import type { SampledHistoryCache } from './core/historyCache';
+import { applyLiveRuns, isLive } from './core/liveRuns';
 import { appendAfterLastStep, assignColorSlots, buildSeries, chunk, mapLimit, possiblyThinnedRuns } from './series';
 
 /**
@@ -43,10 +44,10 @@ export interface ChartsSessionOptions {
   histories?: SampledHistoryCache;
 }
 
+/** Charts a panel opens with (and fills up to with keys a live run logs for the first time). */
 const DEFAULT_METRICS = 4;
 /** Steps are int64 in MLflow; a live window runs to the largest step JSON numbers carry exactly. */
 const LAST_STEP = Number.MAX_SAFE_INTEGER;
-const LIVE: readonly RunStatus[] = ['RUNNING', 'SCHEDULED'];
 
 const defaultSchedule: Schedule = (callback, ms) => {
   const timer = setTimeout(callback, ms);
@@ -256,7 +257,7 @@ export class ChartsSession extends WebviewSession<ChartsHostMessage, ChartsWebvi
 
   private schedulePoll(ms: number): void {
     if (this.disposed || !this.visible || this.pollTimer || this.polling) return;
-    if (!this.runs?.some((r) => LIVE.includes(r.status))) return;
+    if (!this.runs?.some((r) => isLive(r.status))) return;
     this.pollTimer = (this.options.schedule ?? defaultSchedule)(() => {
       this.pollTimer = undefined;
       void this.pollOnce();
@@ -275,28 +276,33 @@ export class ChartsSession extends WebviewSession<ChartsHostMessage, ChartsWebvi
     } finally {
       this.polling = false;
     }
-    if (generation === this.generation) this.schedulePoll(this.options.pollIntervalMs ?? 5_000);
+    // Also after a reload that started meanwhile: its own schedule was skipped while this poll ran.
+    this.schedulePoll(this.options.pollIntervalMs ?? 5_000);
   }
 
   /**
-   * Statuses first, then points: MLflow logs a run's last points before marking it finished, so the
-   * poll that sees FINISHED still fetches them, and the run then drops out of polling.
+   * Statuses and new metric keys first, then points: MLflow logs a run's last points before marking it
+   * finished, so the poll that sees FINISHED still fetches them, and the run then drops out of polling.
    */
   private async poll(store: TrackingStore, generation: number): Promise<void> {
     const signal = this.abort.signal;
-    const live = (this.runs ?? []).filter((r) => LIVE.includes(r.status));
+    const live = (this.runs ?? []).filter((r) => isLive(r.status));
     const fresh = await mapLimit(live, 8, (r) => store.getRun(r.runId, { signal }));
     if (generation !== this.generation || !this.runs) return;
     for (const run of fresh) {
       this.runRecords.set(run.info.runId, run);
       this.options.histories?.observe(store, run);
     }
-    const statusById = new Map(fresh.map((r) => [r.info.runId, r.info.status]));
-    const keys = [...new Set([...this.metricKeys, ...metricKeysOf(fresh)])].sort();
-    const changed = live.some((r) => statusById.get(r.runId) !== r.status) || keys.length !== this.metricKeys.length;
-    this.runs = this.runs.map((r) => ({ ...r, status: statusById.get(r.runId) ?? r.status }));
-    this.metricKeys = keys;
-    if (changed) this.channel.post({ type: 'runs', runs: this.runs, metricKeys: keys });
+    const update = applyLiveRuns({ runs: this.runs, metricKeys: this.metricKeys, charted: this.viewState.metricKeys }, fresh, { maxCharts: DEFAULT_METRICS });
+    this.runs = update.runs;
+    this.metricKeys = update.metricKeys;
+    if (update.added.length > 0) this.viewState = { ...this.viewState, metricKeys: [...this.viewState.metricKeys, ...update.added] };
+    if (update.changed) {
+      this.host.setTitle(chartsTitle(this.viewState, this.runs));
+      this.channel.post({ type: 'runs', runs: this.runs, metricKeys: this.metricKeys, added: update.added });
+    }
+    // A new key's whole history so far; later polls append to it like to the others.
+    for (const key of update.added) void this.fetchMetric(key);
 
     const liveIds = live.map((r) => r.runId);
     for (const metricKey of this.viewState.metricKeys) {

@@ -148,8 +148,11 @@ function parseChartsSummary(raw: unknown): ChartsRenderSummary | undefined {
   if (charts.some((c) => c === undefined) || !isKeyList(raw.hiddenRunIds)) return undefined;
   if (!isTheme(raw.theme) || typeof raw.foreground !== 'string' || raw.foreground.length > MAX_KEY) return undefined;
   if (raw.highlightedRunId !== undefined && !isKey(raw.highlightedRunId)) return undefined;
+  if (typeof raw.live !== 'boolean' || !isKeyRecord(raw.badges)) return undefined;
   const summary: ChartsRenderSummary = {
     charts: charts as ChartSummary[],
+    live: raw.live,
+    badges: raw.badges,
     hiddenRunIds: raw.hiddenRunIds,
     theme: raw.theme,
     foreground: raw.foreground,
@@ -218,6 +221,13 @@ function isRange(v: unknown): v is { min: number; max: number } {
 
 function isKey(v: unknown): v is string {
   return typeof v === 'string' && v.length > 0 && v.length <= MAX_KEY;
+}
+
+/** A record of short strings by run id, checked like the rest (a run id like `__proto__` is a key too). */
+function isKeyRecord(v: unknown): v is Record<string, string> {
+  if (!isRecord(v)) return false;
+  const entries = Object.entries(v);
+  return entries.length <= MAX_LIST && entries.every(([key, value]) => isKey(key) && isKey(value));
 }
 
 function isOptionalKey(v: unknown): v is string | undefined {

@@ -75,8 +75,11 @@ export type ChartsHostMessage =
   | { type: 'series'; metricKey: string; series: WireSeries[]; window?: StepWindow }
   /** Live points after the last step the webview has of each run. */
   | { type: 'append'; metricKey: string; series: WireSeries[] }
-  /** Run statuses or metric keys changed while polling. */
-  | { type: 'runs'; runs: ChartRun[]; metricKeys: string[] }
+  /**
+   * Run statuses, names or metric keys changed while polling; `added` are keys a live run logged for the
+   * first time that the host charts from now on (their series follow).
+   */
+  | { type: 'runs'; runs: ChartRun[]; metricKeys: string[]; added: string[] }
   | { type: 'error'; message: string; metricKey?: string };
 
 export type ChartsWebviewMessage =
@@ -116,6 +119,10 @@ export interface ChartSummary {
 
 export interface ChartsRenderSummary {
   charts: ChartSummary[];
+  /** Whether the toolbar's "Live" mark shows (some run is RUNNING or SCHEDULED). */
+  live: boolean;
+  /** The status badge each legend row shows, by run id (rows without one are absent). */
+  badges: Record<string, string>;
   hiddenRunIds: string[];
   highlightedRunId?: string;
   theme: ThemeKind;

@@ -5,6 +5,8 @@ import type { ChartsRenderSummary, ChartsViewState } from '../../src/charts/prot
 const state: ChartsViewState = { target: { runIds: ['r1'], title: 't' }, metricKeys: ['loss'], xAxis: 'wall', yScale: 'log', smoothing: 0.6, hiddenRunIds: [] };
 const summary: ChartsRenderSummary = {
   charts: [{ metricKey: 'loss', datasets: 2, xAxis: 'step', yScale: 'logarithmic', smoothing: 0, zoom: { min: 1, max: 5 }, points: { r1: 10 }, lastSteps: { r1: 99 }, nonFinite: { nan: 1, posInf: 0, negInf: 0 }, loading: false }],
+  live: true,
+  badges: { r1: 'running' },
   hiddenRunIds: [],
   theme: 'dark',
   foreground: '#ccc',
@@ -46,6 +48,10 @@ describe('charts protocol validation (what the host accepts from a webview)', ()
       { type: 'rendered', summary: { ...summary, charts: [{ ...summary.charts[0], datasets: -1 }] } },
       { type: 'rendered', summary: { ...summary, charts: [{ ...summary.charts[0], points: { r1: 'many' } }] } },
       { type: 'rendered', summary: { ...summary, charts: [{ ...summary.charts[0], lastSteps: { r1: 'last' } }] } },
+      { type: 'rendered', summary: { ...summary, live: 'yes' } },
+      { type: 'rendered', summary: { ...summary, badges: { r1: 1 } } },
+      { type: 'rendered', summary: { ...summary, badges: ['running'] } },
+      { type: 'rendered', summary: { ...summary, badges: undefined } },
     ];
     for (const raw of bad) assert.strictEqual(parseChartsMessage(raw), undefined, JSON.stringify(raw));
   });

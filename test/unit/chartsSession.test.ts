@@ -194,6 +194,89 @@ describe('charts session (host side of the charts panel)', () => {
     session.dispose();
   });
 
+  it('charts the metrics a run logs after its panel opened with none, follows it to its end, then stops', async () => {
+    const store = new FakeTrackingStore();
+    store.addRun('fresh', { name: 'just-started', status: 'RUNNING' });
+    const timers = new ManualTimers();
+    const { host, session } = start(store, timers, viewState({ target: { runIds: ['fresh'] }, metricKeys: [] }));
+    session.receive({ type: 'ready' });
+    const init = await host.next(ofType('init'));
+    assert.deepStrictEqual([init.metricKeys, init.state.metricKeys], [[], []], 'nothing to chart yet');
+    assert.strictEqual(timers.pending.length, 1, 'a run with no metrics is polled all the same');
+
+    // The script logs its first points of two metrics; the next poll finds the keys in the run's latest metrics.
+    store.log('fresh', 'loss', [0, 1, 2].map((step) => ({ step, value: 1 / (step + 1) })));
+    store.log('fresh', 'acc', [0, 1, 2].map((step) => ({ step, value: step / 10 })));
+    let since = host.posted.length;
+    timers.fire();
+    const runs = await host.next(ofType('runs'), since);
+    assert.deepStrictEqual([runs.metricKeys, runs.added], [['acc', 'loss'], ['acc', 'loss']]);
+    const loss = await host.next(ofType('series', (m) => m.metricKey === 'loss'), since);
+    assert.deepStrictEqual(loss.series.map((s) => [s.runId, s.steps]), [['fresh', [0, 1, 2]]]);
+    await host.next(ofType('series', (m) => m.metricKey === 'acc'), since);
+    assert.deepStrictEqual(session.state.metricKeys, ['acc', 'loss'], 'the panel state charts them (a reload keeps them)');
+
+    // Later points of the new charts arrive like any live points.
+    await until(() => timers.pending.length === 1);
+    store.log('fresh', 'loss', [{ step: 3, value: 0.2 }]);
+    since = host.posted.length;
+    timers.fire();
+    const append = await host.next(ofType('append', (m) => m.metricKey === 'loss'), since);
+    assert.deepStrictEqual(append.series.map((s) => s.steps), [[3]]);
+    assert.ok(!host.posted.slice(since).some((m) => m?.type === 'runs'), 'no runs message when nothing about the runs changed');
+
+    // The run ends: its status goes to the page, and polling stops for good.
+    await until(() => timers.pending.length === 1);
+    store.setStatus('fresh', 'FINISHED');
+    since = host.posted.length;
+    timers.fire();
+    const ended = await host.next(ofType('runs'), since);
+    assert.deepStrictEqual([ended.runs.map((r) => r.status), ended.added], [['FINISHED'], []]);
+    await until(() => !session.isPolling);
+    assert.strictEqual(timers.pending.length, 0);
+    const reads = store.count('getRun');
+    session.setVisible(false);
+    session.setVisible(true);
+    await settle();
+    assert.strictEqual(timers.pending.length, 0, 'showing the panel again does not poll a finished run');
+    assert.strictEqual(store.count('getRun'), reads);
+
+    // A reloaded page gets the final status and the added charts.
+    since = host.posted.length;
+    session.receive({ type: 'ready' });
+    const again = await host.next(ofType('init'), since);
+    assert.deepStrictEqual([again.runs[0].status, again.state.metricKeys], ['FINISHED', ['acc', 'loss']]);
+    session.dispose();
+  });
+
+  it('keeps polling when the connection changes while a poll is under way', async () => {
+    const { store, timers } = fixture();
+    const { host, session } = start(store, timers);
+    session.receive({ type: 'ready' });
+    await host.next(ofType('series'));
+    // The poll's status read hangs until released; the reload's reads answer at once.
+    let release: () => void = () => undefined;
+    const getRun = store.getRun.bind(store);
+    let held = false;
+    store.getRun = async (runId, options) => {
+      if (!held) {
+        held = true;
+        await new Promise<void>((resolve) => (release = resolve));
+      }
+      return getRun(runId, options);
+    };
+    timers.fire();
+    await until(() => held);
+    const since = host.posted.length;
+    session.reload();
+    await host.next(ofType('series'), since);
+    assert.strictEqual(timers.pending.length, 0, 'the reload did not schedule a poll beside the running one');
+    release();
+    await until(() => timers.pending.length === 1);
+    assert.ok(session.isPolling, 'the live run is still polled');
+    session.dispose();
+  });
+
   it('pauses polling while hidden, catches up when shown, and stops on dispose', async () => {
     const { store, timers } = fixture();
     const { host, session } = start(store, timers);

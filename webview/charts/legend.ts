@@ -9,6 +9,16 @@ export interface LegendCallbacks {
   highlight(runId: string | undefined): void;
 }
 
+type RunStatus = ChartRun['status'];
+
+/** A run that may still log (the host polls these); the same rule as the host's core/liveRuns.ts. */
+export function isLive(status: RunStatus): boolean {
+  return status === 'RUNNING' || status === 'SCHEDULED';
+}
+
+/** The badge beside a run's name: what it is doing, or how it ended when not simply finished. */
+const BADGES: Partial<Record<RunStatus, string>> = { RUNNING: 'running', SCHEDULED: 'scheduled', FAILED: 'failed', KILLED: 'killed' };
+
 /**
  * The one legend of the panel (the charts share colours, so one list serves all): a checkbox per run
  * to show or hide it, and hovering or focusing a run highlights it in every chart.
@@ -58,12 +68,24 @@ export class RunLegend {
         else this.hidden.add(run.runId);
         this.callbacks.setHidden(new Set(this.hidden));
       });
-      const row = element('li', { attributes: { 'data-run': run.runId } }, swatch, box);
-      if (run.status === 'RUNNING') row.append(element('span', { className: 'badge', text: 'running' }));
+      const row = element('li', { attributes: { 'data-run': run.runId, 'data-status': run.status } }, swatch, box);
+      const badge = BADGES[run.status];
+      if (badge) row.append(element('span', { className: `badge badge-${badge}`, text: badge }));
       row.addEventListener('mouseenter', () => this.callbacks.highlight(run.runId));
       row.addEventListener('focusin', () => this.callbacks.highlight(run.runId));
       this.list.append(row);
     }
+  }
+
+  /** The badge text each row shows, by run id, as the rendered summary reports it. */
+  badges(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const row of this.list.querySelectorAll<HTMLElement>('li[data-run]')) {
+      const text = row.querySelector('.badge')?.textContent;
+      const runId = row.dataset.run;
+      if (text && runId) Object.defineProperty(out, runId, { value: text, enumerable: true, writable: true, configurable: true });
+    }
+    return out;
   }
 
   private setAll(hide: boolean): void {

@@ -17,7 +17,7 @@ import baseStyles from '../shared/base.css';
 import styles from './charts.css';
 import { MetricChart, type ChartInputs } from './chartView';
 import { MetricPicker, Toolbar, type AxisOptions } from './controls';
-import { RunLegend } from './legend';
+import { isLive, RunLegend } from './legend';
 import { appendSeries, decodeSeries, mergeWindow, type RunSeries } from './series';
 
 /**
@@ -30,6 +30,7 @@ class ChartsApp {
   private readonly picker: MetricPicker;
   private readonly legend: RunLegend;
   private readonly chartsArea: HTMLElement;
+  private readonly empty: HTMLElement;
   private runs: ChartRun[] = [];
   private metricKeys: string[] = [];
   private state: ChartsViewState | undefined;
@@ -54,7 +55,8 @@ class ChartsApp {
         this.redraw();
       },
     });
-    this.chartsArea = element('section', { className: 'charts', attributes: { 'aria-label': 'Charts' } });
+    this.empty = element('p', { className: 'charts-empty', attributes: { hidden: '' } });
+    this.chartsArea = element('section', { className: 'charts', attributes: { 'aria-label': 'Charts' } }, this.empty);
     root.append(this.toolbar.element, element('div', { className: 'layout' }, element('aside', { className: 'sidebar' }, this.picker.element, this.legend.element), this.chartsArea));
     watchTheme((theme) => {
       this.theme = theme;
@@ -93,12 +95,17 @@ class ChartsApp {
         this.redraw(message.metricKey);
         return;
       }
-      case 'runs':
+      case 'runs': {
         this.runs = message.runs;
         this.metricKeys = message.metricKeys;
+        const added = message.added.filter((key) => !this.state?.metricKeys.includes(key));
+        // Through the same path as a pick in the metric list: saved with the panel state and told back
+        // to the host, so a choice the user made meanwhile and the host's addition both hold.
+        if (this.state && added.length > 0) this.changeState({ metricKeys: [...this.state.metricKeys, ...added] });
         this.showRuns();
         this.redraw();
         return;
+      }
       case 'error':
         this.toolbar.setNotice(message.message);
         return;
@@ -126,7 +133,21 @@ class ChartsApp {
     const hidden = new Set(this.state?.hiddenRunIds);
     this.legend.set(this.runs, hidden, this.theme.kind);
     this.picker.set(this.metricKeys, this.state?.metricKeys ?? []);
-    this.toolbar.setLive(this.runs.some((r) => r.status === 'RUNNING'));
+    this.toolbar.setLive(this.live());
+    this.showEmpty();
+    // Statuses are part of what the page reports, charts or none.
+    this.scheduleRendered();
+  }
+
+  private live(): boolean {
+    return this.runs.some((r) => isLive(r.status));
+  }
+
+  /** What an empty chart area says: a live run's charts are yet to come; otherwise, pick a metric. */
+  private showEmpty(): void {
+    const none = (this.state?.metricKeys.length ?? 0) === 0;
+    this.empty.hidden = !none;
+    this.empty.textContent = this.metricKeys.length > 0 ? 'Choose metrics to chart from the list.' : this.live() ? 'No metrics logged yet. Charts appear here as the run logs them.' : 'No metrics logged.';
   }
 
   private changeState(patch: Partial<AxisOptions> & Partial<Pick<ChartsViewState, 'metricKeys' | 'hiddenRunIds'>>): void {
@@ -137,7 +158,10 @@ class ChartsApp {
     if (axisChanged) delete this.state.zoom;
     this.host.saveState(this.state);
     this.host.post({ type: 'viewState', state: this.state });
-    if (patch.metricKeys) this.syncCharts();
+    if (patch.metricKeys) {
+      this.syncCharts();
+      this.showEmpty();
+    }
     if (patch.hiddenRunIds) this.legend.set(this.runs, new Set(patch.hiddenRunIds), this.theme.kind);
     this.redraw();
   }
@@ -211,6 +235,8 @@ class ChartsApp {
       this.renderedPending = false;
       const summary: ChartsRenderSummary = {
         charts: (this.state?.metricKeys ?? []).flatMap((key) => this.charts.get(key)?.report() ?? []),
+        live: this.live(),
+        badges: this.legend.badges(),
         hiddenRunIds: this.state?.hiddenRunIds ?? [],
         theme: this.theme.kind,
         foreground: this.theme.foreground,
