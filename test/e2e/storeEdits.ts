@@ -145,3 +145,12 @@ export async function startRun(dbFile: string, experimentId: string, runName: st
   });
   return runId;
 }
+
+/** Takes a run out of the store altogether (its rows in every table that holds them), as if never logged. */
+export async function removeRun(dbFile: string, runId: string): Promise<void> {
+  await editStore(dbFile, (db) => {
+    for (const table of ['metrics', 'latest_metrics', 'params', 'tags']) db.run(`DELETE FROM ${table} WHERE run_uuid = ?`, [runId]);
+    db.run('DELETE FROM runs WHERE run_uuid = ?', [runId]);
+    if (db.getRowsModified() !== 1) throw new Error(`run ${runId} not found`);
+  });
+}

@@ -7,7 +7,8 @@ import type { ComparePanel } from '../../src/charts/comparePanel';
 import type { ChartSummary, ChartsRenderSummary, ChartsViewState, CompareViewState } from '../../src/charts/protocol';
 import type { ExperimentNode, ExplorerNode, RunNode } from '../../src/explorer/nodes';
 import type { Workbench } from '../../src/workbench';
-import { appendMetricPoints } from '../e2e/storeEdits';
+import { type ChildProcess, spawn } from 'child_process';
+import { appendMetricPoints, finishRun, removeRun, startRun } from '../e2e/storeEdits';
 import { activateExtension, waitFor } from './support';
 
 /**
@@ -257,5 +258,47 @@ describe('Charts, compare and params diff from the Runs view (real extension hos
     const secondEnd = await lastStep();
     await panel.whenRendered((s) => chartOf(s, 'rmse')?.points[RUNNING_RUN] === afterSecond && chartOf(s, 'rmse')?.lastSteps?.[RUNNING_RUN] === secondEnd, 30_000);
     assert.ok(panel.session.isPolling, 'still polling while the run is RUNNING');
+  });
+
+  it('charts the metrics a run logs after its panel opened with none, and follows the run to its end', async function () {
+    // Polls every 5 s: the run's first metric, its later points and its end each take a poll or two.
+    this.timeout(120_000);
+    const db = storeFile();
+    const wine = await experimentNamed('wine-regression');
+    // What mlflow.start_run() leaves in the store before the script logs anything.
+    const runId = await startRun(db, wine.experiment.experimentId, 'charts-live-fresh');
+    let logger: ChildProcess | undefined;
+    try {
+      const panel = await openedCharts(async () => workbench.charts.openCharts({ runIds: [runId] }));
+      const empty = await panel.whenRendered((s) => s.live && s.badges[runId] === 'running');
+      assert.deepStrictEqual([empty.charts, panel.session.state.metricKeys], [[], []], 'nothing to chart yet');
+
+      // A training script (Python's sqlite3, one transaction per point at 10 Hz, as MLflow's SQL store
+      // writes) logs its first metric into the store under the open panel.
+      const POINTS = 20;
+      logger = spawn('python3', [path.resolve(__dirname, '../../../test/support/metricLogger.py'), db, runId, 'loss', '10', String(POINTS)], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let stderr = '';
+      logger.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const running = logger;
+      const exited = new Promise<number | null>((resolve) => running.on('exit', resolve));
+      assert.strictEqual(await exited, 0, `the logger finished: ${stderr}`);
+      const logged = await panel.whenRendered(drawn(['loss'], (s) => chartOf(s, 'loss')!.points[runId] === POINTS && chartOf(s, 'loss')!.lastSteps?.[runId] === POINTS - 1), 60_000);
+      assert.strictEqual(logged.badges[runId], 'running');
+      assert.deepStrictEqual(panel.session.state.metricKeys, ['loss'], 'the new chart is part of the panel state');
+
+      // More points reach the new chart like any live chart's.
+      const more = await appendMetricPoints(db, runId, 'loss', 5);
+      await panel.whenRendered((s) => chartOf(s, 'loss')?.points[runId] === more, 60_000);
+
+      // mlflow.end_run(): the badge and the Live mark go, and the run is no longer polled.
+      await finishRun(db, runId);
+      const ended = await panel.whenRendered((s) => !s.live && s.badges[runId] === undefined, 60_000);
+      assert.strictEqual(chartOf(ended, 'loss')?.points[runId], more, 'the chart keeps every point');
+      await waitFor(() => !panel.session.isPolling, 'polling to stop', 30_000);
+    } finally {
+      if (logger && logger.exitCode === null && logger.signalCode === null) logger.kill();
+      for (const panel of workbench.charts.panels.charts) panel.dispose();
+      await removeRun(db, runId);
+    }
   });
 });

@@ -3,7 +3,7 @@ import type { ChartsWebviewMessage, StepWindow } from '../../src/charts/protocol
 import { buildSeries } from '../../src/charts/series';
 import { contentSecurityPolicy } from '../../src/vscode/webviewHtml';
 import type { RunMetric } from '../../src/mlflow/types';
-import { init, lossPoints, lossSeries, renderedWhere, RUNS, START, XSS_NAME } from './fixtures';
+import { init, isRendered, lossPoints, lossSeries, renderedWhere, RUNS, START, state, XSS_NAME } from './fixtures';
 import { unnamedControls } from './accessibility';
 import { type OpenOptions, pageSuite, postedBy, type WebviewPage } from './harness';
 
@@ -202,6 +202,37 @@ describe('charts webview (built bundle in Chromium, real CSP)', function () {
     const accuracy = buildSeries([{ runId: 'run-a', key: 'accuracy', step: 0, timestamp: 0, value: 0.5 }], RUNS.map((r) => r.runId));
     await view.post({ type: 'series', metricKey: 'accuracy', series: accuracy });
     await view.waitFor(renderedWhere('accuracy', (c) => !c.loading && c.datasets === 1), { since, what: 'accuracy drawn' });
+  });
+
+  it('follows a run from no metrics to its first charts and to its end: badge, Live mark, new charts', async () => {
+    view = await pages.open();
+    const live = RUNS.filter((r) => r.runId === 'run-c');
+    await view.post({ type: 'init', runs: live, metricKeys: [], state: state({ target: { runIds: ['run-c'] }, metricKeys: [] }) });
+    const first = await view.waitFor(isRendered((s) => s.live && s.badges['run-c'] === 'running'), { what: 'running badge' });
+    assert.deepStrictEqual(first.summary.charts, []);
+    await view.page.locator('.charts-empty', { hasText: 'No metrics logged yet' }).waitFor();
+    await view.page.locator('.live:not([hidden])').waitFor();
+
+    // The host found the run's first metric keys and charts them: the page adds the charts and says so.
+    let since = view.mark();
+    await view.post({ type: 'runs', runs: live, metricKeys: ['acc', 'loss'], added: ['acc', 'loss'] });
+    await view.waitFor(posted('viewState', (m) => m.state.metricKeys.join() === 'acc,loss'), { since });
+    assert.deepStrictEqual((view.savedStates.at(-1) as { metricKeys: string[] }).metricKeys, ['acc', 'loss'], 'kept in the panel state');
+    await view.post({ type: 'series', metricKey: 'loss', series: buildSeries(lossPoints(5).filter((p) => p.runId === 'run-c'), ['run-c']) });
+    await view.waitFor(renderedWhere('loss', (c) => !c.loading && c.points['run-c'] === 5), { since, what: 'loss drawn' });
+    await view.page.locator('.charts-empty').waitFor({ state: 'hidden' });
+
+    // The run ends: no badge for a finished run, "failed" for a failed one; the Live mark goes.
+    since = view.mark();
+    await view.post({ type: 'runs', runs: [{ ...live[0], status: 'FINISHED' }], metricKeys: ['acc', 'loss'], added: [] });
+    const finished = await view.waitFor(renderedWhere('loss', (_c, s) => !s.live), { since, what: 'finished' });
+    assert.deepStrictEqual(finished.summary.badges, {});
+    await view.page.locator('.live[hidden]').waitFor({ state: 'attached' });
+    assert.strictEqual(await view.page.locator('.legend-list li[data-run="run-c"]').getAttribute('data-status'), 'FINISHED');
+    since = view.mark();
+    await view.post({ type: 'runs', runs: [{ ...live[0], status: 'FAILED' }], metricKeys: ['acc', 'loss'], added: [] });
+    await view.waitFor(isRendered((s) => s.badges['run-c'] === 'failed'), { since, what: 'failed badge' });
+    assert.strictEqual(await view.page.locator('.legend-list li[data-run="run-c"] .badge').textContent(), 'failed');
   });
 
   it('redraws with the new theme colours when VS Code switches theme', async () => {

@@ -50,3 +50,8 @@ export function renderedWhere(metric: string, test: (chart: ChartSummary, summar
     return chart !== undefined && test(chart, summary);
   };
 }
+
+/** A `rendered` message whose summary satisfies `test`, charts or none. */
+export function isRendered(test: (summary: ChartsRenderSummary) => boolean) {
+  return (m: unknown): m is Rendered => isType(m, 'rendered') && test((m as Rendered).summary);
+}
