@@ -21,17 +21,13 @@ export interface WatchOptions {
 
 /**
  * Looks for a launch's run on the connected store (by its launch-id tag) until it is found or the
- * process has ended, with the Runs view's polling and back-off (explorer/autoRefresh.ts); then until it
- * has logged a first metric, since charts opened before that would have no metric to draw.
+ * process has ended, with the Runs view's polling and back-off (explorer/autoRefresh.ts). A run found
+ * before it logged anything is charted all the same: the charts panel adds the metrics it logs later.
  */
 export class LaunchWatcher implements vscode.Disposable {
   /** The launch's main run as first seen, or undefined when the process ended without one. */
   readonly run: Promise<Run | undefined>;
-  /** The run once it has a metric (or has ended with some); undefined when it never logged one. */
-  readonly withMetrics: Promise<Run | undefined>;
   private settle!: (run: Run | undefined) => void;
-  private settleMetrics!: (run: Run | undefined) => void;
-  private found: Run | undefined;
   private readonly poll: AutoRefresh;
   private ended = false;
   private done = false;
@@ -41,7 +37,6 @@ export class LaunchWatcher implements vscode.Disposable {
     private readonly options: WatchOptions,
   ) {
     this.run = new Promise((resolve) => (this.settle = resolve));
-    this.withMetrics = new Promise((resolve) => (this.settleMetrics = resolve));
     const store = activeStore.current?.store;
     this.poll = new AutoRefresh(() => this.look(), () => !this.done && !this.ended, options.intervalMs ?? LOOK_INTERVAL_MS, MAX_BACKOFF_MS, options.onError);
     if (!store) {
@@ -62,7 +57,7 @@ export class LaunchWatcher implements vscode.Disposable {
     options.finished.then(last, last);
   }
 
-  /** Whether another look is scheduled (for tests: none once the run has a metric or the process ended). */
+  /** Whether another look is scheduled (for tests: none once the run is found or the process ended). */
   get looking(): boolean {
     return this.poll.scheduled;
   }
@@ -71,18 +66,14 @@ export class LaunchWatcher implements vscode.Disposable {
     const connection = this.activeStore.current;
     if (!connection || this.done) return;
     const found = mainRun(await findLaunchRuns(connection.store, this.options.launchId, this.options.experiment));
-    if (!found) return;
-    this.found ??= found;
-    this.settle(this.found);
-    if (found.data.metrics.length > 0) this.finish(found);
+    if (found) this.finish(found);
   }
 
   private finish(run: Run | undefined): void {
     if (this.done) return;
     this.done = true;
     this.poll.dispose();
-    this.settle(this.found ?? run);
-    this.settleMetrics(run);
+    this.settle(run);
   }
 
   dispose(): void {

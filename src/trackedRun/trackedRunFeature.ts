@@ -53,7 +53,7 @@ export interface TrackedLaunch {
   readonly run: Promise<Run | undefined>;
   /** Whether the run was selected in the Runs view, once found. */
   readonly revealed: Promise<boolean>;
-  /** The run whose charts were opened beside the editor (once it logged a metric); undefined if none were. */
+  /** The run whose charts were opened beside the editor (once found and shown); undefined if none were. */
   readonly charted: Promise<string | undefined>;
   output(): string;
 }
@@ -363,7 +363,7 @@ export class TrackedRunFeature implements vscode.Disposable {
       onError: (error, next) => this.deps.log.warn(`Looking for the run of ${path.basename(spec.script)} failed${next ? ` (next try in ${Math.round(next / 1000)} s)` : ''}: ${errorText(error)}`),
     });
     this.watchers.add(watcher);
-    void watcher.withMetrics.then(() => this.watchers.delete(watcher));
+    void watcher.run.then(() => this.watchers.delete(watcher));
     this.deps.followLaunch(exitCode);
     const revealed = watcher.run.then(async (run) => {
       if (!run) {
@@ -378,8 +378,8 @@ export class TrackedRunFeature implements vscode.Disposable {
         return false;
       }
     });
-    // Charts need a metric to draw: opened once the run has logged one.
-    const charted = watcher.withMetrics.then(async (run) => {
+    // Opened at once, metrics or not: the panel charts the metrics the run logs later as they come.
+    const charted = watcher.run.then(async (run) => {
       await revealed;
       if (!run) return undefined;
       this.deps.openChartsBeside(run.info.runId);

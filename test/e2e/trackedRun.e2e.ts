@@ -98,6 +98,10 @@ describe('Run a training script with tracking: found, revealed and charted live 
     assert.ok(second > first, `the chart gained points: ${first} → ${second}`);
     if (second < EPOCHS) await workbench.screenshot('tracked-run-live');
     await view.locator(`figure.chart[data-metric="accuracy"][data-points="${EPOCHS}"][data-last-step="${EPOCHS - 1}"]`).waitFor({ timeout: 180_000 });
+    // The script's `with mlflow.start_run()` block ends the run: the legend and the Live mark follow.
+    await view.locator('.legend-list li[data-status="FINISHED"]').waitFor({ timeout: 60_000 });
+    assert.strictEqual(await view.locator('.legend-list .badge').count(), 0, 'no "running" badge on the finished run');
+    await view.locator('.live[hidden]').waitFor({ state: 'attached' });
 
     // What the server saw: the run carries the launch id from MLFLOW_RUN_CONTEXT and the script's path.
     const run = server.data.runs.find((r) => r.info.runName === RUN_NAME);

@@ -278,7 +278,7 @@ describe('Charts, compare and params diff from the Runs view (real extension hos
       const POINTS = 20;
       logger = spawn('python3', [path.resolve(__dirname, '../../../test/support/metricLogger.py'), db, runId, 'loss', '10', String(POINTS)], { stdio: ['pipe', 'pipe', 'pipe'] });
       let stderr = '';
-      logger.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      logger.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       const running = logger;
       const exited = new Promise<number | null>((resolve) => running.on('exit', resolve));
       assert.strictEqual(await exited, 0, `the logger finished: ${stderr}`);
