@@ -297,6 +297,9 @@ export class ChartsSession extends WebviewSession<ChartsHostMessage, ChartsWebvi
     this.runs = update.runs;
     this.metricKeys = update.metricKeys;
     if (update.added.length > 0) this.viewState = { ...this.viewState, metricKeys: [...this.viewState.metricKeys, ...update.added] };
+    for (const runId of update.ended) {
+      this.host.log.info(`Charts: run ${runId} ended (${this.runs.find((r) => r.runId === runId)?.status}); no longer polled`);
+    }
     if (update.changed) {
       this.host.setTitle(chartsTitle(this.viewState, this.runs));
       this.channel.post({ type: 'runs', runs: this.runs, metricKeys: this.metricKeys, added: update.added });

@@ -70,7 +70,7 @@ export class RunLegend {
       });
       const row = element('li', { attributes: { 'data-run': run.runId, 'data-status': run.status } }, swatch, box);
       const badge = BADGES[run.status];
-      if (badge) row.append(element('span', { className: `badge badge-${badge}`, text: badge }));
+      if (badge) row.append(element('span', { className: 'badge', text: badge }));
       row.addEventListener('mouseenter', () => this.callbacks.highlight(run.runId));
       row.addEventListener('focusin', () => this.callbacks.highlight(run.runId));
       this.list.append(row);
