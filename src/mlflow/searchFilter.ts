@@ -23,18 +23,21 @@ export interface FilterToken {
 
 export type ClauseValue = string | string[];
 
-export interface FilterClause {
+export interface FilterClause<V = ClauseValue> {
   type: string;
   key: string;
   /** Upper-cased, as MLflow compares it (`like` means LIKE). */
   comparator: string;
-  value: ClauseValue;
+  /** `''` for IS NULL / IS NOT NULL. */
+  value: V | '';
 }
 
-/** How one search API names its entities and types its values. */
-export interface FilterDialect {
+/** How one search API names its entities and types its values (trace searches also keep numbers as numbers). */
+export interface FilterDialect<V = ClauseValue> {
   identify(identifier: string): { type: string; key: string };
-  value(type: string, key: string, token: FilterToken): ClauseValue;
+  value(type: string, key: string, token: FilterToken): V;
+  /** MLflow 3's trace search also compares with RLIKE (a regular expression); the other searches do not. */
+  rlike?: boolean;
   /** Runs quote each invalid clause in the error; the other APIs print them bare. */
   quoteInvalidClauses: boolean;
   /** Throws when `IS NULL` / `IS NOT NULL` is not allowed on this key (MLflow 3 allows it on tags and params). */
@@ -152,7 +155,7 @@ function identifierEnd(s: string, start: number): number {
  * that is neither a comparison nor `AND` is an invalid clause (so `a = 'x' OR b = 'y'` lists only
  * `OR`), and a leading or trailing `AND` is tolerated.
  */
-export function parseFilter(filter: string | undefined, dialect: FilterDialect): FilterClause[] {
+export function parseFilter<V = ClauseValue>(filter: string | undefined, dialect: FilterDialect<V>): FilterClause<V>[] {
   if (!filter) return [];
   if (filter.trim() === '') throw invalidParameter(`Invalid filter '${filter}'. Could not be parsed.`);
   const tokens = tokenize(filter);
@@ -168,7 +171,7 @@ export function parseFilter(filter: string | undefined, dialect: FilterDialect):
       i++;
       continue;
     }
-    const comparison = t.kind === 'identifier' ? readComparison(tokens, i) : undefined;
+    const comparison = t.kind === 'identifier' ? readComparison(tokens, i, dialect.rlike === true) : undefined;
     if (!comparison) {
       invalid.push(t);
       i++;
@@ -199,12 +202,15 @@ function isOperand(token: FilterToken | undefined): token is FilterToken {
 function readComparison(
   tokens: readonly FilterToken[],
   i: number,
+  rlike: boolean,
 ): { comparator: string; value?: FilterToken; next: number } | undefined {
   const op = tokens[i + 1];
   const word = (k: number) => (tokens[k]?.kind === 'keyword' ? tokens[k].text.toUpperCase() : undefined);
   const value = tokens[i + 2];
   if (op?.kind === 'operator' && isOperand(value)) return { comparator: op.text, value, next: i + 3 };
   if ((word(i + 1) === 'LIKE' || word(i + 1) === 'ILIKE') && isOperand(value)) return { comparator: word(i + 1) as string, value, next: i + 3 };
+  // RLIKE is no keyword of the shared lexer (the other searches read it as a bad clause, as before).
+  if (rlike && op?.kind === 'identifier' && op.text.toUpperCase() === 'RLIKE' && isOperand(value)) return { comparator: 'RLIKE', value, next: i + 3 };
   if (word(i + 1) === 'IN' && value?.kind === 'list') return { comparator: 'IN', value, next: i + 3 };
   if (word(i + 1) === 'NOT' && word(i + 2) === 'IN' && tokens[i + 3]?.kind === 'list') {
     return { comparator: 'NOT IN', value: tokens[i + 3], next: i + 4 };

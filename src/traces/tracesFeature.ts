@@ -11,7 +11,7 @@ import { tracesToPoll } from './core/traceLiveRefresh';
 import { Disposer } from '../vscode/disposer';
 import type { Log } from '../vscode/log';
 import { loadPanels } from '../vscode/lazyPanels';
-import { filterValue, summarizeTrace, traceDescription } from './core/traceSummary';
+import { modelTracesFilter, runTracesFilter, summarizeTrace, traceDescription } from './core/traceSummary';
 import type { TraceComparePanel } from './traceComparePanel';
 import type { TracePanel } from './tracePanel';
 import { type TraceOrder, TracesModel } from './tracesModel';
@@ -256,9 +256,9 @@ export class TracesFeature implements vscode.Disposable {
   private async showFor(node?: ExplorerNode): Promise<void> {
     if (!node) return;
     if (node.kind === 'run') {
-      await this.applyFilter(`attributes.run_id = ${filterValue(node.run.info.runId)}`, node.run.info.experimentId);
+      await this.applyFilter(runTracesFilter(node.run.info.runId), node.run.info.experimentId);
     } else if (node.kind === 'loggedModel') {
-      await this.applyFilter(`request_metadata."mlflow.modelId" = ${filterValue(node.modelId)}`, node.run.info.experimentId);
+      await this.applyFilter(modelTracesFilter(node.modelId), node.run.info.experimentId);
     } else {
       return;
     }

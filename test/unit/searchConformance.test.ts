@@ -5,6 +5,7 @@ import { FileStore } from '../../src/mlflow/local/fileStore';
 import { type SqliteEngineKind, SqliteStore } from '../../src/mlflow/local/sqliteStore';
 import type { TrackingStore } from '../../src/mlflow/store';
 import type { ViewType } from '../../src/mlflow/types';
+import { modelTracesFilter, runTracesFilter } from '../../src/traces/core/traceSummary';
 import { type SearchRecord, readRecords } from '../support/searchSemantics';
 import { SQLITE_ENGINES, sqliteOptions } from '../support/sqliteEngine';
 import { DIVERGENCES, type Divergence, NOT_OFFERED } from './searchConformanceDivergences';
@@ -48,6 +49,8 @@ const FILES: RecordFile[] = [
 function offered(record: SearchRecord): boolean {
   if (NOT_OFFERED.apis.includes(record.api)) return false;
   if (NOT_OFFERED.args.some((arg) => arg in record.args)) return false;
+  if (Object.entries(NOT_OFFERED.argValues).some(([arg, value]) => record.args[arg] === value)) return false;
+  if (NOT_OFFERED.clientChecks.includes(`${record.store}#${record.id}`)) return false;
   // A dataset-scoped order key has no string form in our API.
   const orderBy = record.args.order_by;
   return !(Array.isArray(orderBy) && orderBy.some((o) => typeof o === 'object' && o !== null && ('dataset_name' in o || 'dataset_digest' in o)));
@@ -78,6 +81,17 @@ function loggedModelOrderBy(orderBy: unknown): string[] | undefined {
   });
 }
 
+/**
+ * The filter of a search_traces record. MLflow's client turns its `run_id=` and `model_id=` arguments
+ * into a filter; the extension's "Show Traces" on a run or logged model sends its own form of that
+ * filter (searched in the node's experiment), so those records check what the extension sends.
+ */
+function traceFilter(a: Json): string | undefined {
+  if (a.run_id !== undefined) return runTracesFilter(String(a.run_id));
+  if (a.model_id !== undefined) return modelTracesFilter(String(a.model_id));
+  return str(a.filter_string);
+}
+
 /** Calls the store the way the record called MLflow, following page tokens on a paged record. */
 async function runRecord(store: TrackingStore, record: SearchRecord): Promise<Outcome> {
   const a = record.args;
@@ -104,6 +118,11 @@ async function runRecord(store: TrackingStore, record: SearchRecord): Promise<Ou
       case 'search_logged_models': {
         const p = await store.searchLoggedModels(strings(a.experiment_ids) ?? [], { ...base, orderBy: loggedModelOrderBy(a.order_by) });
         return { ids: p.items.map((m) => m.modelId), names: p.items.map((m) => m.name), next: p.nextPageToken };
+      }
+      case 'search_traces': {
+        assert.ok(store.traces, 'this store reads traces');
+        const p = await store.traces.searchTraces({ ...base, filter: traceFilter(a), experimentIds: strings(a.locations) ?? [], orderBy: strings(a.order_by) });
+        return { ids: p.items.map((t) => t.traceId), names: p.items.map((t) => t.tags['mlflow.traceName'] ?? ''), next: p.nextPageToken };
       }
       default:
         throw new Error(`no local search for ${record.api}`);
@@ -252,14 +271,17 @@ describe('Search conformance with real MLflow (search-semantics records on each 
     assert.deepEqual(missing, []);
   });
 
-  it('runs every recorded search_runs, search_experiments, registry and logged-model search but the dataset-scoped ones', () => {
+  it('runs every recorded search_runs, search_experiments, registry, logged-model and trace search but those NOT_OFFERED lists', () => {
     const count = (version: string, keep: (r: SearchRecord) => boolean) =>
       FILES.filter((f) => f.version === version).reduce((n, f) => n + readRecords(f.version, f.file).filter(keep).length, 0);
     assert.equal(count('mlflow-2.17.2', () => true), 491);
     assert.equal(count('mlflow-3.x', () => true), 681);
     assert.equal(count('mlflow-2.17.2', offered), 491);
-    // 3.x: traces (114) and prompts (2) are not searched locally; 5 logged-model searches scope by dataset.
-    assert.equal(count('mlflow-3.x', (r) => !NOT_OFFERED.apis.includes(r.api) && !offered(r)), 5);
-    assert.equal(count('mlflow-3.x', offered), 681 - 114 - 2 - 5);
+    // 3.x: prompts (2) are not searched locally; 5 logged-model searches scope by dataset; of the 114 trace
+    // searches, one reads spans (include_spans=True) and two are checks of the Python client's arguments.
+    assert.equal(count('mlflow-3.x', (r) => r.api === 'search_traces'), 114);
+    assert.equal(count('mlflow-3.x', (r) => r.api === 'search_traces' && !offered(r)), 3);
+    assert.equal(count('mlflow-3.x', (r) => !NOT_OFFERED.apis.includes(r.api) && !offered(r)), 5 + 3);
+    assert.equal(count('mlflow-3.x', offered), 681 - 2 - 5 - 3);
   });
 });

@@ -107,8 +107,20 @@ export const DIVERGENCES: Divergence[] = [
  * that the numbers in the README stay true.
  */
 export const NOT_OFFERED = {
-  /** Local stores read no traces, and prompts are browsed as registered models. */
-  apis: ['search_traces', 'search_prompts'],
+  /** Prompts are browsed as registered models. */
+  apis: ['search_prompts'],
   /** The `datasets=` argument of search_logged_models (the extension never scopes by dataset). */
   args: ['datasets'],
+  /**
+   * search_traces with `include_spans=True`: the extension's trace searches read trace infos only
+   * (spans are read when a trace is opened).
+   */
+  argValues: { include_spans: true } as Record<string, unknown>,
+  /**
+   * `<store>#<id>` of records whose answer is the Python client's check of its own `run_id=` /
+   * `model_id=` arguments (a run outside `locations`; `model_id` beside a filter). The extension builds
+   * those filters itself from a run or logged-model node, in that node's own experiment and never beside
+   * another filter, so neither check has a counterpart.
+   */
+  clientChecks: ['genai-store#traces.run_id.param_wrong_location', 'genai-store#traces.edge.model_id_and_filter'],
 };

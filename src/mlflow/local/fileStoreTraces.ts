@@ -59,10 +59,12 @@ export class FileTraceStore extends ReadOnlyAssessments implements TraceStore {
 
   async searchTraces(query: TraceQuery, options?: CallOptions): Promise<Page<TraceInfo>> {
     throwIfAborted(options);
+    // Parsed before anything is read: a filter MLflow's FileStore refuses (span, assessment) fails at once.
+    const withSpans = needsSpans(query.filter, 'file');
     const dirs = await this.traceDirs(query.experimentIds);
     const infos = (await mapLimit(dirs, PARALLEL_READS, readTraceInfo)).filter((i): i is TraceInfo => i !== undefined);
     const spans = new Map<string, SpanSearchRow[]>();
-    if (needsSpans(query.filter)) {
+    if (withSpans) {
       await mapLimit(infos, PARALLEL_READS, async (info) => {
         const rows = await spansFromTraceData(traceDataFile(path.join(dirs.find((d) => path.basename(d) === info.traceId)!, 'artifacts')), info.traceId).catch(() => []);
         spans.set(
@@ -71,7 +73,7 @@ export class FileTraceStore extends ReadOnlyAssessments implements TraceStore {
         );
       });
     }
-    return searchTraceInfos(infos, query, (id) => spans.get(id) ?? []);
+    return searchTraceInfos(infos, query, (id) => spans.get(id) ?? [], 'file');
   }
 
   async getTraceInfo(traceId: string, options?: CallOptions): Promise<TraceInfo> {

@@ -32,14 +32,14 @@ export class SqliteTraceStore extends ReadOnlyAssessments implements TraceStore 
   async searchTraces(query: TraceQuery, options?: CallOptions): Promise<Page<TraceInfo>> {
     const fast = timeOrderedPage(query);
     if (fast) return this.read(options, fast);
-    const withSpans = needsSpans(query.filter);
+    const withSpans = needsSpans(query.filter, 'sql');
     const { infos, spans } = await this.read(options, (db) => {
       if (!hasTable(db, 'trace_info')) return { infos: [], spans: new Map<string, SpanSearchRow[]>() };
       const ids = query.experimentIds.map((id) => Number(id)).filter((n) => Number.isInteger(n));
       const infos = ids.length === 0 ? [] : traceInfos(db, `experiment_id IN ${placeholders(ids.length)}`, ids);
       return { infos, spans: withSpans ? spanRows(db, infos.map((i) => i.traceId)) : new Map<string, SpanSearchRow[]>() };
     });
-    return searchTraceInfos(infos, query, (traceId) => spans.get(traceId) ?? []);
+    return searchTraceInfos(infos, query, (traceId) => spans.get(traceId) ?? [], 'sql');
   }
 
   async getTraceInfo(traceId: string, options?: CallOptions): Promise<TraceInfo> {

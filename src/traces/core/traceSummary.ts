@@ -170,6 +170,19 @@ export function groupBySession(infos: readonly TraceInfo[]): SessionGroup[] {
     .sort((a, b) => b.lastRequestTime - a.lastRequestTime || a.session.localeCompare(b.session));
 }
 
+/**
+ * The filter that lists a run's traces: what MLflow's client makes of `search_traces(run_id=…)`
+ * (searched in the run's own experiment).
+ */
+export function runTracesFilter(runId: string): string {
+  return `attributes.run_id = ${filterValue(runId)}`;
+}
+
+/** The filter that lists a logged model's traces: what MLflow makes of `search_traces(model_id=…)`. */
+export function modelTracesFilter(modelId: string): string {
+  return `request_metadata."${TraceKeys.modelId}" = ${filterValue(modelId)}`;
+}
+
 /** The filter that lists one session's traces (the UI's own form of the metadata key). */
 export function sessionFilter(session: string): string {
   return `metadata.\`${TraceKeys.session}\` = ${filterValue(session)}`;
