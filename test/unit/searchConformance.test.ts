@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { MlflowError } from '../../src/mlflow/errors';
+import { HttpClient } from '../../src/mlflow/http';
 import { FileStore } from '../../src/mlflow/local/fileStore';
 import { type SqliteEngineKind, SqliteStore } from '../../src/mlflow/local/sqliteStore';
+import { RestStore } from '../../src/mlflow/rest/restStore';
 import type { TrackingStore } from '../../src/mlflow/store';
 import type { ViewType } from '../../src/mlflow/types';
 import { modelTracesFilter, runTracesFilter } from '../../src/traces/core/traceSummary';
+import { type LoopbackServer, startLoopbackServer } from '../support/replayServer';
 import { type SearchRecord, readRecords } from '../support/searchSemantics';
 import { SQLITE_ENGINES, sqliteOptions } from '../support/sqliteEngine';
 import { DIVERGENCES, type Divergence, NOT_OFFERED } from './searchConformanceDivergences';
@@ -283,5 +286,44 @@ describe('Search conformance with real MLflow (search-semantics records on each 
     assert.equal(count('mlflow-3.x', (r) => r.api === 'search_traces' && !offered(r)), 3);
     assert.equal(count('mlflow-3.x', (r) => !NOT_OFFERED.apis.includes(r.api) && !offered(r)), 5 + 3);
     assert.equal(count('mlflow-3.x', offered), 681 - 2 - 5 - 3);
+  });
+});
+
+describe('Search conformance: REST leaves trace searches to the server (every recorded filter and order sent unchanged)', () => {
+  const records = FILES.filter((f) => f.version === 'mlflow-3.x').flatMap((f) => readRecords(f.version, f.file).filter((r) => r.api === 'search_traces'));
+  let server: LoopbackServer;
+  let bodies: Json[] = [];
+  before(async () => {
+    server = await startLoopbackServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        bodies.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Json);
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end('{"traces": []}');
+      });
+    });
+  });
+  after(() => server.close());
+
+  it(`sends each of the ${records.length} recorded filters and orders as written, even those a local store refuses`, async () => {
+    const store = new RestStore(new HttpClient({ baseUrl: server.baseUrl, retry: { maxAttempts: 1 } }));
+    try {
+      let sent = 0;
+      for (const record of records) {
+        const filter = str(record.args.filter_string);
+        const orderBy = strings(record.args.order_by);
+        if (filter === undefined && orderBy === undefined) continue;
+        bodies = [];
+        await store.traces.searchTraces({ experimentIds: strings(record.args.locations) ?? [], filter, orderBy, maxResults: 100 });
+        assert.equal(bodies.length, 1, record.id);
+        assert.equal(bodies[0]!.filter, filter, record.id);
+        assert.deepEqual(bodies[0]!.order_by, orderBy, record.id);
+        sent++;
+      }
+      assert.ok(sent > 80, `${sent} searches with a filter or an order`);
+    } finally {
+      store.dispose();
+    }
   });
 });
