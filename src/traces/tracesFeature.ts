@@ -11,7 +11,9 @@ import { tracesToPoll } from './core/traceLiveRefresh';
 import { Disposer } from '../vscode/disposer';
 import type { Log } from '../vscode/log';
 import { loadPanels } from '../vscode/lazyPanels';
-import { modelTracesFilter, runTracesFilter, summarizeTrace, traceDescription } from './core/traceSummary';
+import type { SessionTarget } from './core/sessionConversation';
+import { groupBySession, modelTracesFilter, runTracesFilter, summarizeTrace, traceDescription } from './core/traceSummary';
+import type { SessionConversationPanel } from './sessionConversationPanel';
 import type { TraceComparePanel } from './traceComparePanel';
 import type { TracePanel } from './tracePanel';
 import { type TraceOrder, TracesModel } from './tracesModel';
@@ -40,6 +42,8 @@ export class TracesFeature implements vscode.Disposable {
   private readonly panels = new Map<string, TracePanel>();
   /** The open Compare Traces panels. */
   private readonly comparePanels = new Set<TraceComparePanel>();
+  /** The open session conversation panels, by `experimentId/session`. */
+  private readonly sessionPanels = new Map<string, SessionConversationPanel>();
   /** Re-reads expanded experiments while they are getting new traces; exposed for tests. */
   readonly autoRefresh: AutoRefresh;
 
@@ -105,6 +109,59 @@ export class TracesFeature implements vscode.Disposable {
     });
     register('mlflow.traces.showForRun', (node?: ExplorerNode) => this.guard(async () => this.showFor(node ?? (await this.deps.pickRun?.('Show Traces of a Run')))));
     register('mlflow.traces.compare', (node?: TracesNode | string, nodes?: readonly TracesNode[] | string) => this.guard(() => this.compare(node, nodes)));
+    register('mlflow.traces.openSession', (node?: TracesNode) => this.guard(() => this.openSessionFrom(node)));
+  }
+
+  /** "Open Session as Conversation" on a session node, or from the palette with a session picked. */
+  private async openSessionFrom(node?: TracesNode): Promise<void> {
+    const target = node?.kind === 'session' ? { experimentId: node.experimentId, session: node.group.session } : await this.pickSession();
+    if (target) this.openSession(target);
+  }
+
+  /** Opens (or reveals) the conversation panel of one session. */
+  openSession(target: SessionTarget): SessionConversationPanel {
+    const key = `${target.experimentId}/${target.session}`;
+    const existing = this.sessionPanels.get(key);
+    if (existing) {
+      existing.panel.reveal();
+      return existing;
+    }
+    const panel = loadPanels().SessionConversationPanel.create(
+      { extensionUri: this.deps.extensionUri, activeStore: this.deps.activeStore, log: this.deps.log, openTrace: (id) => this.openTrace(id) },
+      target,
+    );
+    this.sessionPanels.set(key, panel);
+    panel.onDidDispose(() => this.sessionPanels.delete(key));
+    return panel;
+  }
+
+  /** The open conversation panel of a session, if any (for tests). */
+  sessionPanelOf(target: SessionTarget): SessionConversationPanel | undefined {
+    return this.sessionPanels.get(`${target.experimentId}/${target.session}`);
+  }
+
+  /** The sessions among the traces listed so far (the first pages of a few experiments if none is). */
+  private async pickSession(): Promise<SessionTarget | undefined> {
+    const experiments = await this.model.experiments();
+    const entries = [];
+    for (const experiment of experiments.slice(0, 20)) {
+      const entry = await this.model.tracesOf(experiment, false);
+      if (entry.traces.length > 0) entries.push(entry);
+    }
+    const items = entries.flatMap((entry) =>
+      groupBySession(entry.traces).map((group) => ({
+        label: group.session,
+        description: entry.experiment.name,
+        detail: [`${group.traceIds.length} turn${group.traceIds.length === 1 ? '' : 's'} listed`, ...group.users, `last ${new Date(group.lastRequestTime).toLocaleString()}`].join(' · '),
+        target: { experimentId: entry.experiment.experimentId, session: group.session },
+      })),
+    );
+    if (items.length === 0) {
+      void vscode.window.showInformationMessage('No sessions among the listed traces. A GenAI app sets one with mlflow.update_current_trace(session_id=…).');
+      return undefined;
+    }
+    const picked = await vscode.window.showQuickPick(items, { title: 'Open Session as Conversation', placeHolder: 'A session (mlflow.trace.session)', matchOnDescription: true, matchOnDetail: true });
+    return picked?.target;
   }
 
   /**
@@ -272,6 +329,7 @@ export class TracesFeature implements vscode.Disposable {
   dispose(): void {
     for (const panel of [...this.panels.values()]) panel.dispose();
     for (const panel of [...this.comparePanels]) panel.dispose();
+    for (const panel of [...this.sessionPanels.values()]) panel.dispose();
     this.disposer.dispose();
   }
 }

@@ -5,7 +5,7 @@ import type { TraceInfo } from '../mlflow/traceTypes';
 import type { Experiment } from '../mlflow/types';
 import type { ExperimentLiveState } from '../explorer/core/liveRefresh';
 import { compareTracePages, isLiveTrace } from './core/traceLiveRefresh';
-import { sessionFilter } from './core/traceSummary';
+import { type SessionTraces, listSessionTraces } from './core/sessionTraces';
 
 /** How many experiments are probed for traces, and how many at once. */
 const MAX_EXPERIMENTS = 200;
@@ -90,19 +90,11 @@ export class TracesModel implements vscode.Disposable {
     this.changed.fire();
   }
 
-  /** One session's traces, oldest first (a conversation's turns in order). */
-  async sessionTraces(experimentId: string, session: string): Promise<TraceInfo[]> {
+  /** All of one session's traces under the view's filter, oldest first (a conversation's turns in order). */
+  async sessionTraces(experimentId: string, session: string): Promise<SessionTraces> {
     const store = this.store;
-    if (!store) return [];
-    const filter = [this.filter, sessionFilter(session)].filter((f): f is string => f !== undefined).join(' AND ');
-    const traces: TraceInfo[] = [];
-    let pageToken: string | undefined;
-    do {
-      const page = await store.searchTraces({ experimentIds: [experimentId], filter, orderBy: ['timestamp_ms ASC'], maxResults: 500, pageToken });
-      traces.push(...page.items);
-      pageToken = page.nextPageToken;
-    } while (pageToken && traces.length < 5000);
-    return traces;
+    if (!store) return { traces: [], truncated: false };
+    return listSessionTraces(store, experimentId, session, { filter: this.filter });
   }
 
   setOrder(order: TraceOrder): void {

@@ -61,7 +61,12 @@ export class TracesTreeProvider implements vscode.TreeDataProvider<TracesNode> {
       if (experiments.length === 0) return [{ kind: 'message', id: 'empty', text: 'No traces yet. Trace a GenAI app with mlflow.trace or autolog.', severity: 'info' }];
       return experiments.map((experiment) => ({ kind: 'experiment', experiment }));
     }
-    if (node.kind === 'session') return (await this.model.sessionTraces(node.experimentId, node.group.session)).map((trace) => ({ kind: 'trace', trace }));
+    if (node.kind === 'session') {
+      const { traces, truncated } = await this.model.sessionTraces(node.experimentId, node.group.session);
+      const turns: TracesNode[] = traces.map((trace) => ({ kind: 'trace', trace }));
+      if (truncated) turns.push({ kind: 'message', id: `truncated-${node.experimentId}-${node.group.session}`, text: `Showing the newest ${traces.length} turns of this session.`, severity: 'info' });
+      return turns;
+    }
     if (node.kind !== 'experiment') return [];
     const entry = await this.model.tracesOf(node.experiment);
     const items: TracesNode[] = this.model.groupBySession

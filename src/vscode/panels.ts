@@ -8,3 +8,4 @@ export { EvaluationPanel } from '../evaluations/evaluationPanel';
 export { ServePanel } from '../modelServing/servePanel';
 export { TraceComparePanel } from '../traces/traceComparePanel';
 export { TracePanel } from '../traces/tracePanel';
+export { SessionConversationPanel } from '../traces/sessionConversationPanel';

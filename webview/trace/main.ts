@@ -2,7 +2,6 @@ import type {
   AssessmentDraft,
   AssessmentEdit,
   AssessmentView,
-  ChatMessage,
   SpanDetail,
   TraceHostMessage,
   TraceRenderSummary,
@@ -15,6 +14,7 @@ import { StatusNotice } from '../shared/statusNotice';
 import { adoptStyles } from '../shared/styles';
 import tracePanelStyles from '../shared/tracePanels.css';
 import { connectToHost, type HostConnection } from '../shared/vscodeApi';
+import { conversation } from './conversation';
 import { JsonTree } from './jsonTree';
 import { MAX_MATCHES, SEARCHABLE, findMatches, highlight, unhighlight, type SearchMatch } from './search';
 import { formatMs, typeBadge } from '../shared/spans';
@@ -270,26 +270,6 @@ class TraceApp {
     if (search) summary.search = search;
     this.host.post({ type: 'rendered', summary });
   }
-}
-
-function conversation(messages: ChatMessage[], copy: (text: string) => void): HTMLElement {
-  const list = element('div', { className: 'chat' });
-  for (const message of messages) {
-    const copyButton = element('button', { className: 'link copy-message', text: 'Copy', attributes: { 'aria-label': `Copy ${message.role} message` } });
-    copyButton.addEventListener('click', () => copy(message.content));
-    const bubble = element(
-      'div',
-      { className: `message role-${/^[a-z_]+$/.test(message.role) ? message.role : 'other'}` },
-      element('div', { className: 'message-head' }, element('div', { className: 'role', text: message.name ? `${message.role} (${message.name})` : message.role }), copyButton),
-    );
-    if (message.content) bubble.append(element('div', { className: 'content', text: message.content }));
-    for (const call of message.toolCalls ?? []) {
-      bubble.append(element('div', { className: 'tool-call' }, element('span', { className: 'key', text: `→ ${call.name}` }), element('code', { text: call.arguments })));
-    }
-    if (message.toolCallId) bubble.append(element('div', { className: 'notice', text: `result of ${message.toolCallId}` }));
-    list.append(bubble);
-  }
-  return list;
 }
 
 interface AssessmentActions {

@@ -148,7 +148,7 @@ function contentText(content: unknown): string {
   return content === undefined || content === null ? '' : valueText(content);
 }
 
-function toChatMessage(raw: unknown): ChatMessage | undefined {
+export function toChatMessage(raw: unknown): ChatMessage | undefined {
   if (!isRecord(raw) || typeof raw.role !== 'string') return undefined;
   const message: ChatMessage = { role: raw.role, content: contentText(raw.content) };
   if (typeof raw.name === 'string') message.name = raw.name;

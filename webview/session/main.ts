@@ -1,0 +1,230 @@
+import type { SessionHeader, SessionHostMessage, SessionRenderSummary, SessionWebviewMessage, TurnContent, TurnHeader } from '../../src/traces/core/sessionProtocol';
+import baseStyles from '../shared/base.css';
+import { element } from '../shared/dom';
+import { formatMs } from '../shared/spans';
+import { StatusNotice } from '../shared/statusNotice';
+import { adoptStyles } from '../shared/styles';
+import tracePanelStyles from '../shared/tracePanels.css';
+import { connectToHost, type HostConnection } from '../shared/vscodeApi';
+import { conversation } from '../trace/conversation';
+import { JsonTree } from '../trace/jsonTree';
+import traceStyles from '../trace/trace.css';
+import styles from './session.css';
+
+/**
+ * A session as a conversation: one turn per trace, oldest first, the request as the user's turn and the
+ * response as the assistant's, each with its assessments and a link to its trace panel. The turns are
+ * drawn in batches; a turn first shows the list's previews and asks the host for its trace's content
+ * when it scrolls into view. Every string from the traces is set as text.
+ */
+
+/** Turns drawn at once; "Show more turns" draws the next batch. */
+const BATCH = 50;
+/** Longer texts show their start and a button for the rest. */
+const TEXT_PREVIEW = 4_000;
+
+interface TurnView {
+  header: TurnHeader;
+  element: HTMLElement;
+  user: HTMLElement;
+  assistant: HTMLElement;
+  requested: boolean;
+  kinds?: string;
+}
+
+class SessionApp {
+  private readonly host: HostConnection<SessionWebviewMessage, unknown>;
+  private readonly header = element('header', { className: 'toolbar session-header', attributes: { id: 'session-header' } });
+  private readonly notice = new StatusNotice();
+  private readonly list = element('ol', { className: 'turns', attributes: { id: 'turns', 'aria-label': 'Turns' } });
+  private readonly more = element('button', { text: 'Show more turns', attributes: { id: 'more-turns' } });
+  private session: SessionHeader | undefined;
+  private turns: TurnHeader[] = [];
+  private readonly views = new Map<string, TurnView>();
+  private readonly wanted = new Set<string>();
+  private flushScheduled = false;
+  private readonly observer: IntersectionObserver;
+
+  constructor(root: HTMLElement) {
+    this.more.addEventListener('click', () => this.showBatch());
+    this.more.hidden = true;
+    root.append(this.header, this.notice.element, this.list, this.more);
+    // A turn's content is read when it is (nearly) on screen: a session of hundreds reads what is looked at.
+    this.observer = new IntersectionObserver((entries) => this.onVisible(entries), { rootMargin: '400px 0px' });
+    this.host = connectToHost<SessionHostMessage, SessionWebviewMessage, unknown>((message) => this.handle(message));
+    this.host.post({ type: 'ready' });
+  }
+
+  private handle(message: SessionHostMessage): void {
+    switch (message.type) {
+      case 'loading':
+        this.notice.loading('Loading the session…');
+        return;
+      case 'error':
+        this.notice.fail(message.message);
+        this.report();
+        return;
+      case 'session':
+        this.session = message.header;
+        this.turns = message.turns;
+        this.notice.loaded(message.header.truncated ? `Showing the newest ${message.turns.length} turns of this session.` : '');
+        this.renderHeader(message.header, message.turns);
+        this.observer.disconnect();
+        this.views.clear();
+        this.wanted.clear();
+        this.list.replaceChildren();
+        this.showBatch();
+        return;
+      case 'turn': {
+        const view = this.views.get(message.traceId);
+        if (!view) return;
+        this.fill(view.user, message.request, 'user');
+        this.fill(view.assistant, message.response, 'assistant');
+        view.kinds = `${message.request.kind}/${message.response.kind}`;
+        view.element.classList.add('loaded');
+        this.report();
+        return;
+      }
+      case 'turnError': {
+        const view = this.views.get(message.traceId);
+        if (!view) return;
+        view.requested = false;
+        view.assistant.append(element('p', { className: 'notice error turn-error', text: message.message }));
+        this.report();
+        return;
+      }
+      default:
+        assertNever(message);
+    }
+  }
+
+  private renderHeader(header: SessionHeader, turns: TurnHeader[]): void {
+    const facts: (Node | string)[] = [element('span', { text: `${turns.length} turn${turns.length === 1 ? '' : 's'}`, attributes: { id: 'turn-count' } })];
+    if (header.users.length > 0) facts.push(element('span', { text: `user ${header.users.join(', ')}` }));
+    const first = turns[0];
+    const last = turns.at(-1);
+    if (first && last) facts.push(element('span', { text: `${new Date(first.requestTime).toLocaleString()} – ${new Date(last.requestTime).toLocaleTimeString()}` }));
+    const copy = element('button', { text: 'Copy Session ID', attributes: { id: 'copy-session-id' } });
+    copy.addEventListener('click', () => this.host.post({ type: 'copy', text: header.session }));
+    const refresh = element('button', { text: 'Refresh', attributes: { id: 'refresh' } });
+    refresh.addEventListener('click', () => this.host.post({ type: 'refresh' }));
+    this.header.replaceChildren(element('h1', { text: `Session ${header.session}`, attributes: { id: 'session-name' } }), ...facts, copy, refresh);
+  }
+
+  private showBatch(): void {
+    const from = this.views.size;
+    for (const header of this.turns.slice(from, from + BATCH)) {
+      const view = this.turnView(header);
+      this.views.set(header.traceId, view);
+      this.list.append(view.element);
+      this.observer.observe(view.element);
+    }
+    const left = this.turns.length - this.views.size;
+    this.more.hidden = left <= 0;
+    this.more.textContent = `Show ${Math.min(BATCH, left)} more turns (${left} left)`;
+    this.report();
+  }
+
+  private turnView(header: TurnHeader): TurnView {
+    const facts = element('div', { className: 'turn-facts' });
+    facts.append(element('span', { className: 'turn-number', text: `#${header.index + 1}` }));
+    facts.append(element('span', { text: new Date(header.requestTime).toLocaleTimeString() }));
+    facts.append(element('span', { className: `state state-${header.state.toLowerCase()}`, text: header.state }));
+    facts.append(element('span', { className: 'turn-name', text: header.name }));
+    if (header.durationMs !== undefined) facts.append(element('span', { text: formatMs(header.durationMs) }));
+    if (header.totalTokens !== undefined) facts.append(element('span', { text: `${header.totalTokens} tok` }));
+    if (header.user) facts.append(element('span', { text: header.user }));
+    const open = element('button', { className: 'link open-trace', text: 'Open trace', attributes: { 'aria-label': `Open trace of turn ${header.index + 1}` } });
+    open.addEventListener('click', () => this.host.post({ type: 'openTrace', traceId: header.traceId }));
+    facts.append(open);
+
+    const assessments = element('ul', { className: 'turn-assessments', attributes: { 'aria-label': 'Assessments' } });
+    for (const line of header.assessments) assessments.append(element('li', { className: 'assessment-chip', text: line }));
+    if (header.assessmentErrors > 0) assessments.append(element('li', { className: 'assessment-chip failed', text: `${header.assessmentErrors} failed` }));
+
+    const user = element('div', { className: 'turn-side side-user' });
+    const assistant = element('div', { className: 'turn-side side-assistant' });
+    this.fillPreview(user, header.requestPreview, 'user');
+    this.fillPreview(assistant, header.responsePreview, header.state === 'ERROR' ? 'error' : 'assistant');
+    const item = element('li', { className: 'turn', attributes: { 'data-trace-id': header.traceId } }, facts);
+    if (header.assessments.length > 0 || header.assessmentErrors > 0) item.append(assessments);
+    item.append(user, assistant);
+    return { header, element: item, user, assistant, requested: false };
+  }
+
+  private fillPreview(side: HTMLElement, text: string | undefined, role: string): void {
+    side.replaceChildren(element('div', { className: 'role', text: role }));
+    side.append(text ? this.longText(text, 'content preview') : element('div', { className: 'notice', text: role === 'error' ? 'No response (the trace failed).' : '(none)' }));
+  }
+
+  private fill(side: HTMLElement, content: TurnContent, role: 'user' | 'assistant'): void {
+    const copy = (text: string): void => this.host.post({ type: 'copy', text });
+    switch (content.kind) {
+      case 'chat':
+        side.replaceChildren(conversation(content.messages, copy));
+        return;
+      case 'text':
+        side.replaceChildren(element('div', { className: 'role', text: content.label ? `${role} · ${content.label}` : role }), this.longText(content.text, 'content'));
+        return;
+      case 'json':
+        side.replaceChildren(element('div', { className: 'role', text: role }), new JsonTree(content.value).element);
+        return;
+      case 'none':
+        side.replaceChildren(element('div', { className: 'role', text: role }), element('div', { className: 'notice', text: '(none)' }));
+        return;
+      default:
+        assertNever(content);
+    }
+  }
+
+  private longText(text: string, className: string): HTMLElement {
+    if (text.length <= TEXT_PREVIEW) return element('div', { className, text });
+    const box = element('div', { className, text: `${text.slice(0, TEXT_PREVIEW)}…` });
+    const all = element('button', { className: 'link', text: `Show all ${text.length.toLocaleString()} characters` });
+    all.addEventListener('click', () => {
+      box.textContent = text;
+    });
+    return element('div', {}, box, all);
+  }
+
+  private onVisible(entries: IntersectionObserverEntry[]): void {
+    for (const entry of entries) {
+      if (!entry.isIntersecting) continue;
+      const traceId = (entry.target as HTMLElement).dataset.traceId;
+      const view = traceId ? this.views.get(traceId) : undefined;
+      if (!view || view.requested) continue;
+      view.requested = true;
+      this.wanted.add(view.header.traceId);
+    }
+    if (this.wanted.size > 0 && !this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => {
+        this.flushScheduled = false;
+        const traceIds = [...this.wanted];
+        this.wanted.clear();
+        if (traceIds.length > 0) this.host.post({ type: 'needTurns', traceIds });
+      });
+    }
+  }
+
+  private report(): void {
+    const loaded = [...this.views.values()].filter((v) => v.kinds !== undefined);
+    const summary: SessionRenderSummary = {
+      session: this.session?.session ?? '',
+      turns: this.turns.length,
+      shown: this.views.size,
+      loaded: loaded.length,
+      kinds: loaded.sort((a, b) => a.header.index - b.header.index).map((v) => v.kinds!),
+    };
+    if (this.notice.error) summary.error = this.notice.error;
+    this.host.post({ type: 'rendered', summary });
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled message ${JSON.stringify(value)}`);
+}
+
+adoptStyles(baseStyles, tracePanelStyles, traceStyles, styles);
+const root = document.getElementById('app');
+if (root) new SessionApp(root);
