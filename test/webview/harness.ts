@@ -38,7 +38,7 @@ class FakeUri implements ResourceUri {
   }
 }
 
-export type WebviewApp = 'charts' | 'compare' | 'serve' | 'trace' | 'evaluation' | 'trace-compare';
+export type WebviewApp = 'charts' | 'compare' | 'serve' | 'trace' | 'evaluation' | 'trace-compare' | 'session';
 export type OpenOptions = { theme?: ThemeKind; viewport?: { width: number; height: number } };
 
 export function isType(m: unknown, type: string): boolean {
