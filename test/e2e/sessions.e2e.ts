@@ -77,7 +77,10 @@ describe('Sessions: a session of the Traces view opened as a conversation (packa
 
     // A turn links to its trace panel.
     await turns.nth(0).locator('.open-trace').click();
-    await panel().locator('#trace-name', { hasText: 'support_agent' }).waitFor();
+    // The trace panel is the newest webview; the conversation stays open behind it.
+    const newest = page().frameLocator('iframe.webview.ready >> nth=-1').frameLocator('#active-frame');
+    await newest.locator('#trace-name', { hasText: 'support_agent' }).waitFor();
+    await newest.locator('#trace-id', { hasText: 'tr-1e1301009a4ee5aa9a0cd46ae8b5344a' }).waitFor();
     assert.deepStrictEqual(dialogs, [], 'no script ran from trace text');
   });
 });
