@@ -58,6 +58,30 @@ describe('Sessions: the session node and the conversation panel', () => {
       assert.strictEqual(workbench.traces.sessionPanelOf({ experimentId: '8', session: 'sess-alice-001' }), panel);
       panel.dispose();
     });
+
+    it('from the palette, asks for a session among the listed traces and opens it', async () => {
+      const window = vscode.window as unknown as Record<string, unknown>;
+      const original = window.showQuickPick;
+      const offered: vscode.QuickPickItem[][] = [];
+      window.showQuickPick = async (items: readonly vscode.QuickPickItem[] | Thenable<readonly vscode.QuickPickItem[]>) => {
+        const list = await items;
+        offered.push([...list]);
+        return list.find((i) => i.label === 'sess-bob-002' && i.description === 'genai-app');
+      };
+      try {
+        await vscode.commands.executeCommand('mlflow.traces.openSession');
+      } finally {
+        window.showQuickPick = original;
+      }
+      assert.strictEqual(offered.length, 1, 'one session picker');
+      const fromApp = offered[0]!.filter((i) => i.description === 'genai-app').map((i) => i.label).sort();
+      assert.deepStrictEqual(fromApp, ['sess-alice-001', 'sess-bob-002']);
+      const panel = workbench.traces.sessionPanelOf({ experimentId: '8', session: 'sess-bob-002' });
+      assert.ok(panel, 'the picked session’s panel opened');
+      const summary = await panel.whenRendered((s) => s.turns === 2 && s.loaded === 2, 60_000);
+      assert.strictEqual(summary.session, 'sess-bob-002');
+      panel.dispose();
+    });
   });
 
   describe('on an MLflow 3 server (GenAI captures replayed)', () => {
@@ -77,6 +101,17 @@ describe('Sessions: the session node and the conversation panel', () => {
       const turns = await children(session);
       assert.deepStrictEqual(traceIds(turns), ALICE);
       assert.deepStrictEqual(replay.takeRequests().filter((r) => r.path.includes('/traces')).map((r) => r.capture ?? `UNMATCHED ${r.method} ${r.path} ${JSON.stringify(r.body)}`), ['traces_search_filter_session_metadata_backticks']);
+
+      // The conversation reads each shown turn's trace; the replay has no capture of the second one's, which
+      // then says why (the server's 404 page) while the other two show.
+      await vscode.commands.executeCommand('mlflow.traces.openSession', session);
+      const panel = workbench.traces.sessionPanelOf({ experimentId: '8', session: 'sess-alice-001' });
+      assert.ok(panel, 'the conversation panel opened');
+      const summary = await panel.whenRendered((s) => s.turns === 3 && s.loaded + s.failed === 3, 60_000);
+      assert.deepStrictEqual([summary.loaded, summary.failed], [2, 1]);
+      const gets = replay.takeRequests().filter((r) => r.path.endsWith('/traces/get')).map((r) => r.capture ?? `UNMATCHED ${r.query.trace_id?.[0]}`).sort();
+      assert.deepStrictEqual(gets, ['UNMATCHED tr-575f671b1a79a4f3fcdabbb264334530', 'traces_get_rag_updated_overridden_deleted_assessments', 'traces_get_rag_with_assessments']);
+      panel.dispose();
     });
   });
 });

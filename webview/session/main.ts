@@ -30,6 +30,7 @@ interface TurnView {
   assistant: HTMLElement;
   requested: boolean;
   kinds?: string;
+  failed?: boolean;
 }
 
 class SessionApp {
@@ -81,6 +82,7 @@ class SessionApp {
         this.fill(view.user, message.request, 'user');
         this.fill(view.assistant, message.response, 'assistant');
         view.kinds = `${message.request.kind}/${message.response.kind}`;
+        view.failed = false;
         view.element.classList.add('loaded');
         this.report();
         return;
@@ -89,6 +91,8 @@ class SessionApp {
         const view = this.views.get(message.traceId);
         if (!view) return;
         view.requested = false;
+        view.failed = true;
+        view.assistant.querySelector('.turn-error')?.remove();
         view.assistant.append(element('p', { className: 'notice error turn-error', text: message.message }));
         this.report();
         return;
@@ -215,6 +219,7 @@ class SessionApp {
       shown: this.views.size,
       loaded: loaded.length,
       kinds: loaded.sort((a, b) => a.header.index - b.header.index).map((v) => v.kinds!),
+      failed: [...this.views.values()].filter((v) => v.failed === true).length,
     };
     if (this.notice.error) summary.error = this.notice.error;
     this.host.post({ type: 'rendered', summary });

@@ -61,6 +61,8 @@ export interface SessionRenderSummary {
   loaded: number;
   /** How each loaded turn's request and response are drawn, in turn order: `chat/text`, … */
   kinds: string[];
+  /** Turns whose trace could not be read (each says why). */
+  failed: number;
   error?: string;
 }
 
