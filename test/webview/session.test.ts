@@ -91,7 +91,7 @@ describe('Session conversation webview (built bundle in Chromium, real CSP)', fu
 
     since = view.mark();
     await view.post({ type: 'turnError', traceId: many[99]!.info.traceId, message: 'MLflow error 404: Trace not found <b>x</b>' });
-    await view.waitFor(rendered(() => true), { since });
+    await view.waitFor(rendered((s) => s.failed === 1), { since, what: 'the failed turn reported' });
     assert.strictEqual(await view.page.locator('.turn').nth(99).locator('.turn-error').textContent(), 'MLflow error 404: Trace not found <b>x</b>');
   });
 });
