@@ -7,7 +7,7 @@ import { parseJsonLossless, toSourceType, toSpan, toTraceState } from '../traceV
 import type { CallOptions, Page } from '../types';
 import { checkMaxResults, createPageToken, parsePageToken } from './paging';
 import { ReadOnlyAssessments, spansFromTraceData, traceAttachment, traceDataFile, withPartialFlag } from './localTraces';
-import { type Database, type Row, hasColumn, hasTable, inChunks, optionalNumber, optionalText, placeholders, queryRows, text } from './sqliteRows';
+import { type Database, type Row, type SqlValue, hasColumn, hasTable, inChunks, optionalNumber, optionalText, placeholders, queryRows, text } from './sqliteRows';
 
 /**
  * Traces of an MLflow 3 SQLite store: `trace_info`, `trace_tags`, `trace_request_metadata`,
@@ -74,9 +74,9 @@ export class SqliteTraceStore extends ReadOnlyAssessments implements TraceStore 
 }
 
 /**
- * The Traces view's usual question (no filter, newest or oldest first) answered in SQL: the page's ids
- * from the `(experiment_id, timestamp_ms)` index, then tags, metadata and assessments of those traces
- * only. Same order (trace id breaks ties) and page tokens as the general path, which evaluates filters.
+ * The Traces view's usual question (no filter, newest or oldest first) answered in SQL: the page in
+ * index order with its traces' tags and metadata, then the assessments of those that have any. Same
+ * order (trace id breaks ties) and page tokens as the general path, which evaluates filters.
  */
 function timeOrderedPage(query: TraceQuery): ((db: Database) => Page<TraceInfo>) | undefined {
   if (query.filter && query.filter.trim() !== '') return undefined;
@@ -89,16 +89,15 @@ function timeOrderedPage(query: TraceQuery): ((db: Database) => Page<TraceInfo>)
     if (!hasTable(db, 'trace_info')) return { items: [] };
     const ids = query.experimentIds.map((id) => Number(id)).filter((n) => Number.isInteger(n));
     if (ids.length === 0) return { items: [] };
-    const pageIds = queryRows(
+    // One statement: the page from the `(experiment_id, timestamp_ms)` index with each trace's tags and
+    // metadata aggregated beside it (one more row tells whether a next page exists).
+    const rows = traceInfos(
       db,
-      `SELECT request_id FROM trace_info WHERE experiment_id IN ${placeholders(ids.length)} ORDER BY timestamp_ms ${direction}, request_id ASC LIMIT ? OFFSET ?`,
+      `experiment_id IN ${placeholders(ids.length)} ORDER BY timestamp_ms ${direction}, request_id ASC LIMIT ? OFFSET ?`,
       [...ids, maxResults + 1, offset],
-    ).map((r) => text(r.request_id));
-    const shown = pageIds.slice(0, maxResults);
-    const infos = shown.length === 0 ? [] : traceInfos(db, `request_id IN ${placeholders(shown.length)}`, shown);
-    const byId = new Map(infos.map((i) => [i.traceId, i]));
-    const page: Page<TraceInfo> = { items: shown.map((id) => byId.get(id)).filter((i): i is TraceInfo => i !== undefined) };
-    if (pageIds.length > maxResults) page.nextPageToken = createPageToken(offset + maxResults);
+    );
+    const page: Page<TraceInfo> = { items: rows.slice(0, maxResults) };
+    if (rows.length > maxResults) page.nextPageToken = createPageToken(offset + maxResults);
     return page;
   };
 }
@@ -112,17 +111,25 @@ function timeOrder(orderBy: readonly string[] | undefined): 'ASC' | 'DESC' | und
   return match[1]?.toLowerCase() === 'desc' ? 'DESC' : 'ASC';
 }
 
-function keyValues(db: Database, table: string, ids: readonly string[]): Map<string, Record<string, string>> {
-  const out = new Map<string, Record<string, string>>();
-  if (!hasTable(db, table)) return out;
-  inChunks(ids, (chunk) => queryRows(db, `SELECT request_id, key, value FROM ${table} WHERE request_id IN ${placeholders(chunk.length)}`, chunk)).forEach(
-    (row) => {
-      const id = text(row.request_id);
-      let record = out.get(id);
-      if (!record) out.set(id, (record = {}));
-      record[text(row.key)] = text(row.value);
-    },
-  );
+/**
+ * `trace_tags` or `trace_request_metadata` of each row's trace as one JSON object (a correlated
+ * subquery over the table's `request_id` index): a page of 50 traces is 50 values to carry out of
+ * SQLite instead of ~1,000 rows of three, and crossing out of the engine per value is what a read costs.
+ */
+function keyValueColumn(db: Database, table: string, alias: string): string {
+  if (!hasTable(db, table)) return `NULL AS ${alias}`;
+  return `(SELECT json_group_object(kv.key, CAST(kv.value AS TEXT)) FROM ${table} kv WHERE kv.request_id = trace_info.request_id) AS ${alias}`;
+}
+
+/** The string map behind a {@link keyValueColumn} (a NULL value reads as '', as a row's `text()` did). */
+function keyValueMap(value: SqlValue | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (typeof value !== 'string') return out;
+  const parsed = JSON.parse(value) as Record<string, unknown>;
+  for (const key of Object.keys(parsed)) {
+    const v = parsed[key];
+    out[key] = typeof v === 'string' ? v : v === null || v === undefined ? '' : String(v);
+  }
   return out;
 }
 
@@ -171,32 +178,64 @@ function toAssessmentRow(row: Row): Assessment {
   return assessment;
 }
 
-function assessmentsOf(db: Database, ids: readonly string[]): Map<string, Assessment[]> {
-  const out = new Map<string, Assessment[]>();
-  if (!hasTable(db, 'assessments')) return out;
-  for (const row of inChunks(ids, (chunk) =>
-    queryRows(db, `SELECT * FROM assessments WHERE trace_id IN ${placeholders(chunk.length)} ORDER BY created_timestamp, rowid`, chunk),
-  )) {
-    const assessment = toAssessmentRow(row);
-    const list = out.get(assessment.traceId);
-    if (list) list.push(assessment);
-    else out.set(assessment.traceId, [assessment]);
-  }
-  return out;
+/** The assessment columns carried out per trace (a store of an older 3.x schema may lack some: NULL). */
+const ASSESSMENT_COLUMNS = [
+  'assessment_id',
+  'name',
+  'assessment_type',
+  'value',
+  'error',
+  'created_timestamp',
+  'last_updated_timestamp',
+  'source_type',
+  'source_id',
+  'span_id',
+  'rationale',
+  'overrides',
+  'valid',
+  'assessment_metadata',
+] as const;
+const NUMERIC_ASSESSMENT_COLUMNS = new Set<string>(['created_timestamp', 'last_updated_timestamp', 'valid']);
+
+/**
+ * The assessments of each row's trace as one JSON array of `[rowid, ...ASSESSMENT_COLUMNS]` arrays (over
+ * the `(trace_id, created_timestamp)` index); text columns cast so that no value can be a BLOB, which
+ * SQLite's JSON functions refuse.
+ */
+function assessmentsColumn(db: Database): string {
+  if (!hasTable(db, 'assessments')) return 'NULL AS assessments';
+  const fields = ASSESSMENT_COLUMNS.map((c) => (!hasColumn(db, 'assessments', c) ? 'NULL' : NUMERIC_ASSESSMENT_COLUMNS.has(c) ? `a.${c}` : `CAST(a.${c} AS TEXT)`));
+  return `(SELECT json_group_array(json_array(a.rowid, ${fields.join(', ')})) FROM assessments a WHERE a.trace_id = trace_info.request_id) AS assessments`;
 }
 
-/** Trace infos with their tags, metadata and assessments, for a WHERE over `trace_info`. */
+/** The assessments of one trace from {@link assessmentsColumn}, oldest first (then in insertion order). */
+function assessmentList(value: SqlValue | undefined, traceId: string): Assessment[] {
+  if (typeof value !== 'string') return [];
+  const rows = JSON.parse(value) as SqlValue[][];
+  if (rows.length === 0) return [];
+  const created = ASSESSMENT_COLUMNS.indexOf('created_timestamp') + 1;
+  rows.sort((x, y) => Number(x[created]) - Number(y[created]) || Number(x[0]) - Number(y[0]));
+  return rows.map((values) => {
+    const row: Row = { trace_id: traceId };
+    ASSESSMENT_COLUMNS.forEach((column, i) => (row[column] = values[i + 1] ?? null));
+    return toAssessmentRow(row);
+  });
+}
+
+/**
+ * Trace infos with their tags, metadata and assessments, for a WHERE over `trace_info` (which may end in
+ * ORDER BY / LIMIT), in one statement: each trace's tags, metadata and assessments come aggregated
+ * beside its row.
+ */
 function traceInfos(db: Database, where: string, params: (string | number)[]): TraceInfo[] {
   const optional = (column: string): string => (hasColumn(db, 'trace_info', column) ? column : `NULL AS ${column}`);
   const rows = queryRows(
     db,
-    `SELECT request_id, experiment_id, timestamp_ms, execution_time_ms, status, ${optional('client_request_id')}, ${optional('request_preview')}, ${optional('response_preview')} FROM trace_info WHERE ${where}`,
+    `SELECT request_id, experiment_id, timestamp_ms, execution_time_ms, status, ${optional('client_request_id')}, ${optional('request_preview')}, ${optional('response_preview')}, ` +
+      `${keyValueColumn(db, 'trace_tags', 'tags')}, ${keyValueColumn(db, 'trace_request_metadata', 'metadata')}, ${assessmentsColumn(db)} ` +
+      `FROM trace_info WHERE ${where}`,
     params,
   );
-  const ids = rows.map((r) => text(r.request_id));
-  const tags = keyValues(db, 'trace_tags', ids);
-  const metadata = keyValues(db, 'trace_request_metadata', ids);
-  const assessments = assessmentsOf(db, ids);
   return rows.map((row) => {
     const traceId = text(row.request_id);
     const info: TraceInfo = {
@@ -204,9 +243,9 @@ function traceInfos(db: Database, where: string, params: (string | number)[]): T
       experimentId: text(row.experiment_id),
       requestTime: optionalNumber(row.timestamp_ms) ?? 0,
       state: toTraceState(text(row.status)),
-      metadata: metadata.get(traceId) ?? {},
-      tags: tags.get(traceId) ?? {},
-      assessments: assessments.get(traceId) ?? [],
+      metadata: keyValueMap(row.metadata),
+      tags: keyValueMap(row.tags),
+      assessments: assessmentList(row.assessments, traceId),
     };
     const duration = optionalNumber(row.execution_time_ms);
     if (duration !== undefined) info.executionDurationMs = duration;
