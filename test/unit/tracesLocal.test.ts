@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { isMlflowError } from '../../src/mlflow/errors';
 import { FileStore } from '../../src/mlflow/local/fileStore';
-import { SqliteStore } from '../../src/mlflow/local/sqliteStore';
+import type { SqlConnection, SqlEngine } from '../../src/mlflow/local/sqliteEngine';
+import { SqliteStore, loadSqlEngine } from '../../src/mlflow/local/sqliteStore';
 import { toSpan } from '../../src/mlflow/traceValues';
 import { SQLITE_ENGINE } from '../support/sqliteEngine';
 import { getCapture } from '../support/replayServer';
@@ -101,6 +102,42 @@ describe('traces: SQLite store fallbacks', () => {
     const oldest = await store.traces.searchTraces({ experimentIds: ['8', '6'], maxResults: 100, orderBy: ['timestamp_ms ASC'] });
     const oldestViaFilter = await store.traces.searchTraces({ experimentIds: ['8', '6'], maxResults: 100, orderBy: ['timestamp_ms ASC'], filter: 'trace.timestamp_ms > 0' });
     assert.deepEqual(oldest.items.map((t) => t.traceId), oldestViaFilter.items.map((t) => t.traceId));
+  });
+
+  it('reads a page of traces with their tags, metadata and assessments in one SQL statement, whatever the page size', async () => {
+    // Each value carried out of the engine costs; a statement per table (or per trace) multiplied them.
+    const engine = await loadSqlEngine(SQLITE_ENGINE, 'wasm');
+    const statements: string[] = [];
+    const open = engine.open;
+    (engine as { open: SqlEngine['open'] }).open = (file: string, walMode: boolean): SqlConnection => {
+      const connection = open.call(engine, file, walMode);
+      return {
+        get isOpen() {
+          return connection.isOpen;
+        },
+        rows: (sql, params) => (statements.push(sql), connection.rows(sql, params)),
+        arrays: (sql, params) => (statements.push(sql), connection.arrays(sql, params)),
+        exec: (sql) => connection.exec(sql),
+        close: () => connection.close(),
+      };
+    };
+    const counted = await SqliteStore.open(path.join(FIXTURES, 'genai-store/mlflow.db'), { engine: SQLITE_ENGINE, engineKind: 'wasm' });
+    try {
+      await counted.traces.searchTraces({ experimentIds: ['8'], maxResults: 1 }); // the schema, read once per file
+      for (const maxResults of [5, 100]) {
+        statements.length = 0;
+        const page = await counted.traces.searchTraces({ experimentIds: ['8', '6'], maxResults });
+        assert.ok(page.items.some((t) => t.assessments.length > 1) && page.items.some((t) => Object.keys(t.tags).length > 0));
+        assert.deepEqual(statements.filter((sql) => !/^\s*PRAGMA /i.test(sql)).length, 1, statements.join('\n'));
+      }
+      statements.length = 0;
+      const info = await counted.traces.getTraceInfo('tr-1e1301009a4ee5aa9a0cd46ae8b5344a');
+      assert.ok(info.assessments.length > 0);
+      assert.equal(statements.filter((sql) => !/^\s*PRAGMA /i.test(sql)).length, 1, statements.join('\n'));
+    } finally {
+      (engine as { open: SqlEngine['open'] }).open = open;
+      counted.dispose();
+    }
   });
 
   it('rejects assessment writes as a read-only store', async () => {
