@@ -73,7 +73,10 @@ export function quoteBigIntegers(text: string, marker = ''): string {
 
 /** A nanosecond time (number, numeric string or bigint) as a decimal string; undefined when absent. */
 export function nanosText(value: unknown): string | undefined {
-  if (typeof value === 'string' && /^-?\d+$/.test(value)) return value.replace(/^(-?)0+(?=\d)/, '$1');
+  if (typeof value === 'string' && /^-?\d+$/.test(value)) {
+    const digits = value.charCodeAt(0) === 45 ? 1 : 0;
+    return value.charCodeAt(digits) === 48 && value.length > digits + 1 ? value.replace(/^(-?)0+(?=\d)/, '$1') : value;
+  }
   if (typeof value === 'bigint') return value.toString();
   if (typeof value === 'number' && Number.isFinite(value)) return BigInt(Math.trunc(value)).toString();
   return undefined;
@@ -84,13 +87,50 @@ export function nanosText(value: unknown): string | undefined {
 /** `HhMBAJpO5aqaDNRq6LU0Sg==` → `1e13…4a` (span objects carry ids as base64 of the raw bytes). */
 export function base64IdToHex(value: unknown): string | undefined {
   if (typeof value !== 'string' || value === '') return undefined;
-  if (/^[0-9a-f]{16}$|^[0-9a-f]{32}$/.test(value)) return value;
-  return Buffer.from(value, 'base64').toString('hex');
+  if ((value.length === 16 || value.length === 32) && /^[0-9a-f]+$/.test(value)) return value;
+  return base64ToHex(value) ?? Buffer.from(value, 'base64').toString('hex');
 }
 
+const BASE64_VALUES = new Int8Array(128).fill(-1);
+for (let i = 0; i < 64; i++) BASE64_VALUES['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.charCodeAt(i)] = i;
+const HEX_DIGITS = '0123456789abcdef';
+
+/**
+ * Canonical padded base64 (what MLflow writes for 8- and 16-byte ids) straight to hex, without a Buffer
+ * per id: a 199-span trace has ~600 of them. Anything else (URL-safe, unpadded, whitespace): undefined,
+ * for Buffer's lenient decoder.
+ */
+function base64ToHex(value: string): string | undefined {
+  if (value.length % 4 !== 0) return undefined;
+  const padding = value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0;
+  const end = value.length - padding;
+  let hex = '';
+  let bits = 0;
+  let count = 0;
+  for (let i = 0; i < end; i++) {
+    const code = value.charCodeAt(i);
+    const digit = code < 128 ? BASE64_VALUES[code]! : -1;
+    if (digit < 0) return undefined;
+    bits = ((bits << 6) | digit) & 0xffff;
+    count += 6;
+    if (count >= 8) {
+      count -= 8;
+      const byte = (bits >> count) & 0xff;
+      hex += HEX_DIGITS[byte >> 4]! + HEX_DIGITS[byte & 15]!;
+    }
+  }
+  return hex;
+}
+
+/** The trace id of one span document; the spans of a trace share it, so the last answer is kept. */
+let lastSpanTraceId: { raw: string; id: string | undefined } | undefined;
+
 export function traceIdFromSpanTraceId(value: unknown): string | undefined {
+  if (typeof value === 'string' && lastSpanTraceId?.raw === value) return lastSpanTraceId.id;
   const hex = base64IdToHex(value);
-  return hex ? `tr-${hex}` : undefined;
+  const id = hex ? `tr-${hex}` : undefined;
+  if (typeof value === 'string') lastSpanTraceId = { raw: value, id };
+  return id;
 }
 
 // ---- times ----
@@ -146,11 +186,52 @@ export function decodeKeyValues(list: unknown): Record<string, unknown> {
 }
 
 /**
- * The attributes that hold a span's payload (inputs and outputs: most of a span document's bytes, up
- * to 200 KB each) are decoded when first read, not when the trace is parsed: opening a 199-span trace
- * shows one span's payload, and the list never reads them.
+ * MLflow's span-dict attributes (`traces.json`, the SQL store's `spans.content`): each value is a
+ * JSON-encoded string. A value that is not valid JSON is kept as the raw string.
  */
-const LAZY_ATTRIBUTES = new Set<string>([TraceKeys.spanInputs, TraceKeys.spanOutputs]);
+export function decodeJsonAttributes(attributes: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!isRecord(attributes)) return out;
+  for (const key of Object.keys(attributes)) out[key] = decodeJsonAttribute(attributes[key]);
+  return out;
+}
+
+function decodeJsonAttribute(raw: unknown): unknown {
+  if (typeof raw !== 'string') return raw;
+  try {
+    return parseJsonLossless(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/**
+ * A span's attributes with the structured values (inputs and outputs: most of a span document's bytes,
+ * up to 200 KB each; message lists, tool schemas) decoded when first read, not when the trace is
+ * parsed: opening a 199-span trace shows one span's payload, and the list never reads them. Scalars
+ * cost nothing to decode and are plain values. The record stays a plain object (JSON.stringify,
+ * spreads and structuredClone read the lazy values through their getters).
+ */
+function decodeSpanAttributes(raw: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (Array.isArray(raw)) {
+    for (const entry of raw) {
+      if (!isRecord(entry) || typeof entry.key !== 'string') continue;
+      const value = entry.value;
+      if (isRecord(value) && ('kvlist_value' in value || 'array_value' in value)) setLazy(out, entry.key, () => decodeAnyValue(value));
+      else out[entry.key] = decodeAnyValue(value);
+    }
+    return out;
+  }
+  if (!isRecord(raw)) return out;
+  for (const key of Object.keys(raw)) {
+    const value = raw[key];
+    // A JSON-encoded object or array (its first character says so); strings, numbers and booleans parse at once.
+    if (typeof value === 'string' && value.length > 0 && (value.charCodeAt(0) === 123 || value.charCodeAt(0) === 91)) setLazy(out, key, () => decodeJsonAttribute(value));
+    else out[key] = decodeJsonAttribute(value);
+  }
+  return out;
+}
 
 function setLazy(out: Record<string, unknown>, key: string, decode: () => unknown): void {
   Object.defineProperty(out, key, {
@@ -167,43 +248,6 @@ function setLazy(out: Record<string, unknown>, key: string, decode: () => unknow
   });
 }
 
-/** {@link decodeKeyValues} for span attributes: inputs and outputs decoded on first read. */
-function decodeSpanKeyValues(list: unknown[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const entry of list) {
-    if (!isRecord(entry) || typeof entry.key !== 'string') continue;
-    const value = entry.value;
-    if (LAZY_ATTRIBUTES.has(entry.key)) setLazy(out, entry.key, () => decodeAnyValue(value));
-    else out[entry.key] = decodeAnyValue(value);
-  }
-  return out;
-}
-
-/**
- * MLflow's span-dict attributes (`traces.json`, the SQL store's `spans.content`): each value is a
- * JSON-encoded string. A value that is not valid JSON is kept as the raw string.
- */
-export function decodeJsonAttributes(attributes: unknown): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (!isRecord(attributes)) return out;
-  for (const [key, raw] of Object.entries(attributes)) {
-    if (typeof raw !== 'string') {
-      out[key] = raw;
-      continue;
-    }
-    const decode = (): unknown => {
-      try {
-        return parseJsonLossless(raw);
-      } catch {
-        return raw;
-      }
-    };
-    if (LAZY_ATTRIBUTES.has(key)) setLazy(out, key, decode);
-    else out[key] = decode();
-  }
-  return out;
-}
-
 function statusCode(value: unknown): SpanStatusCode {
   const text = typeof value === 'string' ? value : '';
   if (/ERROR$/.test(text)) return 'ERROR';
@@ -213,11 +257,12 @@ function statusCode(value: unknown): SpanStatusCode {
 
 /**
  * One span in either format: the v3 REST shape (base64 ids, AnyValue attribute lists) or the span dict
- * of `traces.json` / `spans.content` (base64 ids, JSON-string attribute map).
+ * of `traces.json` / `spans.content` (base64 ids, JSON-string attribute map); structured attribute values
+ * are decoded on first read.
  */
 export function toSpan(raw: unknown, fallbackTraceId?: string): Span {
   const s = isRecord(raw) ? raw : {};
-  const attributes = Array.isArray(s.attributes) ? decodeSpanKeyValues(s.attributes) : decodeJsonAttributes(s.attributes);
+  const attributes = decodeSpanAttributes(s.attributes);
   const status = isRecord(s.status) ? s.status : {};
   const events: SpanEvent[] = (Array.isArray(s.events) ? s.events : []).map((e: unknown) => {
     const event = isRecord(e) ? e : {};

@@ -34,6 +34,8 @@ export class TraceSession extends WebviewSession<TraceHostMessage, TraceWebviewM
   private trace: Trace | undefined;
   private view: TraceView | undefined;
   private ordered: Span[] = [];
+  /** The first span start: the zero of event offsets. */
+  private originNs: string | undefined;
   private selected = 0;
   private loadError: string | undefined;
   private readonly loads = new NewestLoad();
@@ -60,10 +62,11 @@ export class TraceSession extends WebviewSession<TraceHostMessage, TraceWebviewM
     });
     if (!outcome) return;
     if (outcome.ok) {
-      const { trace, view, ordered } = outcome.value;
+      const { trace, view, ordered, originNs } = outcome.value;
       this.trace = trace;
       this.view = view;
       this.ordered = ordered;
+      this.originNs = originNs;
       this.loadError = undefined;
       if (this.selected >= ordered.length) this.selected = 0;
       this.host.setTitle(`Trace ${view.name}`);
@@ -94,7 +97,7 @@ export class TraceSession extends WebviewSession<TraceHostMessage, TraceWebviewM
     const span = this.ordered[index];
     if (!span) return undefined;
     this.selected = index;
-    return spanDetail(span, index, this.ordered.reduce<string | undefined>((min, s) => (min === undefined || BigInt(s.startTimeNs) < BigInt(min) ? s.startTimeNs : min), undefined));
+    return spanDetail(span, index, this.originNs);
   }
 
   private sendSpan(index: number): void {

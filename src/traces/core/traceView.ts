@@ -50,10 +50,23 @@ function withOverrides(views: AssessmentView[]): AssessmentView[] {
   return views;
 }
 
-/** Spans depth-first (children in start order under their parent), with timeline offsets. */
-export function spanRows(spans: readonly Span[]): { rows: SpanRow[]; ordered: Span[]; extentMs: number } {
-  const starts = spans.map((s) => nanos(s.startTimeNs) ?? 0n);
-  const origin = starts.length > 0 ? starts.reduce((a, b) => (b < a ? b : a)) : 0n;
+/**
+ * Spans depth-first (children in start order under their parent), with timeline offsets.
+ */
+export function spanRows(spans: readonly Span[]): { rows: SpanRow[]; ordered: Span[]; extentMs: number; originNs: string | undefined } {
+  // Each time converted once: sorting compares them O(n log n) times.
+  const starts = new Map<Span, bigint>();
+  let origin: bigint | undefined;
+  let originNs: string | undefined;
+  for (const span of spans) {
+    const start = nanos(span.startTimeNs) ?? 0n;
+    starts.set(span, start);
+    if (origin === undefined || start < origin) {
+      origin = start;
+      originNs = span.startTimeNs;
+    }
+  }
+  origin ??= 0n;
   const byId = new Map(spans.map((s) => [s.spanId, s]));
   const children = new Map<string | undefined, Span[]>();
   for (const span of spans) {
@@ -63,7 +76,7 @@ export function spanRows(spans: readonly Span[]): { rows: SpanRow[]; ordered: Sp
     if (list) list.push(span);
     else children.set(parent, [span]);
   }
-  const startOf = (s: Span): bigint => nanos(s.startTimeNs) ?? 0n;
+  const startOf = (s: Span): bigint => starts.get(s) ?? 0n;
   for (const list of children.values()) list.sort((a, b) => (startOf(a) < startOf(b) ? -1 : startOf(a) > startOf(b) ? 1 : 0));
 
   const rows: SpanRow[] = [];
@@ -101,12 +114,13 @@ export function spanRows(spans: readonly Span[]): { rows: SpanRow[]; ordered: Sp
     ordered.push(span);
     for (let i = kids.length - 1; i >= 0; i--) stack.push({ span: kids[i]!, depth: depth + 1, parentIndex: index });
   }
-  return { rows, ordered, extentMs: extent };
+  return { rows, ordered, extentMs: extent, originNs };
 }
 
-export function buildTraceView(trace: Trace, readOnlyReason?: string): { view: TraceView; ordered: Span[] } {
+/** The panel's view of a trace, its spans in row order, and the first span start (the timeline's zero). */
+export function buildTraceView(trace: Trace, readOnlyReason?: string): { view: TraceView; ordered: Span[]; originNs: string | undefined } {
   const summary = summarizeTrace(trace.info);
-  const { rows, ordered, extentMs } = spanRows(trace.spans);
+  const { rows, ordered, extentMs, originNs } = spanRows(trace.spans);
   const view: TraceView = {
     traceId: trace.info.traceId,
     name: summary.name,
@@ -123,7 +137,7 @@ export function buildTraceView(trace: Trace, readOnlyReason?: string): { view: T
   if (summary.session) view.session = summary.session;
   if (summary.user) view.user = summary.user;
   if (readOnlyReason) view.readOnlyReason = readOnlyReason;
-  return { view, ordered };
+  return { view, ordered, originNs };
 }
 
 // ---- chat ----
