@@ -74,9 +74,14 @@ export class Workbench {
    * the rows under it, taking the click.
    */
   async clickWithoutHover(item: Locator): Promise<void> {
+    await this.dismissHover();
+    await item.click();
+  }
+
+  /** Moves the pointer off the side bar and waits until no tooltip shows (before a screenshot, a click). */
+  async dismissHover(): Promise<void> {
     await this.page.mouse.move(1300, 840);
     await this.page.locator('.monaco-hover, .workbench-hover').filter({ visible: true }).first().waitFor({ state: 'detached' });
-    await item.click();
   }
 
   async openMlflowContainer(): Promise<void> {
