@@ -45,6 +45,16 @@ describe('traces core', () => {
     assert.deepEqual(parseJsonLossless('{"time_unix_nano": 1796550034244691747, "t": "x 1796550034244691747"}'), { time_unix_nano: '1796550034244691747', t: 'x 1796550034244691747' });
   });
 
+  it('finds a big integer right after a bracket or a colon, and leaves the long digits of a fraction a number', () => {
+    assert.deepEqual(parseJsonLossless('{"a":[9007199254740993],"b":9007199254740995,"c":0.12345678901234567,"d":"12345678901234567"}'), {
+      a: ['9007199254740993'],
+      b: '9007199254740995',
+      c: 0.12345678901234567,
+      d: '12345678901234567',
+    });
+    assert.deepEqual(parseJsonLossless('{"c":0.12345678901234567,"observed_time_unix_nano":1796550034244691747}'), { c: 0.12345678901234567, observed_time_unix_nano: '1796550034244691747' });
+  });
+
   it('decodes a span’s inputs and outputs on first read, to the same values as the eager decode', async () => {
     const raw = { span_id: 'gRqHDDYGfEQ=', name: 's', start_time_unix_nano: '1', attributes: [
       { key: 'mlflow.spanInputs', value: { kvlist_value: { values: [{ key: 'q', value: { string_value: 'hi' } }] } } },
