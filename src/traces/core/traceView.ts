@@ -54,42 +54,48 @@ function withOverrides(views: AssessmentView[]): AssessmentView[] {
  * Spans depth-first (children in start order under their parent), with timeline offsets.
  */
 export function spanRows(spans: readonly Span[]): { rows: SpanRow[]; ordered: Span[]; extentMs: number; originNs: string | undefined } {
-  // Each time converted once: sorting compares them O(n log n) times.
-  const starts = new Map<Span, bigint>();
+  // Spans are handled by their position in `spans`: each start time converted once (sorting compares
+  // them O(n log n) times), no map keyed by span objects.
+  const starts: bigint[] = new Array<bigint>(spans.length);
   let origin: bigint | undefined;
   let originNs: string | undefined;
-  for (const span of spans) {
+  const byId = new Set<string>();
+  for (let i = 0; i < spans.length; i++) {
+    const span = spans[i]!;
     const start = nanos(span.startTimeNs) ?? 0n;
-    starts.set(span, start);
+    starts[i] = start;
     if (origin === undefined || start < origin) {
       origin = start;
       originNs = span.startTimeNs;
     }
+    byId.add(span.spanId);
   }
   origin ??= 0n;
-  const byId = new Map(spans.map((s) => [s.spanId, s]));
-  const children = new Map<string | undefined, Span[]>();
-  for (const span of spans) {
+  const children = new Map<string | undefined, number[]>();
+  for (let i = 0; i < spans.length; i++) {
+    const span = spans[i]!;
     // A parent that is not among the spans (a partial export) makes this span a root.
     const parent = span.parentSpanId !== undefined && byId.has(span.parentSpanId) ? span.parentSpanId : undefined;
     const list = children.get(parent);
-    if (list) list.push(span);
-    else children.set(parent, [span]);
+    if (list) list.push(i);
+    else children.set(parent, [i]);
   }
-  const startOf = (s: Span): bigint => starts.get(s) ?? 0n;
-  for (const list of children.values()) list.sort((a, b) => (startOf(a) < startOf(b) ? -1 : startOf(a) > startOf(b) ? 1 : 0));
+  for (const list of children.values()) list.sort((a, b) => (starts[a]! < starts[b]! ? -1 : starts[a]! > starts[b]! ? 1 : 0));
 
   const rows: SpanRow[] = [];
   const ordered: Span[] = [];
   let extent = 0;
   // Iterative depth-first walk: a deep agent loop must not overflow the stack.
-  const stack: { span: Span; depth: number; parentIndex?: number }[] = [...(children.get(undefined) ?? [])].reverse().map((span) => ({ span, depth: 0 }));
+  const roots = children.get(undefined) ?? [];
+  const stack: { at: number; depth: number; parentIndex?: number }[] = [];
+  for (let i = roots.length - 1; i >= 0; i--) stack.push({ at: roots[i]!, depth: 0 });
   const visited = new Set<string>();
   while (stack.length > 0) {
-    const { span, depth, parentIndex } = stack.pop()!;
+    const { at, depth, parentIndex } = stack.pop()!;
+    const span = spans[at]!;
     if (visited.has(span.spanId)) continue;
     visited.add(span.spanId);
-    const start = startOf(span);
+    const start = starts[at]!;
     const end = nanos(span.endTimeNs) ?? start;
     const index = rows.length;
     const kids = children.get(span.spanId) ?? [];
@@ -112,7 +118,7 @@ export function spanRows(spans: readonly Span[]): { rows: SpanRow[]; ordered: Sp
     extent = Math.max(extent, row.startMs + row.durationMs);
     rows.push(row);
     ordered.push(span);
-    for (let i = kids.length - 1; i >= 0; i--) stack.push({ span: kids[i]!, depth: depth + 1, parentIndex: index });
+    for (let i = kids.length - 1; i >= 0; i--) stack.push({ at: kids[i]!, depth: depth + 1, parentIndex: index });
   }
   return { rows, ordered, extentMs: extent, originNs };
 }
