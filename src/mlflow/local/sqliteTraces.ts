@@ -74,8 +74,8 @@ export class SqliteTraceStore extends ReadOnlyAssessments implements TraceStore 
 }
 
 /**
- * The Traces view's usual question (no filter, newest or oldest first) answered in SQL: the page in
- * index order with its traces' tags and metadata, then the assessments of those that have any. Same
+ * The Traces view's usual question (no filter, newest or oldest first) answered in SQL, in one
+ * statement: the page in index order with each trace's tags, metadata and assessments beside it. Same
  * order (trace id breaks ties) and page tokens as the general path, which evaluates filters.
  */
 function timeOrderedPage(query: TraceQuery): ((db: Database) => Page<TraceInfo>) | undefined {
@@ -89,8 +89,7 @@ function timeOrderedPage(query: TraceQuery): ((db: Database) => Page<TraceInfo>)
     if (!hasTable(db, 'trace_info')) return { items: [] };
     const ids = query.experimentIds.map((id) => Number(id)).filter((n) => Number.isInteger(n));
     if (ids.length === 0) return { items: [] };
-    // One statement: the page from the `(experiment_id, timestamp_ms)` index with each trace's tags and
-    // metadata aggregated beside it (one more row tells whether a next page exists).
+    // The page from the `(experiment_id, timestamp_ms)` index (one more row tells whether a next page exists).
     const rows = traceInfos(
       db,
       `experiment_id IN ${placeholders(ids.length)} ORDER BY timestamp_ms ${direction}, request_id ASC LIMIT ? OFFSET ?`,
