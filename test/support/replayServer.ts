@@ -129,7 +129,21 @@ export function servedCaptureNames(set: CaptureSetName): ReadonlySet<string> {
 export interface ReplayOptions {
   /** `tracking` (default): the tracking server's captures; `serving`: those made against `mlflow models serve`. */
   target?: 'tracking' | 'serving';
+  /**
+   * Answers a request no capture matches exactly, from what the captures show (e.g. genaiReplay.ts: a
+   * page of a complete search answer); its `capture` names what it was made from. Undefined: the 404 page.
+   */
+  fallback?: ReplayFallback;
 }
+
+/** A derived answer: the capture(s) it was made from, and the status and JSON body the server would send. */
+export interface DerivedAnswer {
+  capture: string;
+  status: number;
+  response: unknown;
+}
+
+export type ReplayFallback = (request: RecordedRequest, captures: readonly Capture[]) => DerivedAnswer | undefined;
 
 export class ReplayServer {
   /** Every request received, in order. */
@@ -141,6 +155,7 @@ export class ReplayServer {
     private readonly server: LoopbackServer,
     private readonly captures: readonly Capture[],
     readonly baseUrl: string,
+    private readonly fallback?: ReplayFallback,
   ) {}
 
   static async start(set: CaptureSetName, options: ReplayOptions = {}): Promise<ReplayServer> {
@@ -149,7 +164,7 @@ export class ReplayServer {
     // The server must exist before the replay that answers its requests; nothing arrives in between.
     const route: { to?: ReplayServer } = {};
     const loopback = await startLoopbackServer((req, res) => void route.to?.answer(req, res));
-    route.to = new ReplayServer(set, loopback, captures, loopback.baseUrl);
+    route.to = new ReplayServer(set, loopback, captures, loopback.baseUrl, options.fallback);
     return route.to;
   }
 
@@ -215,6 +230,13 @@ export class ReplayServer {
     const capture = this.match(recorded);
     recorded.capture = capture?.name;
     this.requests.push(recorded);
+    const derived = capture ? undefined : this.fallback?.(recorded, this.captures);
+    if (derived) {
+      recorded.capture = derived.capture;
+      res.writeHead(derived.status, { 'Content-Type': 'application/json' });
+      res.end(responseBody(derived.response));
+      return;
+    }
     if (!capture) {
       res.writeHead(404, { 'Content-Type': 'text/html; charset=utf-8' });
       res.end(NOT_FOUND_PAGE);
@@ -310,6 +332,11 @@ function parseBody(text: string): unknown {
 
 function headersMatch(expected: Record<string, string>, actual: http.IncomingHttpHeaders): boolean {
   return Object.entries(expected).every(([name, value]) => actual[name.toLowerCase()] === value);
+}
+
+/** A capture's response body as the replay sends it (big integers written back as numbers). */
+export function captureResponseText(capture: Pick<Capture, 'response'>): string | Buffer {
+  return responseBody(capture.response);
 }
 
 /**
