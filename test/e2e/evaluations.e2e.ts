@@ -1,81 +1,36 @@
 import * as assert from 'assert';
-import * as fs from 'fs';
-import * as path from 'path';
-import type { FrameLocator, Locator } from 'playwright-core';
+import type { Locator } from 'playwright-core';
 import { DatasetBuilder } from '../support/mlflowServer/dataset';
 import { startMlflowServer, type MlflowServer } from '../support/mlflowServer/server';
+import { evaluationTableStep, genaiWorkspace, useGenaiWorkbench } from './genaiSteps';
 import { Workbench } from './workbench';
 
 /**
- * Evaluation results as a user reaches them in the real workbench: the GenAI store's evaluation runs
- * opened from the palette as a table, a row leading to its trace, two runs compared (the fixture's
- * `<b>html</b>` question stays text); then, against a writable loopback server, an alias set on a
- * prompt version from the Models view shows as a badge.
+ * Evaluation results as a user reaches them in the real workbench: an evaluation run's table (the same
+ * step, genaiSteps.ts, on the GenAI store from the run's row in the Runs view and on a loopback server
+ * replaying the MLflow 3 GenAI captures from the palette), a row leading to its trace, two runs compared
+ * on the store (the fixture's `<b>html</b>` question stays text); then, against a writable loopback
+ * server, an alias set on a prompt version from the Models view shows as a badge.
  */
 
-const GENAI_STORE = path.resolve('test', 'fixtures', 'mlflow-3.x', 'genai-store');
-
-function workspace(name: string, settings?: Record<string, unknown>): string {
-  const target = path.join(process.env.E2E_STATE_DIR ?? '.test-state/e2e', 'workspaces', name);
-  fs.rmSync(target, { recursive: true, force: true });
-  fs.mkdirSync(target, { recursive: true });
-  if (settings) {
-    fs.mkdirSync(path.join(target, '.vscode'), { recursive: true });
-    fs.writeFileSync(path.join(target, '.vscode', 'settings.json'), `${JSON.stringify(settings, null, 2)}\n`);
-  } else {
-    fs.copyFileSync(path.join(GENAI_STORE, 'mlflow.db'), path.join(target, 'mlflow.db'));
-    fs.cpSync(path.join(GENAI_STORE, 'artifacts'), path.join(target, 'artifacts'), { recursive: true });
-  }
-  return target;
+function workspace(name: string, settings: Record<string, unknown>): string {
+  return genaiWorkspace(name, { store: false, settings });
 }
 
 describe('Evaluations: results table, a row’s trace, two runs compared (packaged extension)', () => {
-  let workbench: Workbench;
-  const dialogs: string[] = [];
-  const page = () => workbench.page;
-  /** The newest webview: the panel opened last (earlier ones stay in the DOM, hidden). */
-  const newest = (): FrameLocator => page().frameLocator('iframe.webview.ready >> nth=-1').frameLocator('#active-frame');
-
-  before(async () => {
-    workbench = await Workbench.open(workspace('evaluations'));
-    page().on('dialog', (dialog) => {
-      dialogs.push(`${dialog.type()}: ${dialog.message()}`);
-      void dialog.dismiss();
-    });
-    await workbench.openMlflowContainer();
-  });
-
-  after(async () => {
-    await workbench?.close();
-  });
-
-  afterEach(() => {
-    assert.deepStrictEqual(dialogs, [], 'no script ran from evaluation text');
-  });
+  const ui = useGenaiWorkbench('store', 'evaluations');
+  const page = () => ui().page;
 
   it('opens an evaluation run’s table from its row in the Runs view, and a row’s trace', async () => {
-    const runsPane = page().locator('.part.sidebar .pane').filter({ has: page().locator('.pane-header', { hasText: /^Runs/ }) });
-    const row = (text: string | RegExp, level: number): Locator => runsPane.locator(`[role="treeitem"][aria-level="${level}"]`, { hasText: text }).first();
-    await workbench.clickWithoutHover(row(/^genai-app(?!-)/, 1));
-    await workbench.clickWithoutHover(row('funny-stag-459', 2));
-    await workbench.clickWithoutHover(row('Evaluation Results', 3));
-    const view = workbench.webview();
-    const table = view.locator('#results');
-    await table.waitFor();
-    assert.strictEqual(await table.locator('tbody tr').count(), 4);
-    assert.deepStrictEqual(await table.locator('thead th.score').allTextContents(), ['exact_match', 'response_length', 'keyword_overlap', 'mentions_mlflow']);
-    assert.strictEqual(await view.locator('.aggregate[data-scorer="exact_match"] .metric').textContent(), 'mean 0.5');
-    const registryRow = table.locator('tbody tr', { hasText: 'Tell me about the prompt registry' });
-    assert.strictEqual(await registryRow.locator('td.score.error').count(), 1, 'the failed scorer shows as an error');
-    assert.match((await registryRow.locator('td.score.error').getAttribute('title')) ?? '', /simulated scorer failure/);
-    await workbench.screenshot('evaluation-table');
-    await registryRow.locator('button.open-trace').click();
-    await page().locator('.tab', { hasText: 'Trace support_agent' }).first().waitFor();
-    await newest().locator('#trace-name', { hasText: 'support_agent' }).waitFor();
-    await newest().locator('#trace-id', { hasText: 'tr-30a7bde5ec72cd55526faf5ee4699ea4' }).waitFor();
+    await evaluationTableStep(ui(), async () => {
+      await ui().workbench.clickWithoutHover(ui().row('Runs', /^genai-app(?!-)/, 1));
+      await ui().workbench.clickWithoutHover(ui().row('Runs', 'funny-stag-459', 2));
+      await ui().workbench.clickWithoutHover(ui().row('Runs', 'Evaluation Results', 3));
+    });
   });
 
   it('compares the two evaluation runs; the hostile question stays text', async () => {
+    const { workbench } = ui();
     await workbench.runCommand('View: Close All Editors');
     await workbench.runCommand('MLflow: Compare Evaluation Runs…');
     await page().locator('.quick-input-list .monaco-list-row', { hasText: 'nimble-snail-431' }).first().waitFor();
@@ -96,7 +51,24 @@ describe('Evaluations: results table, a row’s trace, two runs compared (packag
     const hostile = view.locator('#compared-rows tbody tr', { hasText: '<b>html</b>' });
     assert.strictEqual(await hostile.count(), 1, 'the markup shows as text');
     assert.strictEqual(await view.locator('#compared-rows b').count(), 0, 'and is no element');
-    await workbench.screenshot('evaluation-compare');
+    await ui().screenshot('evaluation-compare');
+  });
+});
+
+describe('Evaluations: the results table against an MLflow 3 server replaying the GenAI captures (packaged extension)', () => {
+  const ui = useGenaiWorkbench('server', 'evaluations');
+
+  it('opens funny-stag-459’s table from "MLflow: Evaluation Results", and a row’s trace', async () => {
+    const { workbench, page, backend } = ui();
+    backend.replay!.takeRequests();
+    await evaluationTableStep(ui(), async () => {
+      await workbench.runCommand('MLflow: Evaluation Results');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'funny-stag-459' }).first().click();
+    });
+    const sent = backend.replay!.takeRequests().filter((r) => /runs\/(get|search)|traces\/(search|get)$/.test(r.path)).map((r) => r.capture ?? `UNMATCHED ${r.method} ${r.path}`);
+    for (const capture of ['runs_search_eval_runs_only (derived)', 'runs_get_eval_run', 'traces_search_filter_run_id_eval_run', 'traces_get_eval_trace_scorer_error']) {
+      assert.ok(sent.includes(capture), `${capture} answered: ${sent.join(', ')}`);
+    }
   });
 });
 

@@ -12,6 +12,8 @@ import { type Capture, type DerivedAnswer, type RecordedRequest, ReplayServer } 
  *   for `max_results` (and, for traces, `order_by` on the request time, `page_token`), where that
  *   capture returned everything (no `next_page_token`): its items, sorted as asked, paged the way MLflow
  *   pages them (`{"offset": N}` in base64 as the token, as `traces_search_page2` shows);
+ * - a runs/search equal to a capture but for `max_results` and `order_by` on the start time (MLflow's
+ *   default order), where the capture returned every run: its runs, newest first or oldest first;
  * - experiments/search without a filter: the captures have no unfiltered list of this server's
  *   experiments, so the answer is the one experiment all GenAI captures are about (`genai-app`, id 8,
  *   exactly as `experiments_get_genai_app` returned it). The Traces view then lists genai-app alone.
@@ -29,6 +31,7 @@ export function deriveGenaiAnswer(request: RecordedRequest, captures: readonly C
   const path = request.path.replace(/^\/ajax-api\//, '/api/');
   if (request.method === 'POST' && path === '/api/3.0/mlflow/traces/search') return tracesPage(request, captures);
   if (request.method === 'POST' && path === '/api/2.0/mlflow/experiments/search') return experimentsList(request, captures);
+  if (request.method === 'POST' && path === '/api/2.0/mlflow/runs/search') return runsSearch(request, captures);
   if (request.method === 'GET' && (path === '/api/2.0/mlflow/registered-models/search' || path === '/api/2.0/mlflow/model-versions/search')) {
     return registrySearch(request, path, captures);
   }
@@ -110,4 +113,21 @@ function registrySearch(request: RecordedRequest, path: string, captures: readon
   });
   if (!source) return undefined;
   return { capture: `${source.name} (derived)`, status: 200, response: source.response };
+}
+
+function runsSearch(request: RecordedRequest, captures: readonly Capture[]): DerivedAnswer | undefined {
+  const { max_results: maxResults, order_by: order, ...rest } = record(request.body);
+  const descending = order === undefined || isDeepStrictEqual(order, ['attributes.start_time DESC']);
+  if (!descending && !isDeepStrictEqual(order, ['attributes.start_time ASC'])) return undefined;
+  if (rest.page_token !== undefined) return undefined;
+  const source = captures.find((c) => {
+    if (c.request.method !== 'POST' || c.request.path !== '/api/2.0/mlflow/runs/search' || !complete(c)) return false;
+    const { max_results: _max, order_by: capturedOrder, ...sent } = record(c.request.body);
+    return capturedOrder === undefined && isDeepStrictEqual(sent, rest);
+  });
+  if (!source) return undefined;
+  const runs = [...((record(source.response).runs as { info: { start_time: number } }[] | undefined) ?? [])];
+  if (maxResults !== undefined && runs.length > Number(maxResults)) return undefined;
+  runs.sort((a, b) => (a.info.start_time - b.info.start_time) * (descending ? -1 : 1));
+  return { capture: `${source.name} (derived)`, status: 200, response: { runs } };
 }
