@@ -144,6 +144,15 @@ export class GenaiUi {
     await this.page.keyboard.press('Enter');
   }
 
+  /** The Traces view shown with genai-app expanded (each step may run alone, e.g. under --grep). */
+  async expandGenaiApp(): Promise<void> {
+    await this.showTracesView();
+    const app = this.row('Traces', /^genai-app$/, 1);
+    await app.waitFor();
+    if ((await app.getAttribute('aria-expanded')) !== 'true') await this.workbench.clickWithoutHover(app);
+    await this.pane('Traces').locator('[role="treeitem"][aria-level="1"][aria-expanded="true"]', { hasText: /^genai-app$/ }).waitFor();
+  }
+
   async screenshot(name: string): Promise<void> {
     if (this.backend.shots) await this.workbench.screenshot(name);
   }
@@ -155,8 +164,7 @@ const HOSTILE_TRACE = 'tr-74383c85016408c40ebf272f29ae2e7f';
 
 /** The Traces view lists genai-app and, expanded, its traces newest first (the newest: multimodal_agent). */
 export async function tracesListStep(ui: GenaiUi): Promise<void> {
-  await ui.showTracesView();
-  await ui.workbench.clickWithoutHover(ui.row('Traces', /^genai-app$/, 1));
+  await ui.expandGenaiApp();
   const newest = ui.row('Traces', 'multimodal_agent', 2);
   await newest.waitFor();
   assert.match(await newest.innerText(), /ms · 91 tok/);
@@ -172,6 +180,7 @@ export async function tracesListStep(ui: GenaiUi): Promise<void> {
  */
 export async function traceSpanTreeStep(ui: GenaiUi): Promise<void> {
   await ui.filterTraces("trace.status = 'ERROR'");
+  await ui.expandGenaiApp();
   await ui.workbench.clickWithoutHover(ui.row('Traces', 'weather_agent', 2));
   const panel = ui.panel();
   await panel.locator('#trace-name', { hasText: 'weather_agent' }).waitFor();
@@ -199,6 +208,7 @@ export async function hostileTraceStep(ui: GenaiUi, reach: 'filter' | 'id'): Pro
   await ui.workbench.runCommand('View: Close All Editors');
   if (reach === 'filter') {
     await ui.filterTraces("tags.fixture_kind = 'hostile_unicode'");
+    await ui.expandGenaiApp();
     await ui.workbench.clickWithoutHover(ui.row('Traces', '<script>', 2));
   } else {
     await ui.openTraceById(HOSTILE_TRACE);
