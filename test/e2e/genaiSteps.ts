@@ -147,10 +147,11 @@ export class GenaiUi {
   /** The Traces view shown with genai-app expanded (each step may run alone, e.g. under --grep). */
   async expandGenaiApp(): Promise<void> {
     await this.showTracesView();
-    const app = this.row('Traces', /^genai-app$/, 1);
+    // Not genai-app-partial-export and the like; a filtered list adds "filtered" after the name.
+    const app = this.row('Traces', /^genai-app(?!-)/, 1);
     await app.waitFor();
     if ((await app.getAttribute('aria-expanded')) !== 'true') await this.workbench.clickWithoutHover(app);
-    await this.pane('Traces').locator('[role="treeitem"][aria-level="1"][aria-expanded="true"]', { hasText: /^genai-app$/ }).waitFor();
+    await this.pane('Traces').locator('[role="treeitem"][aria-level="1"][aria-expanded="true"]', { hasText: /^genai-app(?!-)/ }).waitFor();
   }
 
   async screenshot(name: string): Promise<void> {
