@@ -275,8 +275,11 @@ export function metricHistory(db: Database, runId: string, key: string): Metric[
  */
 function historyPoints(db: Database, sql: string, params: SqlValue[]): Metric[] {
   const [json] = queryMap(db, `SELECT json_group_array(json_array(${METRIC_COLUMNS})) AS points FROM (${sql})`, params, (v) => text(v[0]));
-  const points = (JSON.parse(json || '[]') as SqlValue[][]).map((v) => metricAt(v, 0));
-  // The aggregate takes the subquery's rows in its ORDER BY order; checked, as SQLite does not promise it.
+  return inMlflowOrder((JSON.parse(json || '[]') as SqlValue[][]).map((v) => metricAt(v, 0)));
+}
+
+/** The aggregates take their subquery's rows in its ORDER BY order; checked, as SQLite does not promise it. */
+function inMlflowOrder(points: Metric[]): Metric[] {
   for (let i = 1; i < points.length; i++) {
     if (compareStored(points[i - 1]!, points[i]!) > 0) return points.sort(compareStored);
   }
@@ -329,27 +332,162 @@ function historySql(keyTermSql: string, stepFilter = ''): string {
 }
 
 /**
+ * Which rows a sampled history reads (MLflow 2.x has no (run_uuid, key, step) index, and its schema
+ * keeps no statistics, so SQLite cannot tell):
+ * - `byKey`: the primary key's entries of the key (key first; it covers step, run_uuid and the point),
+ *   one scan for all the requested runs at once (`+run_uuid IN (…)` keeps SQLite off the run index);
+ * - `byRun`: each run's rows (index_metrics_run_uuid, then the table: all the run's metrics).
+ * `steps` is how the steps are read, `points` how the points at the chosen steps are. With MLflow 3's
+ * (run_uuid, key, step) index both are per run (`indexed`): that index answers exactly.
+ */
+export interface SampledPlan {
+  steps: 'byKey' | 'byRun' | 'indexed';
+  points: 'byKey' | 'byRun' | 'indexed';
+}
+
+/**
+ * Counting up to this many index entries of the key, and of each run, is the probe: a few milliseconds,
+ * and exact whenever one side is small. The steps are read by key only below it: grouping the key's
+ * entries by run holds them all in memory at once (the wasm engine's memory never shrinks), while a
+ * run's steps are read one run at a time.
+ */
+export const SAMPLED_PROBE = 4096;
+
+export function sampledPlan(db: Database, runIds: readonly string[], key: string): SampledPlan {
+  if (hasRunKeyStepIndex(db)) return { steps: 'indexed', points: 'indexed' };
+  // Without the run index (older than MLflow 1.x's migrations) a run's rows are the key's rows anyway.
+  if (!hasIndexOn(db, 'metrics', 'run_uuid')) return { steps: 'byKey', points: 'byKey' };
+  const counts = probeCounts(db, runIds, key);
+  const byRun = counts.byRun.reduce((sum, n) => sum + n, 0);
+  // Exact on the small side: the key's entries are fewer than the runs' rows (live metrics, rare keys).
+  if (counts.byKey < SAMPLED_PROBE && counts.byKey <= byRun) return { steps: 'byKey', points: 'byKey' };
+  // The requested runs are small (a few short runs among many that logged the key).
+  if (counts.byRun.every((n) => n < SAMPLED_PROBE) && byRun <= counts.byKey) return { steps: 'byRun', points: 'byRun' };
+  // Both large: the points at the chosen steps (a result of ~1,000 per run) are read by the cheaper side,
+  // estimated from latest_metrics (one row per run and key, with the run's last step of it).
+  const steps = counts.byKey < SAMPLED_PROBE ? 'byKey' : 'byRun';
+  return { steps, points: keyCheaperThanRuns(db, runIds, key) ? 'byKey' : 'byRun' };
+}
+
+/** Entries of the key, and rows of each run, counted up to SAMPLED_PROBE, in one statement. */
+function probeCounts(db: Database, runIds: readonly string[], key: string): { byKey: number; byRun: number[] } {
+  const capped = (where: string, i: number): string => `(SELECT count(*) FROM (SELECT 1 FROM metrics WHERE ${where} LIMIT ${SAMPLED_PROBE})) AS n${i}`;
+  return inChunks(runIds, (chunk) => {
+    const counts = [capped('key = ?', 0), ...chunk.map((_, i) => capped('run_uuid = ?', i + 1))];
+    const [values] = queryMap(db, `SELECT ${counts.join(', ')}`, [key, ...chunk], (v) => v.map((n) => numberOr(n, 0)));
+    return [{ byKey: values![0]!, byRun: values!.slice(1) }];
+  }, 400).reduce((a, b) => ({ byKey: b.byKey, byRun: [...a.byRun, ...b.byRun] }), { byKey: 0, byRun: [] as number[] });
+}
+
+/**
+ * Whether the key's entries are estimated to be no more than the requested runs' rows: each
+ * latest_metrics row stands for (its step + 1) points, which is exact for a metric logged once per
+ * step from 0 and the same rough guess on both sides otherwise. No latest_metrics table: by run.
+ */
+function keyCheaperThanRuns(db: Database, runIds: readonly string[], key: string): boolean {
+  if (!hasTable(db, 'latest_metrics')) return false;
+  const estimate = 'sum(max(step, 0) + 1)';
+  const [byKey] = queryMap(db, `SELECT ${estimate} FROM latest_metrics WHERE key = ?`, [key], (v) => numberOr(v[0], 0));
+  const byRun = inChunks(runIds, (chunk) =>
+    queryMap(db, `SELECT ${estimate} FROM latest_metrics WHERE run_uuid IN ${placeholders(chunk.length)}`, chunk, (v) => numberOr(v[0], 0)),
+  ).reduce((sum, n) => sum + n, 0);
+  return (byKey ?? 0) <= byRun;
+}
+
+/** At most this many run ids in one `IN (…)` of a sampled-history statement (MLflow asks for ≤ 100). */
+const RUNS_PER_STATEMENT = 500;
+
+/**
  * Histories of one metric for several runs, sampled as get-history-bulk-interval samples them. SQL
- * hands over what the rule needs in one pass per run: the run's distinct steps in order, as one JSON
- * array (its first and last are the run's ends; the runs' arrays merge into the union the rule samples),
- * then only the points at the chosen steps, already in (step, timestamp, value) order. With MLflow 3's
- * (run_uuid, key, step) index the steps come from the index alone and the points by seeks.
+ * hands over what the rule needs, as JSON (a row per value out of WebAssembly costs several times
+ * more): each run's steps (their union is what the rule samples, their first and last are the run's
+ * ends), then only the points at the chosen steps, read as sampledPlan says.
  */
 export function sampledHistories(db: Database, requested: readonly string[], key: string, window: SampleWindow): RunMetric[] {
   const runIds = [...new Set(requested)];
   if (runIds.length === 0) return [];
-  const terms = runIds.map((runId) => keyTerm(db, runId, key));
-  const perRun = runIds.map((runId, i) => {
-    const stepsSql = `SELECT json_group_array(step) AS steps FROM (SELECT DISTINCT step FROM metrics WHERE run_uuid = ? AND ${terms[i]} = ? ORDER BY step)`;
-    const [json] = queryMap(db, stepsSql, [runId, key], (v) => text(v[0]));
-    return Float64Array.from(JSON.parse(json || '[]') as number[]);
-  });
-  const ranges = perRun.filter((steps) => steps.length > 0).map((steps) => ({ min: steps[0]!, max: steps[steps.length - 1]! }));
-  const allSteps = perRun.reduce(mergeSortedUnique, new Float64Array(0));
-  const steps = JSON.stringify([...chooseSampledSteps(allSteps, ranges, window)]);
-  return runIds.flatMap((runId, i) =>
-    historyPoints(db, `${historySql(terms[i]!, ' AND step IN (SELECT value FROM json_each(?))')} LIMIT ?`, [runId, key, steps, MAX_POINTS_PER_RUN]).map((m) => ({ runId, key: m.key, value: m.value, timestamp: m.timestamp, step: m.step })),
-  );
+  const plan = sampledPlan(db, runIds, key);
+  const perRun = plan.steps === 'byKey' ? stepsByKey(db, runIds, key) : runIds.map((runId) => stepsOfRun(db, runId, key, plan.steps === 'indexed' ? 'key' : '+key'));
+  const ranges = perRun.filter(({ steps }) => steps.length > 0).map(({ steps }) => ({ min: steps[0]!, max: steps[steps.length - 1]! }));
+  const allSteps = perRun.map(({ steps }) => steps).reduce(mergeSortedUnique, new Float64Array(0));
+  const chosen = chooseSampledSteps(allSteps, ranges, window);
+  const steps = JSON.stringify([...chosen]);
+  // By key, SQL cannot stop at MAX_POINTS_PER_RUN per run: only when no run can have more points at the
+  // chosen steps (repeated steps are what could make them many).
+  const bounded = perRun.every(({ steps: distinct, rows }) => Math.min(rows, rows - distinct.length + chosen.size) <= MAX_POINTS_PER_RUN);
+  const points =
+    plan.points === 'byKey' && bounded
+      ? pointsByKey(db, runIds, key, steps)
+      : new Map(runIds.map((runId) => [runId, pointsOfRun(db, runId, key, steps, plan.points === 'indexed' ? 'key' : '+key')]));
+  return runIds.flatMap((runId) => (points.get(runId) ?? []).map((m) => ({ runId, key: m.key, value: m.value, timestamp: m.timestamp, step: m.step })));
+}
+
+/** A run's steps of one metric, ascending without repeats, and how many rows (points) it has. */
+interface RunSteps {
+  steps: Float64Array;
+  rows: number;
+}
+
+function sortedSteps(json: SqlValue | undefined): RunSteps {
+  const steps = Float64Array.from(JSON.parse(text(json) || '[]') as number[]);
+  // Rows come in index order (mostly ascending already); a typed array sorts numbers natively.
+  for (let i = 1; i < steps.length; i++) {
+    if (steps[i]! < steps[i - 1]!) {
+      steps.sort();
+      break;
+    }
+  }
+  let n = 0;
+  for (let i = 0; i < steps.length; i++) if (n === 0 || steps[n - 1] !== steps[i]) steps[n++] = steps[i]!;
+  return { steps: steps.subarray(0, n), rows: steps.length };
+}
+
+/**
+ * One run's steps of the key, every row's (no DISTINCT: SQLite's b-tree of distinct values costs more
+ * than handing the steps over and sorting them here).
+ */
+function stepsOfRun(db: Database, runId: string, key: string, keyTermSql: string): RunSteps {
+  const [json] = queryMap(db, `SELECT json_group_array(step) AS steps FROM metrics WHERE run_uuid = ? AND ${keyTermSql} = ?`, [runId, key], (v) => v[0]);
+  return sortedSteps(json);
+}
+
+/** Every requested run's steps of the key from one scan of the key's entries, in runIds' order. */
+function stepsByKey(db: Database, runIds: readonly string[], key: string): RunSteps[] {
+  const byRun = new Map<string, RunSteps>();
+  inChunks(runIds, (chunk) => {
+    const sql = `SELECT run_uuid, json_group_array(step) AS steps FROM metrics WHERE key = ? AND +run_uuid IN ${placeholders(chunk.length)} GROUP BY run_uuid`;
+    for (const [runId, json] of queryMap(db, sql, [key, ...chunk], (v) => v)) byRun.set(text(runId), sortedSteps(json));
+    return [];
+  }, RUNS_PER_STATEMENT);
+  return runIds.map((runId) => byRun.get(runId) ?? { steps: new Float64Array(0), rows: 0 });
+}
+
+/** One run's points at the chosen steps (a JSON array of numbers), in MLflow's order, at most MAX_POINTS_PER_RUN. */
+function pointsOfRun(db: Database, runId: string, key: string, steps: string, keyTermSql: string): Metric[] {
+  return historyPoints(db, `${historySql(keyTermSql, ' AND step IN (SELECT value FROM json_each(?))')} LIMIT ?`, [runId, key, steps, MAX_POINTS_PER_RUN]);
+}
+
+/**
+ * Every requested run's points at the chosen steps from one scan of the key's entries (the primary key
+ * covers them: no table row is read), each run's in MLflow's order, at most MAX_POINTS_PER_RUN.
+ */
+function pointsByKey(db: Database, runIds: readonly string[], key: string, steps: string): Map<string, Metric[]> {
+  const byRun = new Map<string, Metric[]>();
+  inChunks(runIds, (chunk) => {
+    const sql =
+      `SELECT json_group_array(json_array(run_uuid, ${METRIC_COLUMNS})) AS points FROM (SELECT run_uuid, ${METRIC_COLUMNS} FROM metrics ` +
+      `WHERE key = ? AND +step IN (SELECT value FROM json_each(?)) AND +run_uuid IN ${placeholders(chunk.length)} ORDER BY run_uuid, step, timestamp, value)`;
+    const [json] = queryMap(db, sql, [key, steps, ...chunk], (v) => v[0]);
+    for (const values of JSON.parse(text(json) || '[]') as SqlValue[][]) {
+      const runId = text(values[0]);
+      let points = byRun.get(runId);
+      if (!points) byRun.set(runId, (points = []));
+      points.push(metricAt(values, 1));
+    }
+    return [];
+  }, RUNS_PER_STATEMENT);
+  for (const [runId, points] of byRun) byRun.set(runId, inMlflowOrder(points).slice(0, MAX_POINTS_PER_RUN));
+  return byRun;
 }
 
 /** The union of two ascending arrays without repeats, ascending, without repeats. */
