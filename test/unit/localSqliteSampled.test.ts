@@ -132,7 +132,7 @@ const CASES: Case[] = [
 ];
 
 for (const engineKind of SQLITE_ENGINES) {
-  describe(`SqliteStore (${engineKind}): sampled histories as get-history-bulk-interval answers`, function () {
+  describe(`SqliteStore (${engineKind}): sampled histories of an sqlite store, as get-history-bulk-interval answers`, function () {
     this.timeout(120_000);
     let dir: string;
     const files: Record<'v2' | 'v3' | 'unindexed', string> = { v2: '', v3: '', unindexed: '' };
