@@ -8,7 +8,9 @@
  * - sampled histories, 10 runs × 200,000 steps → 1,000 points each (goal: ≤ 1.5× native);
  * - live: a separate process logs one point per transaction at 10 Hz for 60 s (as MLflow does) while
  *   the store reads the live metric every 0.5 s (goal: ≥ 95% of reads succeed, p95 ≤ 2× the quiet read,
- *   every point written before a read is in it).
+ *   every point written before a read is in it); then, as a separate phase of the same length with the
+ *   same writer, native SQLite doing the same read (its success rate, median and p95: the physical limit
+ *   for a reader of a rollback-journal store under that writer).
  *
  *   node --expose-gc --import tsx bench/sqlite.ts     (npm run bench -- --only sqlite)
  *
@@ -268,6 +270,20 @@ async function liveBench(sqlite: SqliteStore, store: LargeStore, native: NativeS
   const quietQueries = await recorder.record(read);
   const nativeQuiet = await native.time(store.dbFile, quietQueries, { warmup: 1, reps: 21 });
   await clearLive(store.dbFile, runId);
+  // The physical limit: the same read (the statements just recorded, as one read transaction) by Python's
+  // sqlite3 every 0.5 s against the same writer, as a separate phase of the same length.
+  const nativeLogger = spawn('python3', [path.join(ROOT, 'test/support/metricLogger.py'), store.dbFile, runId, LIVE_KEY, '10', String(points), LIVE_JOURNAL], {
+    stdio: ['pipe', 'ignore', 'inherit'],
+  });
+  const nativeExited = new Promise<number | null>((resolve) => nativeLogger.on('exit', resolve));
+  const nativeLive = await native.live(store.dbFile, quietQueries, { writerPid: nativeLogger.pid!, periodMs: 500, maxSeconds: LIVE_SECONDS + 60 });
+  const nativeCode = await nativeExited;
+  await clearLive(store.dbFile, runId);
+  const nativeAttempts = nativeLive.ms.length + nativeLive.failures;
+  const nativeLiveText =
+    `native (Python's sqlite3, same statements, one read transaction, same writer): ${nativeLive.ms.length}/${nativeAttempts} reads succeeded ` +
+    `(${((100 * nativeLive.ms.length) / Math.max(1, nativeAttempts)).toFixed(1)}%), median ${ms(summarise(nativeLive.ms.length ? nativeLive.ms : [Number.NaN]).median)}, ` +
+    `p95 ${ms(percentile(nativeLive.ms, 95))}; quiet ${ms(nativeQuiet.median)}; writer exit ${nativeCode}${nativeLive.failures ? `; last error: ${nativeLive.error}` : ''}`;
   const liveSamples = summarise(times.length ? times : [Number.NaN]);
   const quietSamples = summarise(quiet);
   const p95 = percentile(times, 95);
@@ -285,8 +301,9 @@ async function liveBench(sqlite: SqliteStore, store: LargeStore, native: NativeS
   };
   const summary =
     (failures ? `  last failed read: ${lastError}` : '  no read failed') +
-    `; ${retried.retries} retries over ${retried.reads} reads while writing (${retried.reasons.map(([why, n]) => `${n}× ${why}`).join(', ') || 'none'})`;
+    `; ${retried.retries} retries over ${retried.reads} reads while writing (${retried.reasons.map(([why, n]) => `${n}× ${why}`).join(', ') || 'none'})\n  ${nativeLiveText}`;
   reportFigure({ bench: 'sqlite', name: 'SQLite 3 GB live: p95 read while writing at 10 Hz', value: p95, unit: 'ms', baselineName: 'quiet read (median)', baseline: quietSamples.median });
+  reportFigure({ bench: 'sqlite', name: 'SQLite 3 GB live: p95 read while writing at 10 Hz, native', value: percentile(nativeLive.ms, 95), unit: 'ms', baselineName: 'native quiet read (median)', baseline: nativeQuiet.median });
   return { row, summary };
 }
 

@@ -6,7 +6,15 @@ Reads one JSON request per line on stdin, answers one JSON line on stdout:
   -> {"ms": [per-rep milliseconds], "rows": rows of the last rep}
 With "connect", each rep opens the file (read-only) first and closes it after, as a cold open does;
 otherwise one connection is opened before the warm-up and kept.
+
+A live request reads while another process writes, as a reader of a rollback-journal store must:
+  {"db": path, "queries": [...], "live": {"writer_pid": pid, "period_ms": 500, "max_seconds": s}}
+  -> {"ms": [per-read milliseconds of the reads that succeeded], "failures": n, "error": last error}
+Every period_ms, until the writer process is gone (or max_seconds passed), the queries run as one read
+transaction (one shared lock: a consistent read, which SQLite's lock makes wait for a commit in progress),
+on one connection with Python's default busy timeout (5 s), as a Python reader would.
 """
+import os
 import json
 import sqlite3
 import sys
@@ -24,8 +32,43 @@ def connect(db):
     return sqlite3.connect(f'file:{db}?mode=ro', uri=True)
 
 
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+def live(db, queries, writer_pid, period_ms, max_seconds):
+    conn = sqlite3.connect(f'file:{db}?mode=ro', uri=True, isolation_level=None)
+    times, failures, error = [], 0, ''
+    started = time.monotonic()
+    next_at = started
+    while alive(writer_pid) and time.monotonic() - started < max_seconds:
+        next_at += period_ms / 1000
+        t0 = time.perf_counter()
+        try:
+            conn.execute('BEGIN')
+            run(conn, queries)
+            conn.execute('COMMIT')
+            times.append((time.perf_counter() - t0) * 1000)
+        except sqlite3.Error as e:
+            failures += 1
+            error = str(e)
+            if conn.in_transaction:
+                conn.execute('ROLLBACK')
+        time.sleep(max(0.0, next_at - time.monotonic()))
+    conn.close()
+    return {'ms': times, 'failures': failures, 'error': error}
+
+
 for line in sys.stdin:
     request = json.loads(line)
+    if request.get('live'):
+        spec = request['live']
+        print(json.dumps(live(request['db'], request['queries'], spec['writer_pid'], spec['period_ms'], spec['max_seconds'])), flush=True)
+        continue
     db, queries = request['db'], request['queries']
     times = []
     rows = 0
