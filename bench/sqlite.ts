@@ -26,6 +26,7 @@ import { SqliteStore, loadSqlEngine } from '../src/mlflow/local/sqliteStore';
 import { ROOT, SQLITE_ENGINE, SQLITE_ENGINE_KIND } from './support/dataset';
 import { bytes, collectGarbage, compare, loadNote, ms, overhead, reportFigure, summarise, table, type Samples } from './support/measure';
 import { NativeSqlite } from './support/nativeSqlite';
+import { seededRandom } from './support/random';
 import { SqlRecorder } from './support/sqlRecorder';
 
 const GENERATOR_VERSION = 1;
@@ -228,9 +229,15 @@ async function liveBench(sqlite: SqliteStore, store: LargeStore, native: NativeS
   let failures = 0;
   let behind = 0;
   let lastError = '';
-  let next = performance.now();
-  while (logger.exitCode === null) {
-    next += 500;
+  // Each read starts at a seeded random offset into its 0.5 s slot: the writer's 10 Hz commits and the
+  // reads are both periodic, so without it one run's reads would meet every commit at the same phase (all
+  // colliding, or none), and the two phases below would each measure only their own phase.
+  const jitter = liveJitter();
+  let slot = performance.now();
+  for (let i = 0; logger.exitCode === null; i++) {
+    await sleepUntil(slot + jitter(i));
+    if (logger.exitCode !== null) break;
+    slot += 500;
     const writtenBefore = written;
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
@@ -243,7 +250,6 @@ async function liveBench(sqlite: SqliteStore, store: LargeStore, native: NativeS
       failures++;
       lastError = error instanceof Error ? error.message : String(error);
     }
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - performance.now())));
   }
   const code = await exited;
   const retried = { reads: sqlite.readStats().reads - statsBefore.reads, retries: sqlite.readStats().retries - statsBefore.retries, reasons: [...sqlite.readStats().reasons] };
@@ -251,15 +257,15 @@ async function liveBench(sqlite: SqliteStore, store: LargeStore, native: NativeS
   // The same read with nothing writing: at the same pace, then back to back.
   const quiet: number[] = [];
   const quietCpu: number[] = [];
-  next = performance.now();
+  slot = performance.now();
   for (let i = 0; i < 21; i++) {
-    next += 500;
+    await sleepUntil(slot + jitter(i));
+    slot += 500;
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     await read();
     quiet.push(performance.now() - t0);
     quietCpu.push(cpuMs(process.cpuUsage(cpu0)));
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - performance.now())));
   }
   const backToBack: number[] = [];
   for (let i = 0; i < 21; i++) {
@@ -276,7 +282,12 @@ async function liveBench(sqlite: SqliteStore, store: LargeStore, native: NativeS
     stdio: ['pipe', 'ignore', 'inherit'],
   });
   const nativeExited = new Promise<number | null>((resolve) => nativeLogger.on('exit', resolve));
-  const nativeLive = await native.live(store.dbFile, quietQueries, { writerPid: nativeLogger.pid!, periodMs: 500, maxSeconds: LIVE_SECONDS + 60 });
+  const nativeLive = await native.live(store.dbFile, quietQueries, {
+    writerPid: nativeLogger.pid!,
+    periodMs: 500,
+    maxSeconds: LIVE_SECONDS + 60,
+    jitterMs: Array.from({ length: LIVE_SECONDS * 2 + 100 }, (_, i) => jitter(i)),
+  });
   const nativeCode = await nativeExited;
   await clearLive(store.dbFile, runId);
   const nativeAttempts = nativeLive.ms.length + nativeLive.failures;
@@ -318,6 +329,20 @@ function clearLive(dbFile: string, runId: string): Promise<void> {
     LIVE_KEY,
   ]);
   return new Promise((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`clearing the live metric failed (${code})`)))));
+}
+
+/** Milliseconds into its slot that the i-th live read starts at: the same seeded sequence for both phases. */
+function liveJitter(): (i: number) => number {
+  const random = seededRandom(15);
+  const offsets: number[] = [];
+  return (i) => {
+    while (offsets.length <= i) offsets.push(Math.floor(random() * 100));
+    return offsets[i]!;
+  };
+}
+
+function sleepUntil(at: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, at - performance.now())));
 }
 
 function cpuMs(usage: NodeJS.CpuUsage): number {

@@ -8,9 +8,9 @@ With "connect", each rep opens the file (read-only) first and closes it after, a
 otherwise one connection is opened before the warm-up and kept.
 
 A live request reads while another process writes, as a reader of a rollback-journal store must:
-  {"db": path, "queries": [...], "live": {"writer_pid": pid, "period_ms": 500, "max_seconds": s}}
+  {"db": path, "queries": [...], "live": {"writer_pid": pid, "period_ms": 500, "max_seconds": s, "jitter_ms": [...]}}
   -> {"ms": [per-read milliseconds of the reads that succeeded], "failures": n, "error": last error}
-Every period_ms, until the writer process is gone (or max_seconds passed), the queries run as one read
+Once per period_ms slot (starting jitter_ms[i] into the i-th, as the store's reads do), until the writer process is gone (or max_seconds passed), the queries run as one read
 transaction (one shared lock: a consistent read, which SQLite's lock makes wait for a commit in progress),
 on one connection with Python's default busy timeout (5 s), as a Python reader would.
 """
@@ -40,13 +40,18 @@ def alive(pid):
     return True
 
 
-def live(db, queries, writer_pid, period_ms, max_seconds):
+def live(db, queries, writer_pid, period_ms, max_seconds, jitter_ms):
     conn = sqlite3.connect(f'file:{db}?mode=ro', uri=True, isolation_level=None)
     times, failures, error = [], 0, ''
     started = time.monotonic()
-    next_at = started
+    slot = started
+    i = 0
     while alive(writer_pid) and time.monotonic() - started < max_seconds:
-        next_at += period_ms / 1000
+        time.sleep(max(0.0, slot + jitter_ms[i % len(jitter_ms)] / 1000 - time.monotonic()))
+        if not alive(writer_pid):
+            break
+        slot += period_ms / 1000
+        i += 1
         t0 = time.perf_counter()
         try:
             conn.execute('BEGIN')
@@ -58,7 +63,6 @@ def live(db, queries, writer_pid, period_ms, max_seconds):
             error = str(e)
             if conn.in_transaction:
                 conn.execute('ROLLBACK')
-        time.sleep(max(0.0, next_at - time.monotonic()))
     conn.close()
     return {'ms': times, 'failures': failures, 'error': error}
 
@@ -67,7 +71,7 @@ for line in sys.stdin:
     request = json.loads(line)
     if request.get('live'):
         spec = request['live']
-        print(json.dumps(live(request['db'], request['queries'], spec['writer_pid'], spec['period_ms'], spec['max_seconds'])), flush=True)
+        print(json.dumps(live(request['db'], request['queries'], spec['writer_pid'], spec['period_ms'], spec['max_seconds'], spec['jitter_ms'])), flush=True)
         continue
     db, queries = request['db'], request['queries']
     times = []

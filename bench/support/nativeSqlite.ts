@@ -29,12 +29,17 @@ export class NativeSqlite {
   }
 
   /**
-   * The same statements read every `periodMs` as one read transaction while the process `writerPid`
+   * The same statements read once per `periodMs` slot (starting `jitterMs[i]` into the i-th) as one read transaction while the process `writerPid`
    * writes the store, until it exits: what any SQLite reader of a rollback-journal store gets (see
    * nativeSqlite.py). Per-read milliseconds of the reads that succeeded, and the failures.
    */
-  async live(db: string, queries: readonly RecordedQuery[], live: { writerPid: number; periodMs: number; maxSeconds: number }): Promise<{ ms: number[]; failures: number; error: string }> {
-    this.child.stdin.write(`${JSON.stringify({ db, queries, live: { writer_pid: live.writerPid, period_ms: live.periodMs, max_seconds: live.maxSeconds } })}\n`);
+  async live(
+    db: string,
+    queries: readonly RecordedQuery[],
+    live: { writerPid: number; periodMs: number; maxSeconds: number; jitterMs: readonly number[] },
+  ): Promise<{ ms: number[]; failures: number; error: string }> {
+    const spec = { writer_pid: live.writerPid, period_ms: live.periodMs, max_seconds: live.maxSeconds, jitter_ms: live.jitterMs };
+    this.child.stdin.write(`${JSON.stringify({ db, queries, live: spec })}\n`);
     const next = await this.answers.next();
     if (next.done) throw new Error('the native SQLite helper (python3) exited');
     return JSON.parse(next.value) as { ms: number[]; failures: number; error: string };
