@@ -38,6 +38,12 @@ const SCHEMA_COOKIE = 40;
  */
 const HOLD_MAX_MS = 200;
 const TRANSIENT = /readonly database|database is locked|busy|disk I\/O error|malformed|not a database|short read|unable to open/i;
+/**
+ * A commit in progress (its rollback journal is there) usually ends within milliseconds: for this long in
+ * all, a read waiting for one polls every millisecond instead of backing off, so it reads right after the
+ * commit instead of up to twice the commit's length later. Beyond it, the backoff below.
+ */
+const COMMIT_POLL_MS = 50;
 
 /**
  * Reads an SQLite store in place while another process (MLflow, a training script) may write it.
@@ -83,17 +89,26 @@ export class SqliteReader {
     let lastReason = 'it changed while being read';
     let lastError: unknown;
     let hold = false;
+    let polledMs = 0;
     for (let attempt = 0; attempt < attempts; attempt++) {
       if (this.disposed) throw new MlflowError(`${this.file} is closed`, 'CANCELLED');
       if (options?.signal?.aborted) throw new MlflowError('The request was cancelled.', 'CANCELLED');
       const started = performance.now();
       const outcome = this.attempt(engine, query, hold);
-      if (attempt === 0) this.stats.reads++;
+      if (attempt === 0 && polledMs === 0) this.stats.reads++;
       if (outcome.done) return outcome.value;
       this.stats.retries++;
       this.stats.reasons.set(outcome.reason, (this.stats.reasons.get(outcome.reason) ?? 0) + 1);
       lastReason = outcome.reason;
       lastError = outcome.error;
+      if (outcome.writing && polledMs < COMMIT_POLL_MS) {
+        const pollStarted = performance.now();
+        await sleep(1);
+        polledMs += Math.max(1, performance.now() - pollStarted);
+        attempt--;
+        hold = false;
+        continue;
+      }
       if (outcome.committed && attempt === 0) {
         // A commit landed during the read and is over: read again at once. With SQLite's own locks, a read
         // short enough holds its shared lock across its statements this time (one read transaction), so no
@@ -116,10 +131,10 @@ export class SqliteReader {
     engine: SqlEngine,
     query: (db: Database) => T,
     hold: boolean,
-  ): { done: true; value: T } | { done: false; reason: string; error?: unknown; committed?: boolean } {
+  ): { done: true; value: T } | { done: false; reason: string; error?: unknown; committed?: boolean; writing?: boolean } {
     const before = this.fileState(engine);
     const problem = headerProblem(before.header, before.size);
-    if (before.hotJournal) return { done: false, reason: 'a write transaction is in progress' };
+    if (before.hotJournal) return { done: false, reason: 'a write transaction is in progress', writing: true };
     if (problem) {
       if (problem.permanent) throw new MlflowError(`${this.file} cannot be read: ${problem.message}.`, 'INVALID_STATE');
       // Possibly a writer between extending the file and writing its header: retried, and named if it stays.
@@ -149,7 +164,7 @@ export class SqliteReader {
       const message = error instanceof Error ? error.message : String(error);
       if (changed(before, after) || after.hotJournal) {
         if (!engine.locks) this.close();
-        return { done: false, reason: 'it changed while being read', error, committed: !after.hotJournal };
+        return { done: false, reason: 'it changed while being read', error, committed: !after.hotJournal, writing: after.hotJournal };
       }
       if (TRANSIENT.test(message)) {
         // With SQLite's own locks a busy file leaves the connection sound: it waits, then reads again.
@@ -172,7 +187,7 @@ export class SqliteReader {
       // The page cache may hold pages of a transaction that was being written: start afresh (SQLite's
       // own locks keep node:sqlite's cache true, so that connection stays).
       if (!engine.locks) this.close();
-      if (after.hotJournal) return { done: false, reason: 'a write transaction started while it was being read' };
+      if (after.hotJournal) return { done: false, reason: 'a write transaction started while it was being read', writing: true };
       return { done: false, reason: 'it was committed to while being read', committed: true };
     }
     return { done: true, value };
