@@ -338,10 +338,12 @@ function historySql(keyTermSql: string, stepFilter = ''): string {
  *   one scan for all the requested runs at once (`+run_uuid IN (…)` keeps SQLite off the run index);
  * - `byRun`: each run's rows (index_metrics_run_uuid, then the table: all the run's metrics).
  * `steps` is how the steps are read, `points` how the points at the chosen steps are. With MLflow 3's
- * (run_uuid, key, step) index both are per run (`indexed`): that index answers exactly.
+ * (run_uuid, key, step) index both are per run (`indexed`): that index answers exactly. A store without
+ * the run index reads a large key's steps per run from the key's entries (`keyPerRun`: one scan of them
+ * per run, holding only that run's steps).
  */
 export interface SampledPlan {
-  steps: 'byKey' | 'byRun' | 'indexed';
+  steps: 'byKey' | 'byRun' | 'indexed' | 'keyPerRun';
   points: 'byKey' | 'byRun' | 'indexed';
 }
 
@@ -355,9 +357,9 @@ export const SAMPLED_PROBE = 4096;
 
 export function sampledPlan(db: Database, runIds: readonly string[], key: string): SampledPlan {
   if (hasRunKeyStepIndex(db)) return { steps: 'indexed', points: 'indexed' };
-  // Without the run index (older than MLflow 1.x's migrations) a run's rows are the key's rows anyway.
-  if (!hasIndexOn(db, 'metrics', 'run_uuid')) return { steps: 'byKey', points: 'byKey' };
   const counts = probeCounts(db, runIds, key);
+  // Without the run index (older than MLflow 1.x's migrations) a run's rows are found through the key's.
+  if (!hasIndexOn(db, 'metrics', 'run_uuid')) return { steps: counts.byKey < SAMPLED_PROBE ? 'byKey' : 'keyPerRun', points: 'byKey' };
   const byRun = counts.byRun.reduce((sum, n) => sum + n, 0);
   // Exact on the small side: the key's entries are fewer than the runs' rows (live metrics, rare keys).
   if (counts.byKey < SAMPLED_PROBE && counts.byKey <= byRun) return { steps: 'byKey', points: 'byKey' };
@@ -407,7 +409,7 @@ export function sampledHistories(db: Database, requested: readonly string[], key
   const runIds = [...new Set(requested)];
   if (runIds.length === 0) return [];
   const plan = sampledPlan(db, runIds, key);
-  const perRun = plan.steps === 'byKey' ? stepsByKey(db, runIds, key) : runIds.map((runId) => stepsOfRun(db, runId, key, plan.steps === 'indexed' ? 'key' : '+key'));
+  const perRun = plan.steps === 'byKey' ? stepsByKey(db, runIds, key) : runIds.map((runId) => stepsOfRun(db, runId, key, plan.steps === 'byRun' ? '+key' : 'key'));
   const ranges = perRun.filter(({ steps }) => steps.length > 0).map(({ steps }) => ({ min: steps[0]!, max: steps[steps.length - 1]! }));
   const allSteps = perRun.map(({ steps }) => steps).reduce(mergeSortedUnique, new Float64Array(0));
   const chosen = chooseSampledSteps(allSteps, ranges, window);
@@ -418,7 +420,7 @@ export function sampledHistories(db: Database, requested: readonly string[], key
   const points =
     plan.points === 'byKey' && bounded
       ? pointsByKey(db, runIds, key, steps)
-      : new Map(runIds.map((runId) => [runId, pointsOfRun(db, runId, key, steps, plan.points === 'indexed' ? 'key' : '+key')]));
+      : new Map(runIds.map((runId) => [runId, pointsOfRun(db, runId, key, steps, plan.points === 'indexed' || !hasIndexOn(db, 'metrics', 'run_uuid') ? 'key' : '+key')]));
   return runIds.flatMap((runId) => (points.get(runId) ?? []).map((m) => ({ runId, key: m.key, value: m.value, timestamp: m.timestamp, step: m.step })));
 }
 
