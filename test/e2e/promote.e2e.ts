@@ -70,9 +70,7 @@ describe('Promote: set and move aliases in the Models view, then serve the alias
     workbench = await Workbench.open(folder);
     await workbench.openMlflowContainer();
     // The Models view gets the whole side bar: the tree only renders the rows that fit.
-    const runs = workbench.viewPane('Runs');
-    await runs.click();
-    await runs.and(workbench.page.locator('[aria-expanded="false"]')).waitFor();
+    await workbench.collapseView('Runs');
   });
 
   after(async () => {

@@ -100,7 +100,11 @@ describe('Sessions: the session node and the conversation panel', () => {
       replay.takeRequests();
       const turns = await children(session);
       assert.deepStrictEqual(traceIds(turns), ALICE);
-      assert.deepStrictEqual(replay.takeRequests().filter((r) => r.path.includes('/traces')).map((r) => r.capture ?? `UNMATCHED ${r.method} ${r.path} ${JSON.stringify(r.body)}`), ['traces_search_filter_session_metadata_backticks']);
+      // Every traces request is the captured session search (the Traces view may list the same expanded
+      // session again for the new connection at the same time, so the count is not fixed).
+      const sent = replay.takeRequests().filter((r) => r.path.includes('/traces')).map((r) => r.capture ?? `UNMATCHED ${r.method} ${r.path} ${JSON.stringify(r.body)}`);
+      assert.ok(sent.length >= 1, 'the session search was sent');
+      assert.deepStrictEqual([...new Set(sent)], ['traces_search_filter_session_metadata_backticks']);
 
       // The conversation reads each shown turn's trace; the replay has no capture of the second one's, which
       // then says why (the server's 404 page) while the other two show.

@@ -20,6 +20,8 @@ import styles from './session.css';
 
 /** Turns drawn at once; "Show more turns" draws the next batch. */
 const BATCH = 50;
+/** Turns read as soon as they are drawn, before they scroll into view. */
+const FIRST_READ = 5;
 /** Longer texts show their start and a button for the rest. */
 const TEXT_PREVIEW = 4_000;
 
@@ -122,6 +124,8 @@ class SessionApp {
       this.views.set(header.traceId, view);
       this.list.append(view.element);
       this.observer.observe(view.element);
+      // The first turns are read at once, whatever the panel's height: a short panel still opens on content.
+      if (header.index < FIRST_READ) this.want(view);
     }
     const left = this.turns.length - this.views.size;
     this.more.hidden = left <= 0;
@@ -196,11 +200,16 @@ class SessionApp {
       if (!entry.isIntersecting) continue;
       const traceId = (entry.target as HTMLElement).dataset.traceId;
       const view = traceId ? this.views.get(traceId) : undefined;
-      if (!view || view.requested) continue;
-      view.requested = true;
-      this.wanted.add(view.header.traceId);
+      if (view) this.want(view);
     }
-    if (this.wanted.size > 0 && !this.flushScheduled) {
+  }
+
+  /** Asks the host for a turn's content once; the asks of one task go in one message. */
+  private want(view: TurnView): void {
+    if (view.requested) return;
+    view.requested = true;
+    this.wanted.add(view.header.traceId);
+    if (!this.flushScheduled) {
       this.flushScheduled = true;
       queueMicrotask(() => {
         this.flushScheduled = false;
