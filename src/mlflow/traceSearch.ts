@@ -254,18 +254,6 @@ function compareText(lhs: string | undefined, comparator: string, rhs: TraceClau
   }
   const value = String(rhs);
   switch (comparator) {
-    case '=':
-      return lhs === value;
-    case '!=':
-      return lhs !== value;
-    case '<':
-      return lhs < value;
-    case '<=':
-      return lhs <= value;
-    case '>':
-      return lhs > value;
-    case '>=':
-      return lhs >= value;
     case 'LIKE':
       return cached(`L${value}`, () => likeToRegExp(value, false)).test(lhs);
     case 'ILIKE':
@@ -276,20 +264,12 @@ function compareText(lhs: string | undefined, comparator: string, rhs: TraceClau
     case 'RLIKE':
       return cached(`R${value}`, () => pythonRegExp(value)).test(lhs);
     default:
-      return false;
+      return compareOrdered(lhs, comparator, value);
   }
 }
 
-/** A numeric attribute against a number, or against a quoted value (see TraceSearchStore). */
-function compareNumber(lhs: number | undefined, comparator: string, rhs: TraceClause['value'], affinity: boolean): boolean {
-  if (lhs === undefined || rhs === undefined || Array.isArray(rhs)) return false;
-  let value: number | string = rhs;
-  if (typeof value === 'string' && affinity) value = sqliteNumber(value) ?? value;
-  if (typeof value === 'string') {
-    // SQLite orders every number before every string (the FileStore's = and != agree; checkComparator
-    // refuses its other comparators).
-    return comparator === '!=' || comparator === '<' || comparator === '<=';
-  }
+/** `=`, `!=`, `<`, `<=`, `>`, `>=` between two strings or two numbers; any other comparator is false. */
+function compareOrdered<T extends string | number>(lhs: T, comparator: string, value: T): boolean {
   switch (comparator) {
     case '=':
       return lhs === value;
@@ -306,6 +286,19 @@ function compareNumber(lhs: number | undefined, comparator: string, rhs: TraceCl
     default:
       return false;
   }
+}
+
+/** A numeric attribute against a number, or against a quoted value (see TraceSearchStore). */
+function compareNumber(lhs: number | undefined, comparator: string, rhs: TraceClause['value'], affinity: boolean): boolean {
+  if (lhs === undefined || rhs === undefined || Array.isArray(rhs)) return false;
+  let value: number | string = rhs;
+  if (typeof value === 'string' && affinity) value = sqliteNumber(value) ?? value;
+  if (typeof value === 'string') {
+    // SQLite orders every number before every string (the FileStore's = and != agree; checkComparator
+    // refuses its other comparators).
+    return comparator === '!=' || comparator === '<' || comparator === '<=';
+  }
+  return compareOrdered(lhs, comparator, value);
 }
 
 /** How an assessment value reads in a filter: JSON text (`true`, `0.8`, `"neutral"` without quotes). */
