@@ -60,8 +60,7 @@ describe('Serve Model: from a run\'s model folder to predictions (packaged exten
     await workbench.page.getByRole('tab', { name: new RegExp(`^Serve ${MODEL_URI.replace(/[/.]/g, '\\$&')}`) }).waitFor();
 
     // Off the tree, so its hover (the run's tooltip) does not cover the panel.
-    await workbench.page.mouse.move(900, 700);
-    await workbench.page.locator('.monaco-hover, .context-view .monaco-hover-content').first().waitFor({ state: 'hidden' });
+    await workbench.dismissHover();
     view = workbench.webview();
     const command = view.locator('#command');
     await command.filter({ hasText: /--port \d+/ }).waitFor();

@@ -92,20 +92,25 @@ export class Workbench {
   }
 
   /**
-   * Collapses a view of the side bar by clicking its header. A click that lands while the side bar is
-   * still laying out its views (one appearing when its context key is set) can be lost: the header is
-   * clicked again until it reports collapsed.
+   * Collapses a view of the side bar by clicking its header's twistie. A click that lands while the side
+   * bar is still laying out its views (one appearing when its context key is set) can be lost: the header
+   * is clicked again until it reports collapsed.
    */
   async collapseView(name: string): Promise<void> {
     const header = this.viewPane(name);
     const collapsed = header.and(this.page.locator('[aria-expanded="false"]'));
     for (let attempt = 1; ; attempt++) {
-      if (await header.and(this.page.locator('[aria-expanded="true"]')).count()) await header.click();
+      // On the twistie at the header's left: its middle can hold the view's title actions (Filter, Connect…)
+      // when the side bar is narrow, and a click there runs an action instead.
+      if (await header.and(this.page.locator('[aria-expanded="true"]')).count()) await header.click({ position: { x: 10, y: 11 } });
       try {
         await collapsed.waitFor({ timeout: attempt < 3 ? 10_000 : 60_000 });
         return;
       } catch (error) {
-        if (attempt >= 3) throw error;
+        if (attempt >= 3) {
+          await this.screenshot(`failed-collapse-${name}`);
+          throw error;
+        }
       }
     }
   }
