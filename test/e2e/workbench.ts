@@ -54,7 +54,15 @@ export class Workbench {
       .filter({ has: this.page.locator('.label-name', { hasText: exact }) }).first();
     for (let attempt = 1; ; attempt++) {
       await this.page.keyboard.press('F1');
-      await input.waitFor({ state: 'visible' });
+      try {
+        await input.waitFor({ state: 'visible', timeout: attempt < 3 ? 10_000 : 60_000 });
+      } catch (error) {
+        // F1 went nowhere (focus left in a closing quick pick or a webview): give the workbench focus back
+        // with a click on the activity bar's empty part, then press it again.
+        if (attempt >= 3) throw error;
+        await this.page.mouse.click(24, 620);
+        continue;
+      }
       await input.fill(`>${title}`);
       try {
         await row.waitFor({ timeout: attempt < 3 ? 15_000 : 60_000 });
