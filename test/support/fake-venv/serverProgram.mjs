@@ -8,9 +8,12 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const stubborn = process.env.FAKE_MLFLOW_STUBBORN === '1';
-// process.ppid is read once at startup in Node, so the parent is probed instead.
+// The parent is gone once this process was handed to another (process.ppid is read afresh each time) or
+// the probe fails. The first alone covers a parent that died but stays an unreaped zombie, which still
+// answers kill(pid, 0): in a container whose init does not reap, masters and workers outlived the tests.
 const parent = process.ppid;
 const watchParent = () => {
+  if (process.ppid !== parent) process.exit(0);
   try {
     process.kill(parent, 0);
   } catch {
