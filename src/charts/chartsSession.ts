@@ -9,6 +9,7 @@ import { chartsTitle, metricKeysOf, resolveRuns, toChartRun } from './chartRuns'
 import type { SampledHistoryCache } from './core/historyCache';
 import { applyLiveRuns, isLive } from './core/liveRuns';
 import { appendAfterLastStep, assignColorSlots, buildSeries, chunk, mapLimit, possiblyThinnedRuns } from './series';
+import { unhandledMessage } from '../vscode/unhandledMessage';
 
 /**
  * Everything a charts panel does except talking to VS Code: resolving the runs, fetching sampled
@@ -110,7 +111,7 @@ export class ChartsSession extends WebviewSession<ChartsHostMessage, ChartsWebvi
         void this.exportCsv(message.metricKeys);
         return;
       default:
-        assertNever(message);
+        unhandledMessage(message);
     }
   }
 
@@ -375,8 +376,4 @@ function safeFileName(name: string): string {
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unhandled message ${JSON.stringify(value)}`);
 }

@@ -6,6 +6,7 @@ import { buildCompareModel } from './compareModel';
 import { parseCompareMessage } from './messages';
 import type { CompareHostMessage, CompareModel, CompareRenderSummary, CompareViewState, CompareWebviewMessage } from './protocol';
 import { mapLimit } from './series';
+import { unhandledMessage } from '../vscode/unhandledMessage';
 
 export interface CompareSessionHost {
   post(message: CompareHostMessage): void;
@@ -62,7 +63,7 @@ export class CompareSession extends WebviewSession<CompareHostMessage, CompareWe
         this.host.openCharts(message.runIds, message.metricKeys);
         return;
       default:
-        assertNever(message);
+        unhandledMessage(message);
     }
   }
 
@@ -133,8 +134,4 @@ export async function loadCompareModel(store: TrackingStore, runIds: readonly st
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unhandled message ${JSON.stringify(value)}`);
 }

@@ -7,6 +7,7 @@ import { WebviewSession } from '../../vscode/webviewSession';
 import { compareEvaluations } from './compareEvaluations';
 import { buildEvaluationTable, evaluationTracesFilter } from './evaluationTable';
 import type { EvaluationHostMessage, EvaluationRenderSummary, EvaluationTable, EvaluationView, EvaluationWebviewMessage } from './protocol';
+import { unhandledMessage } from '../../vscode/unhandledMessage';
 
 /** Traces read per page: what MLflow's evaluation page asks for. */
 const PAGE_SIZE = 100;
@@ -110,7 +111,7 @@ export class EvaluationSession extends WebviewSession<EvaluationHostMessage, Eva
         void this.load();
         return;
       default:
-        assertNever(message);
+        unhandledMessage(message);
     }
   }
 
@@ -124,10 +125,6 @@ export class EvaluationSession extends WebviewSession<EvaluationHostMessage, Eva
   dispose(): void {
     this.loads.dispose();
   }
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unhandled message ${JSON.stringify(value)}`);
 }
 
 /** Checks a message from the webview; anything of another shape is dropped. */

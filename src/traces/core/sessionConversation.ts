@@ -6,6 +6,7 @@ import { describeMlflowError } from './errorText';
 import type { SessionHeader, SessionHostMessage, SessionRenderSummary, SessionWebviewMessage, TurnContent, TurnHeader } from './sessionProtocol';
 import { listSessionTraces } from './sessionTraces';
 import { turnHeaders, turnOf } from './sessionTurns';
+import { unhandledMessage } from '../../vscode/unhandledMessage';
 
 export interface SessionConversationHost {
   post(message: SessionHostMessage): void;
@@ -119,7 +120,7 @@ export class SessionConversation extends WebviewSession<SessionHostMessage, Sess
         void this.load();
         return;
       default:
-        assertNever(message);
+        unhandledMessage(message);
     }
   }
 
@@ -174,10 +175,6 @@ export class SessionConversation extends WebviewSession<SessionHostMessage, Sess
     this.disposed = true;
     this.loads.dispose();
   }
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unhandled message ${JSON.stringify(value)}`);
 }
 
 /** Checks a message from the webview; anything of another shape is dropped. */

@@ -4,6 +4,7 @@ import { WebviewSession } from '../../vscode/webviewSession';
 import type { TraceCompareHostMessage, TraceCompareRenderSummary, TraceCompareView, TraceCompareWebviewMessage } from './compareProtocol';
 import { describeMlflowError } from './errorText';
 import { buildCompareView } from './traceCompare';
+import { unhandledMessage } from '../../vscode/unhandledMessage';
 
 export interface TraceCompareHost {
   post(message: TraceCompareHostMessage): void;
@@ -68,17 +69,13 @@ export class TraceCompareSession extends WebviewSession<TraceCompareHostMessage,
         this.host.copy(message.text);
         return;
       default:
-        assertNever(message);
+        unhandledMessage(message);
     }
   }
 
   dispose(): void {
     this.loads.dispose();
   }
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unhandled message ${JSON.stringify(value)}`);
 }
 
 /** Checks a message from the webview; anything of another shape is dropped. */

@@ -6,6 +6,7 @@ import { WebviewSession } from '../../vscode/webviewSession';
 import type { AssessmentDraft, AssessmentEdit, AttachmentRef, SpanDetail, TraceHostMessage, TraceRenderSummary, TraceView, TraceWebviewMessage } from './protocol';
 import { type SourceQuery, sourceQuery } from './spanSource';
 import { buildTraceView, parseAssessmentValue, parseDraft, spanDetail } from './traceView';
+import { unhandledMessage } from '../../vscode/unhandledMessage';
 
 export interface TraceSessionHost {
   post(message: TraceHostMessage): void;
@@ -135,7 +136,7 @@ export class TraceSession extends WebviewSession<TraceHostMessage, TraceWebviewM
         void this.openSource(message.index);
         return;
       default:
-        assertNever(message);
+        unhandledMessage(message);
     }
   }
 
@@ -227,10 +228,6 @@ export class TraceSession extends WebviewSession<TraceHostMessage, TraceWebviewM
   dispose(): void {
     this.loads.dispose();
   }
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unhandled message ${JSON.stringify(value)}`);
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
