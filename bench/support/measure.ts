@@ -25,8 +25,8 @@ export function summarise(all: number[]): Samples {
   return { median, min: sorted[0], max: sorted[sorted.length - 1], all };
 }
 
-export async function timeOnce(run: () => unknown): Promise<number> {
-  collectGarbage();
+export async function timeOnce(run: () => unknown, gc = true): Promise<number> {
+  if (gc) collectGarbage();
   const t0 = performance.now();
   await run();
   return performance.now() - t0;
@@ -50,10 +50,10 @@ export interface Prepared<T> {
 
 type Variant = (() => unknown) | Prepared<unknown>;
 
-async function timeVariant(variant: Variant): Promise<number> {
-  if (typeof variant === 'function') return timeOnce(variant);
+async function timeVariant(variant: Variant, gc = true): Promise<number> {
+  if (typeof variant === 'function') return timeOnce(variant, gc);
   const prepared: unknown = await variant.setup();
-  return timeOnce(() => variant.run(prepared));
+  return timeOnce(() => variant.run(prepared), gc);
 }
 
 /**
@@ -61,14 +61,26 @@ async function timeVariant(variant: Variant): Promise<number> {
  * the variants' order rotated every round (so none always runs first, on a warmer or a more
  * fragmented heap) and a GC before each timing. Medians are what the benches report.
  */
-export async function compare<K extends string>(options: { warmup: number; reps: number; variants: Record<K, Variant> }): Promise<Record<K, Samples>> {
+export async function compare<K extends string>(options: {
+  warmup: number;
+  reps: number;
+  variants: Record<K, Variant>;
+  /**
+   * `each` (the default): a full GC before every timing. `natural`: none forced; collections happen
+   * where the allocations cause them, and the rotation spreads them over the variants. A forced full
+   * GC also drops V8's optimized code for the functions a JavaScript-heavy variant runs (see
+   * docs/PERFORMANCE.md, traces, third round), which no extension host does between two clicks.
+   */
+  gc?: 'each' | 'natural';
+}): Promise<Record<K, Samples>> {
   const names = Object.keys(options.variants) as K[];
-  for (let i = 0; i < options.warmup; i++) for (const name of names) await timeVariant(options.variants[name]);
+  const gc = options.gc !== 'natural';
+  for (let i = 0; i < options.warmup; i++) for (const name of names) await timeVariant(options.variants[name], gc);
   const times = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<K, number[]>;
   for (let i = 0; i < options.reps; i++) {
     for (let j = 0; j < names.length; j++) {
       const name = names[(i + j) % names.length];
-      times[name].push(await timeVariant(options.variants[name]));
+      times[name].push(await timeVariant(options.variants[name], gc));
     }
   }
   return Object.fromEntries(names.map((name) => [name, summarise(times[name])])) as Record<K, Samples>;

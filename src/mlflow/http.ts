@@ -363,22 +363,57 @@ function tooLarge(request: HttpRequest, cap: number): MlflowError {
   return new MlflowError(`The answer to ${describe(request)} is larger than ${Math.round(cap / (1024 * 1024))} MB; not read into memory`, 'BAD_RESPONSE');
 }
 
-async function readCapped(res: http.IncomingMessage, cap: number, onTooLarge: (() => MlflowError) | undefined): Promise<Buffer> {
+/**
+ * The body, at most `cap` bytes. With a declared Content-Length (MLflow's servers send one) the chunks
+ * are copied into one buffer of that size as they arrive instead of being gathered and concatenated at
+ * the end; a body that runs past what it declared is gathered the general way. A connection that
+ * closes before the end of the body is an error, as is one that errors.
+ */
+function readCapped(res: http.IncomingMessage, cap: number, onTooLarge: (() => MlflowError) | undefined): Promise<Buffer> {
   const declared = Number(res.headers['content-length']);
-  if (onTooLarge && Number.isFinite(declared) && declared > cap) throw onTooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > cap) {
-      if (onTooLarge) throw onTooLarge();
-      // Error bodies: keep what fits, the message needs no more.
-      chunks.push(chunk.subarray(0, chunk.length - (size - cap)));
-      break;
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+  if (onTooLarge && Number.isFinite(declared) && declared > cap) return Promise.reject(onTooLarge());
+  return new Promise<Buffer>((resolve, reject) => {
+    let whole = Number.isSafeInteger(declared) && declared > 0 && declared <= cap ? Buffer.allocUnsafe(declared) : undefined;
+    let filled = 0;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const finish = (outcome: () => void): void => {
+      if (settled) return;
+      settled = true;
+      res.off('data', onData);
+      outcome();
+    };
+    const body = (): Buffer => (whole ? whole.subarray(0, filled) : Buffer.concat(chunks));
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > cap) {
+        if (onTooLarge) {
+          finish(() => reject(onTooLarge()));
+        } else {
+          // Error bodies: keep what fits, the message needs no more.
+          const fits = chunk.subarray(0, chunk.length - (size - cap));
+          finish(() => resolve(whole ? Buffer.concat([body(), fits]) : Buffer.concat([...chunks, fits])));
+        }
+        res.destroy();
+        return;
+      }
+      if (whole && filled + chunk.length <= whole.length) {
+        chunk.copy(whole, filled);
+        filled += chunk.length;
+        return;
+      }
+      if (whole) {
+        chunks.push(whole.subarray(0, filled));
+        whole = undefined;
+      }
+      chunks.push(chunk);
+    };
+    res.on('data', onData);
+    res.once('end', () => finish(() => resolve(body())));
+    res.once('error', (error) => finish(() => reject(error)));
+    res.once('close', () => finish(() => reject(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }))));
+  });
 }
 
 /**

@@ -4,9 +4,9 @@ import { MlflowError, ReadOnlyStoreError } from '../errors';
 import type { AssessmentUpdate } from '../traceStore';
 import type { Assessment, NewAssessment, Span, Trace } from '../traceTypes';
 import { TraceKeys } from '../traceTypes';
-import { parseJsonLossless, toSpan } from '../traceValues';
+import { parseSpanJson, toSpan } from '../traceValues';
 import type { CallOptions } from '../types';
-import { arrayField } from '../values';
+import { arrayField, isRecord } from '../values';
 import { readArtifactFile, throwIfAborted } from './artifactFiles';
 
 /** What the SQLite and file-store trace readers share: `traces.json`, attachments, read-only writes. */
@@ -53,7 +53,7 @@ export async function spansFromTraceData(file: string, traceId: string, options?
   }
   let document: unknown;
   try {
-    document = parseJsonLossless(textContent);
+    document = parseSpanJson(textContent, (doc) => (isRecord(doc) ? doc.spans : undefined));
   } catch {
     throw new MlflowError(`The spans of trace ${traceId} could not be read: ${file} is not valid JSON (being written?).`, 'STORE_BUSY');
   }

@@ -3,7 +3,7 @@ import { type SpanSearchRow, needsSpans, searchTraceInfos } from '../traceSearch
 import { MAX_TRACES_PER_PAGE, type TraceStore } from '../traceStore';
 import type { Assessment, Span, Trace, TraceInfo, TraceQuery } from '../traceTypes';
 import { TraceKeys } from '../traceTypes';
-import { parseJsonLossless, toSourceType, toSpan, toTraceState } from '../traceValues';
+import { parseSpanJson, toSourceType, toSpan, toTraceState } from '../traceValues';
 import type { CallOptions, Page } from '../types';
 import { checkMaxResults, createPageToken, parsePageToken } from './paging';
 import { ReadOnlyAssessments, spansFromTraceData, traceAttachment, traceDataFile, withPartialFlag } from './localTraces';
@@ -279,7 +279,7 @@ function spansOfTrace(db: Database, traceId: string): Span[] {
   return queryRows(db, 'SELECT content FROM spans WHERE trace_id = ? ORDER BY start_time_unix_nano, span_id', [traceId]).map((row) => {
     let document: unknown;
     try {
-      document = parseJsonLossless(text(row.content));
+      document = parseSpanJson(text(row.content), (doc) => [doc]);
     } catch {
       document = {};
     }

@@ -3,7 +3,7 @@ import { parseJsonBody } from '../http';
 import type { HttpClient } from '../http';
 import { type AssessmentUpdate, MAX_TRACES_PER_PAGE, type TraceStore } from '../traceStore';
 import type { Assessment, NewAssessment, Trace, TraceInfo, TraceQuery } from '../traceTypes';
-import { assessmentBody, parseJsonLossless, quoteBigIntegers, toAssessment, toSpan, toTraceInfo } from '../traceValues';
+import { assessmentBody, parseJsonLossless, parseSpanJson, quoteBigIntegers, roundedIntegerCount, toAssessment, toSpan, toTraceInfo } from '../traceValues';
 import type { Capabilities, CallOptions, Page } from '../types';
 import { arrayField, isRecord, parsePageToken } from '../values';
 import { obj } from './mapping';
@@ -68,8 +68,11 @@ export class RestTraceStore implements TraceStore {
     const query: Record<string, string> = { trace_id: traceId };
     if (allowPartial) query.allow_partial = 'true';
     const text = await this.http.text({ method: 'GET', path: `${API3}/traces/get`, query, signal: options?.signal });
-    const trace = obj(obj(parseSpanDocument(text, `traces/get ${traceId}`)).trace);
-    return { info: toTraceInfo(trace.trace_info), spans: arrayField(trace, 'spans').map((s) => toSpan(s, traceId)) };
+    const decode = (exact: boolean): Trace => {
+      const trace = obj(obj(parseSpanDocument(text, `traces/get ${traceId}`, (doc) => (isRecord(doc) && isRecord(doc.trace) ? doc.trace.spans : undefined), exact)).trace);
+      return { info: toTraceInfo(trace.trace_info), spans: arrayField(trace, 'spans').map((s) => toSpan(s, traceId)) };
+    };
+    return decodeExactly(decode);
   }
 
   /** What MLflow's client does after the 500: the info from traces/{id}, the spans from traces.json. */
@@ -78,7 +81,7 @@ export class RestTraceStore implements TraceStore {
       this.getTraceInfo(traceId, options),
       this.http.text({ method: 'GET', path: TRACE_ARTIFACT, query: { request_id: traceId }, signal: options?.signal }),
     ]);
-    const spans = arrayField(parseSpanDocument(text, `the trace data of ${traceId}`), 'spans').map((s) => toSpan(s, traceId));
+    const spans = decodeExactly((exact) => arrayField(parseSpanDocument(text, `the trace data of ${traceId}`, (doc) => (isRecord(doc) ? doc.spans : undefined), exact), 'spans').map((s) => toSpan(s, traceId)));
     return { info, spans };
   }
 
@@ -125,10 +128,21 @@ export class RestTraceStore implements TraceStore {
   }
 }
 
+/**
+ * `decode(false)`: from the fast parse, whose spans' attribute lists only toSpan checks for integers
+ * JSON.parse rounded; when it met one, `decode(true)`: from the lossless parse.
+ */
+function decodeExactly<T>(decode: (exact: boolean) => T): T {
+  const before = roundedIntegerCount();
+  const decoded = decode(false);
+  return roundedIntegerCount() === before ? decoded : decode(true);
+}
+
 /** A JSON answer holding spans: big integers (ns times) kept as strings; HTML and garbage are errors. */
-function parseSpanDocument(text: string, what: string): unknown {
+function parseSpanDocument(text: string, what: string, spansOf: (doc: unknown) => unknown, exact: boolean): unknown {
   try {
-    return text.trim() === '' ? {} : parseJsonLossless(text);
+    if (text.trim() === '') return {};
+    return exact ? parseJsonLossless(text) : parseSpanJson(text, spansOf, { attributeListsCheckedByDecoder: true });
   } catch {
     // Same diagnosis as every other answer (HTML login page, truncated body).
     const parsed = parseJsonBody(Buffer.from(quoteBigIntegers(text), 'utf8'), '', what);

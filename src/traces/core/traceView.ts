@@ -51,54 +51,97 @@ function withOverrides(views: AssessmentView[]): AssessmentView[] {
 }
 
 /**
- * Spans depth-first (children in start order under their parent), with timeline offsets.
+ * A nanosecond time string split where both halves are exact doubles: whole milliseconds (up to 14
+ * digits) and the nanoseconds within the millisecond. Differences of such pairs are exact to the
+ * nanosecond at 1.8e18 (where one double would be off by up to 256 ns), without a BigInt per time.
+ * False (and the slots untouched) when the text is not an integer.
+ */
+function splitNanos(text: string | undefined, ms: Float64Array, ns: Float64Array, at: number): boolean {
+  if (text === undefined) return false;
+  const negative = text.charCodeAt(0) === 45;
+  const first = negative ? 1 : 0;
+  const length = text.length;
+  if (length === first || length - first > 21) return false;
+  const split = length - 6;
+  let whole = 0;
+  let part = 0;
+  for (let i = first; i < length; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return false;
+    if (i < split) whole = whole * 10 + digit;
+    else part = part * 10 + digit;
+  }
+  ms[at] = negative ? -whole : whole;
+  ns[at] = negative ? -part : part;
+  return true;
+}
+
+/**
+ * Spans depth-first (children in start order under their parent), with timeline offsets. Spans are
+ * handled by their position in `spans`; each time is read once into exact millisecond + nanosecond
+ * halves (see splitNanos).
  */
 export function spanRows(spans: readonly Span[]): { rows: SpanRow[]; ordered: Span[]; extentMs: number; originNs: string | undefined } {
-  // Spans are handled by their position in `spans`: each start time converted once (sorting compares
-  // them O(n log n) times), no map keyed by span objects.
-  const starts: bigint[] = new Array<bigint>(spans.length);
-  let origin: bigint | undefined;
-  let originNs: string | undefined;
+  const count = spans.length;
+  const startMs = new Float64Array(count);
+  const startNs = new Float64Array(count);
+  const endMs = new Float64Array(count);
+  const endNs = new Float64Array(count);
+  let origin = -1;
   const byId = new Set<string>();
-  for (let i = 0; i < spans.length; i++) {
+  for (let i = 0; i < count; i++) {
     const span = spans[i]!;
-    const start = nanos(span.startTimeNs) ?? 0n;
-    starts[i] = start;
-    if (origin === undefined || start < origin) {
-      origin = start;
-      originNs = span.startTimeNs;
+    splitNanos(span.startTimeNs, startMs, startNs, i);
+    if (!splitNanos(span.endTimeNs, endMs, endNs, i)) {
+      endMs[i] = startMs[i]!;
+      endNs[i] = startNs[i]!;
     }
+    if (origin < 0 || startMs[i]! < startMs[origin]! || (startMs[i] === startMs[origin] && startNs[i]! < startNs[origin]!)) origin = i;
     byId.add(span.spanId);
   }
-  origin ??= 0n;
-  const children = new Map<string | undefined, number[]>();
-  for (let i = 0; i < spans.length; i++) {
-    const span = spans[i]!;
+  const originMs = origin < 0 ? 0 : startMs[origin]!;
+  const originNsPart = origin < 0 ? 0 : startNs[origin]!;
+  const byStart = (a: number, b: number): number => startMs[a]! - startMs[b]! || startNs[a]! - startNs[b]!;
+  const roots: number[] = [];
+  const children = new Map<string, number[]>();
+  for (let i = 0; i < count; i++) {
+    const parent = spans[i]!.parentSpanId;
     // A parent that is not among the spans (a partial export) makes this span a root.
-    const parent = span.parentSpanId !== undefined && byId.has(span.parentSpanId) ? span.parentSpanId : undefined;
+    if (parent === undefined || !byId.has(parent)) {
+      roots.push(i);
+      continue;
+    }
     const list = children.get(parent);
     if (list) list.push(i);
     else children.set(parent, [i]);
   }
-  for (const list of children.values()) list.sort((a, b) => (starts[a]! < starts[b]! ? -1 : starts[a]! > starts[b]! ? 1 : 0));
+  roots.sort(byStart);
+  for (const list of children.values()) list.sort(byStart);
 
   const rows: SpanRow[] = [];
   const ordered: Span[] = [];
   let extent = 0;
-  // Iterative depth-first walk: a deep agent loop must not overflow the stack.
-  const roots = children.get(undefined) ?? [];
-  const stack: { at: number; depth: number; parentIndex?: number }[] = [];
-  for (let i = roots.length - 1; i >= 0; i--) stack.push({ at: roots[i]!, depth: 0 });
+  // Iterative depth-first walk (a deep agent loop must not overflow the stack): positions, depths and
+  // parent rows in three parallel stacks.
+  const stackAt: number[] = [];
+  const stackDepth: number[] = [];
+  const stackParent: number[] = [];
+  for (let i = roots.length - 1; i >= 0; i--) {
+    stackAt.push(roots[i]!);
+    stackDepth.push(0);
+    stackParent.push(-1);
+  }
   const visited = new Set<string>();
-  while (stack.length > 0) {
-    const { at, depth, parentIndex } = stack.pop()!;
+  while (stackAt.length > 0) {
+    const at = stackAt.pop()!;
+    const depth = stackDepth.pop()!;
+    const parentIndex = stackParent.pop()!;
     const span = spans[at]!;
     if (visited.has(span.spanId)) continue;
     visited.add(span.spanId);
-    const start = starts[at]!;
-    const end = nanos(span.endTimeNs) ?? start;
     const index = rows.length;
-    const kids = children.get(span.spanId) ?? [];
+    const kids = children.get(span.spanId);
+    const start = offset(startMs[at]!, startNs[at]!, originMs, originNsPart);
     const row: SpanRow = {
       index,
       spanId: span.spanId,
@@ -106,21 +149,37 @@ export function spanRows(spans: readonly Span[]): { rows: SpanRow[]; ordered: Sp
       name: span.name,
       spanType: span.spanType,
       status: span.status.code,
-      startMs: msBetween(origin, start),
-      durationMs: Math.max(0, msBetween(start, end)),
-      hasException: span.events.some((e) => e.name === 'exception'),
-      childCount: kids.length,
+      startMs: start,
+      durationMs: Math.max(0, offset(endMs[at]!, endNs[at]!, startMs[at]!, startNs[at]!)),
+      hasException: hasExceptionEvent(span),
+      childCount: kids ? kids.length : 0,
     };
-    if (parentIndex !== undefined) row.parentIndex = parentIndex;
+    if (parentIndex >= 0) row.parentIndex = parentIndex;
     if (span.status.message) row.statusMessage = span.status.message;
     const tokens = tokenUsageOf(span.attributes[TraceKeys.spanTokenUsage]);
     if (tokens) row.tokens = tokens;
     extent = Math.max(extent, row.startMs + row.durationMs);
     rows.push(row);
     ordered.push(span);
-    for (let i = kids.length - 1; i >= 0; i--) stack.push({ at: kids[i]!, depth: depth + 1, parentIndex: index });
+    if (kids) {
+      for (let i = kids.length - 1; i >= 0; i--) {
+        stackAt.push(kids[i]!);
+        stackDepth.push(depth + 1);
+        stackParent.push(index);
+      }
+    }
   }
-  return { rows, ordered, extentMs: extent, originNs };
+  return { rows, ordered, extentMs: extent, originNs: origin < 0 ? undefined : spans[origin]!.startTimeNs };
+}
+
+/** Milliseconds from one split time to another (see splitNanos). */
+function offset(ms: number, ns: number, fromMs: number, fromNs: number): number {
+  return ms - fromMs + (ns - fromNs) / 1e6;
+}
+
+function hasExceptionEvent(span: Span): boolean {
+  for (const event of span.events) if (event.name === 'exception') return true;
+  return false;
 }
 
 /** The panel's view of a trace, its spans in row order, and the first span start (the timeline's zero). */
