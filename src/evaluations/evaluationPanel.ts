@@ -21,6 +21,11 @@ export class EvaluationPanel extends SessionPanel<EvaluationRenderSummary, Evalu
     return new EvaluationPanel(createAppPanel(EVALUATION_VIEW_TYPE, title, deps.extensionUri), deps, target);
   }
 
+  /** Adopts a panel VS Code re-created after a window reload (its page's saved state gave `target`). */
+  static restore(panel: vscode.WebviewPanel, deps: EvaluationPanelDependencies, target: EvaluationTarget): EvaluationPanel {
+    return new EvaluationPanel(panel, deps, target);
+  }
+
   constructor(panel: vscode.WebviewPanel, deps: EvaluationPanelDependencies, target: EvaluationTarget) {
     super(panel, deps.extensionUri, { app: 'evaluation', title: 'Evaluation' }, () =>
       new EvaluationSession(

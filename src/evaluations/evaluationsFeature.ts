@@ -7,10 +7,11 @@ import type { Run } from '../mlflow/types';
 import { Disposer } from '../vscode/disposer';
 import type { Log } from '../vscode/log';
 import { showInfo } from '../vscode/notify';
-import type { EvaluationTarget } from './core/evaluationSession';
+import { type EvaluationTarget, parseEvaluationState } from './core/evaluationSession';
+import { EVALUATION_VIEW_TYPE } from '../vscode/viewTypes';
 import { EVALUATION_RUNS_FILTER, isEvaluationRun, runLabel } from './core/evaluationTable';
 import { loadPanels } from '../vscode/lazyPanels';
-import type { EvaluationPanel } from './evaluationPanel';
+import type { EvaluationPanel, EvaluationPanelDependencies } from './evaluationPanel';
 
 /** Evaluation runs offered in a pick: the newest of this many per experiment. */
 const MAX_PICKED_RUNS = 200;
@@ -31,6 +32,42 @@ export class EvaluationsFeature implements vscode.Disposable {
     register('mlflow.evaluations.open', (target?: ExplorerNode | string) => this.guard(() => this.openFrom(target)));
     register('mlflow.evaluations.compare', (node?: ExplorerNode | string, nodes?: readonly ExplorerNode[] | string) =>
       this.guard(() => this.compareFrom(node, nodes)));
+    // Registering needs only the view type: the panel's code (dist/panels.js) loads when one is restored.
+    this.disposer.track(vscode.window.registerWebviewPanelSerializer(EVALUATION_VIEW_TYPE, { deserializeWebviewPanel: (panel, state: unknown) => this.restore(panel, state) }));
+  }
+
+  /**
+   * What the panel serializer does after a window reload: adopt the panel VS Code re-created with the
+   * target its page saved (a run, or two runs compared), or close it when that state can't be read.
+   * Public so tests can restore a panel without reloading the window.
+   */
+  async restore(panel: vscode.WebviewPanel, raw: unknown): Promise<void> {
+    const target = panel.viewType === EVALUATION_VIEW_TYPE ? parseEvaluationState(raw) : undefined;
+    if (!target) {
+      this.deps.log.info('Closed a restored evaluation panel whose saved state could not be read.');
+      panel.dispose();
+      return;
+    }
+    this.track(target, loadPanels().EvaluationPanel.restore(panel, this.panelDeps(), target));
+  }
+
+  private panelDeps(): EvaluationPanelDependencies {
+    return {
+      extensionUri: this.deps.extensionUri,
+      activeStore: this.deps.activeStore,
+      log: this.deps.log,
+      openTrace: (traceId) => void vscode.commands.executeCommand('mlflow.traces.open', traceId),
+    };
+  }
+
+  /** A panel leaves the map when closed (a restored duplicate leaves the one that replaced it in place). */
+  private track(target: EvaluationTarget, panel: EvaluationPanel): EvaluationPanel {
+    const key = keyOf(target);
+    this.panels.set(key, panel);
+    panel.onDidDispose(() => {
+      if (this.panels.get(key) === panel) this.panels.delete(key);
+    });
+    return panel;
   }
 
   /** The open panel of a target, if any (for tests). */
@@ -45,18 +82,7 @@ export class EvaluationsFeature implements vscode.Disposable {
       existing.panel.reveal();
       return existing;
     }
-    const panel = loadPanels().EvaluationPanel.create(
-      {
-        extensionUri: this.deps.extensionUri,
-        activeStore: this.deps.activeStore,
-        log: this.deps.log,
-        openTrace: (traceId) => void vscode.commands.executeCommand('mlflow.traces.open', traceId),
-      },
-      target,
-    );
-    this.panels.set(key, panel);
-    panel.onDidDispose(() => this.panels.delete(key));
-    return panel;
+    return this.track(target, loadPanels().EvaluationPanel.create(this.panelDeps(), target));
   }
 
   private get store(): TrackingStore {

@@ -36,6 +36,11 @@ export class TracePanel extends SessionPanel<TraceRenderSummary, TraceSession> {
     return new TracePanel(createAppPanel(TRACE_VIEW_TYPE, `Trace ${traceId}`, deps.extensionUri), deps, traceId);
   }
 
+  /** Adopts a panel VS Code re-created after a window reload (its page's saved state gave `traceId`). */
+  static restore(panel: vscode.WebviewPanel, deps: TracePanelDependencies, traceId: string): TracePanel {
+    return new TracePanel(panel, deps, traceId);
+  }
+
   constructor(panel: vscode.WebviewPanel, deps: TracePanelDependencies, traceId: string) {
     super(panel, deps.extensionUri, { app: 'trace', title: 'Trace' }, () =>
       new TraceSession(

@@ -11,11 +11,13 @@ import { tracesToPoll } from './core/traceLiveRefresh';
 import { Disposer } from '../vscode/disposer';
 import type { Log } from '../vscode/log';
 import { loadPanels } from '../vscode/lazyPanels';
+import { SESSION_CONVERSATION_VIEW_TYPE, TRACE_COMPARE_VIEW_TYPE, TRACE_VIEW_TYPE } from '../vscode/viewTypes';
+import { parseSessionPanelState, parseTraceComparePanelState, parseTracePanelState } from './core/panelState';
 import type { SessionTarget } from './core/sessionConversation';
 import { groupBySession, modelTracesFilter, runTracesFilter, summarizeTrace, traceDescription } from './core/traceSummary';
-import type { SessionConversationPanel } from './sessionConversationPanel';
-import type { TraceComparePanel } from './traceComparePanel';
-import type { TracePanel } from './tracePanel';
+import type { SessionConversationPanel, SessionConversationPanelDependencies } from './sessionConversationPanel';
+import type { TraceComparePanel, TraceComparePanelDependencies } from './traceComparePanel';
+import type { TracePanel, TracePanelDependencies } from './tracePanel';
 import { type TraceOrder, TracesModel } from './tracesModel';
 import { type TracesNode, TracesTreeProvider } from './tracesTreeProvider';
 
@@ -32,7 +34,8 @@ const ORDER_CHOICES: { label: string; order: TraceOrder }[] = [
 /**
  * MLflow 3 GenAI traces: the Traces view (experiments with traces → traces, filtered with MLflow's
  * trace filter syntax), one trace panel per trace (span tree, timeline, inputs/outputs, assessments),
- * and the commands that reach traces from runs and logged models in the Runs view.
+ * and the commands that reach traces from runs and logged models in the Runs view. Its three panels
+ * (trace, Compare Traces, session conversation) have serializers, so they come back after a window reload.
  */
 export class TracesFeature implements vscode.Disposable {
   private readonly disposer = new Disposer();
@@ -110,6 +113,88 @@ export class TracesFeature implements vscode.Disposable {
     register('mlflow.traces.showForRun', (node?: ExplorerNode) => this.guard(async () => this.showFor(node ?? (await this.deps.pickRun?.('Show Traces of a Run')))));
     register('mlflow.traces.compare', (node?: TracesNode | string, nodes?: readonly TracesNode[] | string) => this.guard(() => this.compare(node, nodes)));
     register('mlflow.traces.openSession', (node?: TracesNode) => this.guard(() => this.openSessionFrom(node)));
+
+    // Registering needs only the view types: the panels' code (dist/panels.js) loads when one is restored.
+    const serializer: vscode.WebviewPanelSerializer = { deserializeWebviewPanel: (panel, state: unknown) => this.restore(panel, state) };
+    for (const viewType of [TRACE_VIEW_TYPE, TRACE_COMPARE_VIEW_TYPE, SESSION_CONVERSATION_VIEW_TYPE]) {
+      this.disposer.track(vscode.window.registerWebviewPanelSerializer(viewType, serializer));
+    }
+  }
+
+  /**
+   * What the panel serializers do after a window reload: adopt the panel VS Code re-created with the
+   * state its page saved (a trace id, two trace ids, a session), or close it when that state can't be
+   * read. Public so tests can restore a panel without reloading the window.
+   */
+  async restore(panel: vscode.WebviewPanel, raw: unknown): Promise<void> {
+    switch (panel.viewType) {
+      case TRACE_VIEW_TYPE: {
+        const state = parseTracePanelState(raw);
+        if (!state) return this.discard(panel, 'trace');
+        this.trackTrace(loadPanels().TracePanel.restore(panel, this.traceDeps(), state.traceId));
+        return;
+      }
+      case TRACE_COMPARE_VIEW_TYPE: {
+        const state = parseTraceComparePanelState(raw);
+        if (!state) return this.discard(panel, 'Compare Traces');
+        this.trackCompare(loadPanels().TraceComparePanel.restore(panel, this.linkedDeps(), state.traceIds));
+        return;
+      }
+      case SESSION_CONVERSATION_VIEW_TYPE: {
+        const state = parseSessionPanelState(raw);
+        if (!state) return this.discard(panel, 'session conversation');
+        this.trackSession(loadPanels().SessionConversationPanel.restore(panel, this.linkedDeps(), state));
+        return;
+      }
+      default:
+        return this.discard(panel, panel.viewType);
+    }
+  }
+
+  /** A panel persisted by an older version or a broken page: nothing to restore, so it closes. */
+  private discard(panel: vscode.WebviewPanel, kind: string): void {
+    this.deps.log.info(`Closed a restored ${kind} panel whose saved state could not be read.`);
+    panel.dispose();
+  }
+
+  /** What the Compare Traces and session panels need: the store, and the way to open a trace of theirs. */
+  private linkedDeps(): TraceComparePanelDependencies & SessionConversationPanelDependencies {
+    return { extensionUri: this.deps.extensionUri, activeStore: this.deps.activeStore, log: this.deps.log, openTrace: (id) => this.openTrace(id) };
+  }
+
+  private traceDeps(): TracePanelDependencies {
+    return {
+      extensionUri: this.deps.extensionUri,
+      activeStore: this.deps.activeStore,
+      log: this.deps.log,
+      attachmentsDir: vscode.Uri.joinPath(this.deps.globalStorageUri, 'trace-attachments'),
+      reviewer,
+      changed: () => this.model.traceChanged(),
+    };
+  }
+
+  /** Panels leave their map when closed (a restored duplicate leaves the one that replaced it in place). */
+  private trackTrace(panel: TracePanel): TracePanel {
+    this.panels.set(panel.traceId, panel);
+    panel.onDidDispose(() => {
+      if (this.panels.get(panel.traceId) === panel) this.panels.delete(panel.traceId);
+    });
+    return panel;
+  }
+
+  private trackCompare(panel: TraceComparePanel): TraceComparePanel {
+    this.comparePanels.add(panel);
+    panel.onDidDispose(() => this.comparePanels.delete(panel));
+    return panel;
+  }
+
+  private trackSession(panel: SessionConversationPanel): SessionConversationPanel {
+    const key = sessionKey(panel.session.target);
+    this.sessionPanels.set(key, panel);
+    panel.onDidDispose(() => {
+      if (this.sessionPanels.get(key) === panel) this.sessionPanels.delete(key);
+    });
+    return panel;
   }
 
   /** "Open Session as Conversation" on a session node, or from the palette with a session picked. */
@@ -120,24 +205,17 @@ export class TracesFeature implements vscode.Disposable {
 
   /** Opens (or reveals) the conversation panel of one session. */
   openSession(target: SessionTarget): SessionConversationPanel {
-    const key = `${target.experimentId}/${target.session}`;
-    const existing = this.sessionPanels.get(key);
+    const existing = this.sessionPanels.get(sessionKey(target));
     if (existing) {
       existing.panel.reveal();
       return existing;
     }
-    const panel = loadPanels().SessionConversationPanel.create(
-      { extensionUri: this.deps.extensionUri, activeStore: this.deps.activeStore, log: this.deps.log, openTrace: (id) => this.openTrace(id) },
-      target,
-    );
-    this.sessionPanels.set(key, panel);
-    panel.onDidDispose(() => this.sessionPanels.delete(key));
-    return panel;
+    return this.trackSession(loadPanels().SessionConversationPanel.create(this.linkedDeps(), target));
   }
 
   /** The open conversation panel of a session, if any (for tests). */
   sessionPanelOf(target: SessionTarget): SessionConversationPanel | undefined {
-    return this.sessionPanels.get(`${target.experimentId}/${target.session}`);
+    return this.sessionPanels.get(sessionKey(target));
   }
 
   /** The sessions among the traces listed so far (the first pages of a few experiments if none is). */
@@ -185,13 +263,7 @@ export class TracesFeature implements vscode.Disposable {
       if (!picked) return undefined;
       ids = [...ids, ...picked];
     }
-    const panel = loadPanels().TraceComparePanel.create(
-      { extensionUri: this.deps.extensionUri, activeStore: this.deps.activeStore, log: this.deps.log, openTrace: (id) => this.openTrace(id) },
-      [ids[0]!, ids[1]!],
-    );
-    this.comparePanels.add(panel);
-    panel.onDidDispose(() => this.comparePanels.delete(panel));
-    return panel;
+    return this.trackCompare(loadPanels().TraceComparePanel.create(this.linkedDeps(), [ids[0]!, ids[1]!]));
   }
 
   private async pickTraces(count: number, exclude: readonly string[]): Promise<string[] | undefined> {
@@ -237,21 +309,7 @@ export class TracesFeature implements vscode.Disposable {
       existing.panel.reveal();
       return existing;
     }
-    const storage = this.deps.globalStorageUri;
-    const panel = loadPanels().TracePanel.create(
-      {
-        extensionUri: this.deps.extensionUri,
-        activeStore: this.deps.activeStore,
-        log: this.deps.log,
-        attachmentsDir: vscode.Uri.joinPath(storage, 'trace-attachments'),
-        reviewer,
-        changed: () => this.model.traceChanged(),
-      },
-      traceId,
-    );
-    this.panels.set(traceId, panel);
-    panel.onDidDispose(() => this.panels.delete(traceId));
-    return panel;
+    return this.trackTrace(loadPanels().TracePanel.create(this.traceDeps(), traceId));
   }
 
   private async openFrom(target?: string | TracesNode): Promise<void> {
@@ -343,4 +401,9 @@ function reviewer(): string {
   } catch {
     return 'vscode-user';
   }
+}
+
+/** The open conversation panels are kept by experiment and session. */
+function sessionKey(target: SessionTarget): string {
+  return `${target.experimentId}/${target.session}`;
 }

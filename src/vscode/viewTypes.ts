@@ -7,3 +7,5 @@ export const COMPARE_VIEW_TYPE = 'mlflow.compare';
 export const TRACE_VIEW_TYPE = 'mlflow.trace';
 export const EVALUATION_VIEW_TYPE = 'mlflow.evaluation';
 export const SERVE_VIEW_TYPE = 'mlflow.serveModel';
+export const TRACE_COMPARE_VIEW_TYPE = 'mlflow.traceCompare';
+export const SESSION_CONVERSATION_VIEW_TYPE = 'mlflow.traceSession';

@@ -193,8 +193,9 @@ describe('traces core', () => {
     });
     assert.equal(posted.length, 0, 'nothing is posted before ready');
     session.receive({ type: 'ready' });
-    assert.deepEqual(posted.map((m) => m.type), ['trace'], 'the tree and the selected span in one message');
-    assert.equal(posted[0]?.type === 'trace' ? posted[0].span?.index : undefined, 0);
+    assert.deepEqual(posted.map((m) => m.type), ['persist', 'trace'], 'what the page saves for a reload, then the tree and the selected span in one message');
+    assert.deepEqual(posted[0], { type: 'persist', state: { traceId: scratch } });
+    assert.equal(posted[1]?.type === 'trace' ? posted[1].span?.index : undefined, 0);
     session.receive({ type: 'selectSpan', index: 1 });
     assert.equal(posted.at(-1)?.type, 'span');
     await replay().expect(['assessments_create_expectation_text', 'traces_get_scratch_with_assessments'], () =>

@@ -3,11 +3,11 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { SqliteStore } from '../../src/mlflow/local/sqliteStore';
 import type { TraceStore } from '../../src/mlflow/traceStore';
-import type { Trace } from '../../src/mlflow/traceTypes';
+import type { Trace, TraceInfo } from '../../src/mlflow/traceTypes';
 import { parseJsonLossless, toSpan, toTraceInfo } from '../../src/mlflow/traceValues';
 import { SessionConversation, parseSessionMessage } from '../../src/traces/core/sessionConversation';
 import type { SessionHostMessage, TurnContent } from '../../src/traces/core/sessionProtocol';
-import { listSessionTraces } from '../../src/traces/core/sessionTraces';
+import { listSessionTraces, mergeSessionTraces } from '../../src/traces/core/sessionTraces';
 import { newMessages, requestTurn, responseTurn, turnHeaders, turnOf } from '../../src/traces/core/sessionTurns';
 import { useReplayStore } from '../support/replayServer';
 import { SQLITE_ENGINE } from '../support/sqliteEngine';
@@ -188,7 +188,7 @@ describe('trace sessions: the conversation panel’s host session', () => {
     // A reloaded page gets the list and the turns already read, without reading them again.
     posted.length = 0;
     session.receive({ type: 'ready' });
-    assert.deepEqual(posted.map((m) => m.type), ['session', 'turn']);
+    assert.deepEqual(posted.map((m) => m.type), ['persist', 'session', 'turn']);
     session.dispose();
   });
 
@@ -202,5 +202,139 @@ describe('trace sessions: the conversation panel’s host session', () => {
     assert.equal(parseSessionMessage({ type: 'openTrace', traceId: 7 }), undefined);
     assert.deepEqual(parseSessionMessage({ type: 'needTurns', traceIds: ['tr-1'] }), { type: 'needTurns', traceIds: ['tr-1'] });
     session.dispose();
+  });
+});
+
+describe('trace sessions: the live conversation (new turns merged in place)', () => {
+  let sqlite: SqliteStore;
+  let listed: TraceInfo[];
+  before(async () => {
+    sqlite = await SqliteStore.open(GENAI_DB, { engine: SQLITE_ENGINE });
+    listed = (await listSessionTraces(sqlite.traces!, '8', 'sess-alice-001')).traces;
+  });
+  after(() => sqlite?.dispose());
+
+  /** A trace of the session logged later: the last turn's listing under a new id and a later time. */
+  function laterTurn(n: number, overrides: Partial<TraceInfo> = {}): TraceInfo {
+    const last = listed.at(-1)!;
+    return { ...last, traceId: `tr-${(0xabc00 + n).toString(16).padStart(32, '0')}`, requestTime: last.requestTime + n * 1_000, ...overrides };
+  }
+
+  it('appends new traces after the known turns and updates the ones whose listing changed, in place', () => {
+    const finished = { ...listed[1]!, assessments: [] };
+    const newer = [laterTurn(2), laterTurn(1)];
+    const merge = mergeSessionTraces(listed, [finished, listed[2]!, ...newer], false);
+    assert.deepEqual(merge.traces.map((t) => t.traceId), [...ALICE, laterTurn(1).traceId, laterTurn(2).traceId], 'known turns stay where they were; new ones oldest first after them');
+    assert.deepEqual(merge.added.map((t) => t.traceId), [laterTurn(1).traceId, laterTurn(2).traceId]);
+    assert.deepEqual(merge.updated.map((t) => t.traceId), [ALICE[1]], 'the turn whose assessments changed');
+    assert.equal(merge.traces[1], finished);
+    assert.equal(merge.traces[0], listed[0], 'a turn the re-read did not list (older than its page) stays as it was');
+    assert.equal(merge.gap, false);
+
+    const same = mergeSessionTraces(listed, listed.slice(1), true);
+    assert.deepEqual([same.added, same.updated, same.gap], [[], [], false], 'nothing new: nothing to send');
+    // A full page of nothing but new traces may not reach the known turns: the caller reads every page then.
+    assert.equal(mergeSessionTraces(listed, [laterTurn(1), laterTurn(2)], true).gap, true);
+    assert.equal(mergeSessionTraces(listed, [listed[2]!, laterTurn(1)], true).gap, false, 'the page reaches a known turn');
+  });
+
+  function open(store: () => TraceStore | undefined) {
+    const posted: SessionHostMessage[] = [];
+    const session = new SessionConversation(
+      { post: (m) => posted.push(m), copy: () => undefined, openTrace: () => undefined, setTitle: () => undefined, log: { error: () => undefined } },
+      { experimentId: '8', session: 'sess-alice-001' },
+      store,
+    );
+    return { session, posted };
+  }
+
+  /** The SQLite store, with traces an app logged since and a switch to make the server fail. */
+  function liveStore() {
+    const local = sqlite.traces!;
+    const extra: TraceInfo[] = [];
+    const state = { failing: false, searches: 0 };
+    const store: TraceStore = Object.create(local, {
+      searchTraces: {
+        value: async (query: Parameters<TraceStore['searchTraces']>[0]) => {
+          state.searches++;
+          if (state.failing) throw new Error('MLflow server answered 503 Service Unavailable');
+          const page = await local.searchTraces(query);
+          return { ...page, items: [...[...extra].reverse(), ...page.items].slice(0, query.maxResults ?? 100) };
+        },
+      },
+    }) as TraceStore;
+    return { store, extra, state };
+  }
+
+  it('sends only the new turn on a live re-read, keeps the turns read, and shows a failed re-read as a notice over them', async () => {
+    const { store, extra, state } = liveStore();
+    const { session, posted } = open(() => store);
+    await session.loaded;
+    session.receive({ type: 'ready' });
+    assert.deepEqual(posted.map((m) => m.type), ['persist', 'session']);
+    assert.deepEqual(posted[0], { type: 'persist', state: { experimentId: '8', session: 'sess-alice-001' } }, 'the page saves what re-opens the panel');
+    session.receive({ type: 'needTurns', traceIds: [ALICE[0]] });
+    await waitFor(() => posted.some((m) => m.type === 'turn'));
+
+    posted.length = 0;
+    await session.refreshLive();
+    assert.deepEqual(posted, [], 'nothing new, nothing sent');
+
+    const added = laterTurn(1);
+    extra.push(added);
+    await session.refreshLive();
+    assert.deepEqual(posted.map((m) => m.type), ['turnsChanged'], 'no full re-send: the page keeps what it drew');
+    const changed = posted[0] as Extract<SessionHostMessage, { type: 'turnsChanged' }>;
+    assert.deepEqual(changed.added.map((t) => [t.index, t.traceId]), [[3, added.traceId]]);
+    assert.deepEqual(changed.updated, []);
+    assert.deepEqual(session.traceIds, [...ALICE, added.traceId]);
+
+    state.failing = true;
+    posted.length = 0;
+    await assert.rejects(session.refreshLive(), /503/, 'thrown, so the timer backs off');
+    assert.deepEqual(posted, [{ type: 'liveStatus', error: 'MLflow server answered 503 Service Unavailable' }]);
+    assert.deepEqual(session.traceIds, [...ALICE, added.traceId], 'the turns stay');
+
+    // A page reloaded meanwhile gets the turns, the one it read, and the notice.
+    posted.length = 0;
+    session.receive({ type: 'ready' });
+    assert.deepEqual(posted.map((m) => m.type), ['persist', 'session', 'turn', 'liveStatus']);
+
+    state.failing = false;
+    posted.length = 0;
+    await session.refreshLive();
+    assert.deepEqual(posted, [{ type: 'liveStatus' }], 'the notice goes when a re-read works again');
+    session.dispose();
+  });
+
+  it('reads a turn again when its trace finished since it was read, and lists the first turns of a session that had none', async () => {
+    const { store, extra } = liveStore();
+    const running = laterTurn(1, { state: 'IN_PROGRESS', executionDurationMs: undefined });
+    extra.push(running);
+    const { session, posted } = open(() => store);
+    await session.loaded;
+    session.receive({ type: 'ready' });
+    extra[0] = { ...running, state: 'OK', executionDurationMs: 1200 };
+    posted.length = 0;
+    await session.refreshLive();
+    const changed = posted[0] as Extract<SessionHostMessage, { type: 'turnsChanged' }>;
+    assert.deepEqual([changed.added, changed.updated.map((t) => [t.traceId, t.state])], [[], [[running.traceId, 'OK']]]);
+    session.dispose();
+
+    // No trace of the session yet when the panel opened: the first ones arrive as the whole listing.
+    let logged: TraceInfo[] = [];
+    const empty: TraceStore = Object.create(sqlite.traces!, {
+      searchTraces: { value: async () => ({ items: [...logged], nextPageToken: undefined }) },
+    }) as TraceStore;
+    const fresh = open(() => empty);
+    await fresh.session.loaded;
+    fresh.session.receive({ type: 'ready' });
+    assert.equal(fresh.posted.at(-1)?.type, 'error');
+    logged = [laterTurn(3)];
+    fresh.posted.length = 0;
+    await fresh.session.refreshLive();
+    const list = fresh.posted.find((m): m is Extract<SessionHostMessage, { type: 'session' }> => m.type === 'session');
+    assert.deepEqual(list?.turns.map((t) => t.traceId), [laterTurn(3).traceId]);
+    fresh.session.dispose();
   });
 });

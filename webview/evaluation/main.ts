@@ -4,6 +4,7 @@ import type {
   EvaluationHostMessage,
   EvaluationRenderSummary,
   EvaluationTable,
+  EvaluationTarget,
   EvaluationWebviewMessage,
   ScoreCell,
   ScorerColumn,
@@ -22,7 +23,7 @@ import styles from './evaluation.css';
  * sends only its trace id back, which the host checks against the rows it sent.
  */
 class EvaluationApp {
-  private readonly host: HostConnection<EvaluationWebviewMessage, unknown>;
+  private readonly host: HostConnection<EvaluationWebviewMessage, EvaluationTarget>;
   private readonly header = element('header', { className: 'toolbar', attributes: { id: 'header' } });
   private readonly notice = new StatusNotice();
   private readonly content = element('section', { attributes: { id: 'content' } });
@@ -31,12 +32,16 @@ class EvaluationApp {
 
   constructor(root: HTMLElement) {
     root.append(this.header, this.notice.element, this.content);
-    this.host = connectToHost<EvaluationHostMessage, EvaluationWebviewMessage, unknown>((message) => this.handle(message));
+    this.host = connectToHost<EvaluationHostMessage, EvaluationWebviewMessage, EvaluationTarget>((message) => this.handle(message));
     this.host.post({ type: 'ready' });
   }
 
   private handle(message: EvaluationHostMessage): void {
     switch (message.type) {
+      case 'persist':
+        // The panel serializer gets this back after a window reload and re-opens the panel from it.
+        this.host.saveState(message.state);
+        return;
       case 'loading':
         this.notice.show(message.title);
         this.report({ mode: 'loading', rows: 0, scorers: [] });

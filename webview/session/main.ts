@@ -1,3 +1,4 @@
+import type { SessionPanelState } from '../../src/traces/core/panelState';
 import type { SessionHeader, SessionHostMessage, SessionRenderSummary, SessionWebviewMessage, TurnContent, TurnHeader } from '../../src/traces/core/sessionProtocol';
 import baseStyles from '../shared/base.css';
 import { element } from '../shared/dom';
@@ -15,7 +16,9 @@ import styles from './session.css';
  * A session as a conversation: one turn per trace, oldest first, the request as the user's turn and the
  * response as the assistant's, each with its assessments and a link to its trace panel. The turns are
  * drawn in batches; a turn first shows the list's previews and asks the host for its trace's content
- * when it scrolls into view. Every string from the traces is set as text.
+ * when it scrolls into view. While the panel is visible the host re-reads the session: new turns are
+ * appended below the ones drawn and changed ones are redrawn in place, so the reader keeps their place.
+ * Every string from the traces is set as text.
  */
 
 /** Turns drawn at once; "Show more turns" draws the next batch. */
@@ -36,11 +39,15 @@ interface TurnView {
 }
 
 class SessionApp {
-  private readonly host: HostConnection<SessionWebviewMessage, unknown>;
+  private readonly host: HostConnection<SessionWebviewMessage, SessionPanelState>;
   private readonly header = element('header', { className: 'toolbar session-header', attributes: { id: 'session-header' } });
   private readonly notice = new StatusNotice();
   private readonly list = element('ol', { className: 'turns', attributes: { id: 'turns', 'aria-label': 'Turns' } });
   private readonly more = element('button', { text: 'Show more turns', attributes: { id: 'more-turns' } });
+  private readonly title = element('h1', { attributes: { id: 'session-name' } });
+  private readonly facts = element('span', { className: 'session-facts' });
+  private readonly copyButton = element('button', { text: 'Copy Session ID', attributes: { id: 'copy-session-id' } });
+  private readonly refreshButton = element('button', { text: 'Refresh', attributes: { id: 'refresh' } });
   private session: SessionHeader | undefined;
   private turns: TurnHeader[] = [];
   private readonly views = new Map<string, TurnView>();
@@ -50,16 +57,24 @@ class SessionApp {
 
   constructor(root: HTMLElement) {
     this.more.addEventListener('click', () => this.showBatch());
+    this.copyButton.addEventListener('click', () => {
+      if (this.session) this.host.post({ type: 'copy', text: this.session.session });
+    });
+    this.refreshButton.addEventListener('click', () => this.host.post({ type: 'refresh' }));
     this.more.hidden = true;
     root.append(this.header, this.notice.element, this.list, this.more);
     // A turn's content is read when it is (nearly) on screen: a session of hundreds reads what is looked at.
     this.observer = new IntersectionObserver((entries) => this.onVisible(entries), { rootMargin: '400px 0px' });
-    this.host = connectToHost<SessionHostMessage, SessionWebviewMessage, unknown>((message) => this.handle(message));
+    this.host = connectToHost<SessionHostMessage, SessionWebviewMessage, SessionPanelState>((message) => this.handle(message));
     this.host.post({ type: 'ready' });
   }
 
   private handle(message: SessionHostMessage): void {
     switch (message.type) {
+      case 'persist':
+        // The panel serializer gets this back after a window reload and re-opens the panel from it.
+        this.host.saveState(message.state);
+        return;
       case 'loading':
         this.notice.loading('Loading the session…');
         return;
@@ -67,10 +82,18 @@ class SessionApp {
         this.notice.fail(message.message);
         this.report();
         return;
+      case 'turnsChanged':
+        this.changeTurns(message.header, message.added, message.updated);
+        return;
+      case 'liveStatus':
+        if (message.error) this.notice.fail(`Could not re-read the session (the turns shown are kept; it tries again): ${message.error}`);
+        else this.notice.loaded(this.truncatedNote());
+        this.report();
+        return;
       case 'session':
         this.session = message.header;
         this.turns = message.turns;
-        this.notice.loaded(message.header.truncated ? `Showing the newest ${message.turns.length} turns of this session.` : '');
+        this.notice.loaded(this.truncatedNote());
         this.renderHeader(message.header, message.turns);
         this.observer.disconnect();
         this.views.clear();
@@ -104,17 +127,64 @@ class SessionApp {
     }
   }
 
+  private truncatedNote(): string {
+    return this.session?.truncated ? `Showing the newest ${this.turns.length} turns of this session.` : '';
+  }
+
+  /**
+   * A live re-read: the new turns go after the ones drawn (drawn now if every turn was, else counted
+   * in "Show more"), and a changed turn is redrawn where it is. Nothing above moves away or is read again.
+   */
+  private changeTurns(header: SessionHeader, added: TurnHeader[], updated: TurnHeader[]): void {
+    const allDrawn = this.views.size === this.turns.length;
+    const changed = new Map(updated.map((t) => [t.traceId, t]));
+    this.session = header;
+    this.turns = [...this.turns.map((t) => changed.get(t.traceId) ?? t), ...added];
+    for (const turn of updated) {
+      const view = this.views.get(turn.traceId);
+      if (view) this.redrawTurn(view, turn);
+    }
+    this.renderHeader(header, this.turns);
+    if (allDrawn) this.showBatch();
+    else {
+      this.updateMore();
+      this.report();
+    }
+  }
+
+  /** A turn whose listing changed: new facts; its content stays unless the trace's state changed (then it is read again). */
+  private redrawTurn(old: TurnView, header: TurnHeader): void {
+    const view = this.turnView(header);
+    if (old.header.state === header.state && old.requested) {
+      view.user.replaceWith(old.user);
+      view.assistant.replaceWith(old.assistant);
+      view.user = old.user;
+      view.assistant = old.assistant;
+      view.requested = true;
+      if (old.kinds !== undefined) view.kinds = old.kinds;
+      if (old.failed !== undefined) view.failed = old.failed;
+      if (old.element.classList.contains('loaded')) view.element.classList.add('loaded');
+    }
+    this.observer.unobserve(old.element);
+    old.element.replaceWith(view.element);
+    this.views.set(header.traceId, view);
+    // Observed again: a turn on screen whose state changed asks for its content at once.
+    this.observer.observe(view.element);
+  }
+
+  /**
+   * The session's name and facts; the buttons are made once, so a live update of the facts leaves the
+   * keyboard focus where it was.
+   */
   private renderHeader(header: SessionHeader, turns: TurnHeader[]): void {
     const facts: (Node | string)[] = [element('span', { text: `${turns.length} turn${turns.length === 1 ? '' : 's'}`, attributes: { id: 'turn-count' } })];
     if (header.users.length > 0) facts.push(element('span', { text: `user ${header.users.join(', ')}` }));
     const first = turns[0];
     const last = turns.at(-1);
     if (first && last) facts.push(element('span', { text: `${new Date(first.requestTime).toLocaleString()} – ${new Date(last.requestTime).toLocaleTimeString()}` }));
-    const copy = element('button', { text: 'Copy Session ID', attributes: { id: 'copy-session-id' } });
-    copy.addEventListener('click', () => this.host.post({ type: 'copy', text: header.session }));
-    const refresh = element('button', { text: 'Refresh', attributes: { id: 'refresh' } });
-    refresh.addEventListener('click', () => this.host.post({ type: 'refresh' }));
-    this.header.replaceChildren(element('h1', { text: `Session ${header.session}`, attributes: { id: 'session-name' } }), ...facts, copy, refresh);
+    this.facts.replaceChildren(...facts);
+    this.title.textContent = `Session ${header.session}`;
+    if (this.header.childElementCount === 0) this.header.append(this.title, this.facts, this.copyButton, this.refreshButton);
   }
 
   private showBatch(): void {
@@ -127,10 +197,14 @@ class SessionApp {
       // The first turns are read at once, whatever the panel's height: a short panel still opens on content.
       if (header.index < FIRST_READ) this.want(view);
     }
+    this.updateMore();
+    this.report();
+  }
+
+  private updateMore(): void {
     const left = this.turns.length - this.views.size;
     this.more.hidden = left <= 0;
     this.more.textContent = `Show ${Math.min(BATCH, left)} more turns (${left} left)`;
-    this.report();
   }
 
   private turnView(header: TurnHeader): TurnView {

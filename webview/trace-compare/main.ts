@@ -1,3 +1,4 @@
+import type { TraceComparePanelState } from '../../src/traces/core/panelState';
 import type {
   CompareSide,
   CompareTraceHeader,
@@ -21,7 +22,7 @@ import styles from './compare.css';
  * string from the traces is set as text.
  */
 class TraceCompareApp {
-  private readonly host: HostConnection<TraceCompareWebviewMessage, unknown>;
+  private readonly host: HostConnection<TraceCompareWebviewMessage, TraceComparePanelState>;
   private readonly header = element('header', { className: 'compare-header', attributes: { id: 'compare-header' } });
   private readonly notice = new StatusNotice();
   private readonly onlyDiffs = element('input', { attributes: { id: 'only-differences', type: 'checkbox' } });
@@ -38,12 +39,16 @@ class TraceCompareApp {
       element('label', { className: 'only-differences', attributes: { for: 'only-differences' } }, this.onlyDiffs, ' Only rows that differ'),
       element('div', { className: 'compare-layout' }, element('div', { className: 'table-pane' }, this.table), this.detail),
     );
-    this.host = connectToHost<TraceCompareHostMessage, TraceCompareWebviewMessage, unknown>((message) => this.handle(message));
+    this.host = connectToHost<TraceCompareHostMessage, TraceCompareWebviewMessage, TraceComparePanelState>((message) => this.handle(message));
     this.host.post({ type: 'ready' });
   }
 
   private handle(message: TraceCompareHostMessage): void {
     switch (message.type) {
+      case 'persist':
+        // The panel serializer gets this back after a window reload and re-opens the panel from it.
+        this.host.saveState(message.state);
+        return;
       case 'loading':
         this.notice.loading('Loading both traces…');
         return;

@@ -1,3 +1,4 @@
+import type { TracePanelState } from '../../src/traces/core/panelState';
 import type {
   AssessmentDraft,
   AssessmentEdit,
@@ -27,7 +28,7 @@ import styles from './trace.css';
  * the span's assessments and a form to add one. Every string from the trace is set as text.
  */
 class TraceApp {
-  private readonly host: HostConnection<TraceWebviewMessage, unknown>;
+  private readonly host: HostConnection<TraceWebviewMessage, TracePanelState>;
   private readonly header = element('header', { className: 'toolbar trace-header' });
   private readonly notice = new StatusNotice();
   private readonly spans: SpanList;
@@ -46,12 +47,16 @@ class TraceApp {
       this.notice.element,
       element('div', { className: 'layout' }, element('div', { className: 'tree-pane' }, this.spans.element), element('div', { className: 'side' }, this.detail, this.assessments)),
     );
-    this.host = connectToHost<TraceHostMessage, TraceWebviewMessage, unknown>((message) => this.handle(message));
+    this.host = connectToHost<TraceHostMessage, TraceWebviewMessage, TracePanelState>((message) => this.handle(message));
     this.host.post({ type: 'ready' });
   }
 
   private handle(message: TraceHostMessage): void {
     switch (message.type) {
+      case 'persist':
+        // The panel serializer gets this back after a window reload and re-opens the panel from it.
+        this.host.saveState(message.state);
+        return;
       case 'loading':
         this.notice.loading('Loading trace…');
         return;

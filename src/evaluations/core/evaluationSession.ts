@@ -6,7 +6,7 @@ import { NewestLoad } from '../../vscode/newestLoad';
 import { WebviewSession } from '../../vscode/webviewSession';
 import { compareEvaluations } from './compareEvaluations';
 import { buildEvaluationTable, evaluationTracesFilter } from './evaluationTable';
-import type { EvaluationHostMessage, EvaluationRenderSummary, EvaluationTable, EvaluationView, EvaluationWebviewMessage } from './protocol';
+import type { EvaluationHostMessage, EvaluationRenderSummary, EvaluationTable, EvaluationTarget, EvaluationView, EvaluationWebviewMessage } from './protocol';
 import { unhandledMessage } from '../../vscode/unhandledMessage';
 
 /** Traces read per page: what MLflow's evaluation page asks for. */
@@ -36,7 +36,7 @@ export async function loadEvaluationTable(store: TrackingStore, runId: string, o
   return buildEvaluationTable(run, traces, truncated);
 }
 
-export type EvaluationTarget = { mode: 'table'; runId: string } | { mode: 'compare'; runIds: readonly [string, string] };
+export type { EvaluationTarget };
 
 export interface EvaluationSessionHost {
   post(message: EvaluationHostMessage): void;
@@ -95,6 +95,7 @@ export class EvaluationSession extends WebviewSession<EvaluationHostMessage, Eva
   }
 
   protected sendAll(): void {
+    this.channel.post({ type: 'persist', state: this.target });
     if (this.loadError !== undefined) this.channel.post({ type: 'error', message: this.loadError });
     else if (this.view) this.channel.post({ type: 'view', view: this.view });
     else this.channel.post({ type: 'loading', title: 'Loading evaluation results…' });
@@ -146,4 +147,24 @@ export function parseEvaluationMessage(raw: unknown): EvaluationWebviewMessage |
     default:
       return undefined;
   }
+}
+
+/** A run id as MLflow makes them (32 hex digits); other stores use short word ids. */
+const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+function isRunId(value: unknown): value is string {
+  return typeof value === 'string' && RUN_ID.test(value);
+}
+
+/**
+ * The state an evaluation page saved (`setState`), as the panel serializer receives it after a window
+ * reload: the panel's target, checked like any message from a page; anything else is rejected whole.
+ */
+export function parseEvaluationState(raw: unknown): EvaluationTarget | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const state = raw as Record<string, unknown>;
+  if (state.mode === 'table') return isRunId(state.runId) ? { mode: 'table', runId: state.runId } : undefined;
+  if (state.mode !== 'compare' || !Array.isArray(state.runIds) || state.runIds.length !== 2) return undefined;
+  const [baseline, candidate] = state.runIds as unknown[];
+  return isRunId(baseline) && isRunId(candidate) && baseline !== candidate ? { mode: 'compare', runIds: [baseline, candidate] } : undefined;
 }

@@ -6,6 +6,9 @@ import type { TraceState } from '../../mlflow/traceTypes';
  * is untrusted: the page sets it as text only.
  */
 
+/** What an evaluation panel shows: one run's results table, or two runs compared (the first the baseline). */
+export type EvaluationTarget = { mode: 'table'; runId: string } | { mode: 'compare'; runIds: readonly [string, string] };
+
 /** One scorer's verdict on one row. `numeric` is 1/0 for pass/fail, the value for numbers. */
 export interface ScoreCell {
   kind: 'pass' | 'fail' | 'number' | 'text' | 'error';
@@ -96,6 +99,8 @@ export type EvaluationView =
   | { mode: 'compare'; comparison: EvaluationComparison };
 
 export type EvaluationHostMessage =
+  /** What the page saves (`setState`) so the panel comes back after a window reload. */
+  | { type: 'persist'; state: EvaluationTarget }
   | { type: 'loading'; title: string }
   | { type: 'view'; view: EvaluationView }
   | { type: 'error'; message: string };

@@ -1,4 +1,5 @@
 import type { SpanStatusCode, TraceState } from '../../mlflow/traceTypes';
+import type { TraceComparePanelState } from './panelState';
 
 /**
  * Messages between the extension host and the Compare Traces webview (`import type` on both sides).
@@ -47,7 +48,12 @@ export interface TraceCompareView {
   differing: number;
 }
 
-export type TraceCompareHostMessage = { type: 'loading' } | { type: 'compare'; view: TraceCompareView } | { type: 'error'; message: string };
+export type TraceCompareHostMessage =
+  /** What the page saves (`setState`) so the panel comes back after a window reload. */
+  | { type: 'persist'; state: TraceComparePanelState }
+  | { type: 'loading' }
+  | { type: 'compare'; view: TraceCompareView }
+  | { type: 'error'; message: string };
 
 export interface TraceCompareRenderSummary {
   a: string;

@@ -1,5 +1,6 @@
 import type { AssessmentSourceType, SpanStatusCode, TraceState } from '../../mlflow/traceTypes';
 import type { TokenUsage } from './traceSummary';
+import type { TracePanelState } from './panelState';
 
 /**
  * Messages between the extension host and the trace panel webview. Both sides `import type` this file
@@ -126,6 +127,8 @@ export interface AssessmentEdit {
 }
 
 export type TraceHostMessage =
+  /** What the page saves (`setState`) so the panel comes back after a window reload. */
+  | { type: 'persist'; state: TracePanelState }
   | { type: 'loading'; traceId: string }
   /** The tree and, in the same message, the selected span's details (one transfer when a trace opens). */
   | { type: 'trace'; view: TraceView; span?: SpanDetail }

@@ -1,12 +1,13 @@
 import type { TraceStore } from '../../mlflow/traceStore';
-import { TraceKeys } from '../../mlflow/traceTypes';
+import { type TraceInfo, TraceKeys } from '../../mlflow/traceTypes';
 import { NewestLoad } from '../../vscode/newestLoad';
 import { WebviewSession } from '../../vscode/webviewSession';
 import { describeMlflowError } from './errorText';
 import type { SessionHeader, SessionHostMessage, SessionRenderSummary, SessionWebviewMessage, TurnContent, TurnHeader } from './sessionProtocol';
-import { listSessionTraces } from './sessionTraces';
+import { listSessionTraces, mergeSessionTraces, SESSION_PAGE_SIZE, type SessionMerge } from './sessionTraces';
 import { turnHeaders, turnOf } from './sessionTurns';
 import { unhandledMessage } from '../../vscode/unhandledMessage';
+import type { SessionPanelState } from './panelState';
 
 export interface SessionConversationHost {
   post(message: SessionHostMessage): void;
@@ -35,8 +36,12 @@ type TurnResult = { ok: true; request: TurnContent; response: TurnContent } | { 
  */
 export class SessionConversation extends WebviewSession<SessionHostMessage, SessionWebviewMessage, SessionRenderSummary> {
   private header: SessionHeader | undefined;
+  /** The session's traces as listed, in turn order (what `turns` is made from). */
+  private infos: TraceInfo[] = [];
   private turns: TurnHeader[] = [];
   private loadError: string | undefined;
+  /** Why the last live re-read failed, while the turns shown are kept; cleared by the next that works. */
+  private liveError: string | undefined;
   private readonly results = new Map<string, TurnResult>();
   private readonly queue: string[] = [];
   private readonly queued = new Set<string>();
@@ -65,21 +70,94 @@ export class SessionConversation extends WebviewSession<SessionHostMessage, Sess
       return listSessionTraces(store, this.target.experimentId, this.target.session);
     });
     if (!outcome) return;
+    this.liveError = undefined;
+    if (outcome.ok) this.list(outcome.value.traces, outcome.value.truncated);
+    else {
+      this.forgetReads();
+      this.loadError = describeMlflowError(outcome.error);
+    }
+    this.sendAll();
+  }
+
+  /** A new listing replaces the turns: what was read for the last one is dropped. */
+  private list(traces: TraceInfo[], truncated: boolean): void {
+    this.forgetReads();
+    this.infos = traces;
+    this.header = this.headerOf(traces, truncated);
+    this.turns = turnHeaders(traces);
+    this.loadError = traces.length === 0 ? `No traces of session ${this.target.session} in this experiment.` : undefined;
+    this.host.setTitle(`Session ${this.target.session}`);
+  }
+
+  private forgetReads(): void {
     this.generation++;
     this.results.clear();
     this.queue.length = 0;
     this.queued.clear();
-    if (outcome.ok) {
-      const { traces, truncated } = outcome.value;
-      const users = new Set(traces.map((t) => t.metadata[TraceKeys.user]).filter((u): u is string => !!u));
-      this.header = { session: this.target.session, experimentId: this.target.experimentId, users: [...users].sort(), truncated };
-      this.turns = turnHeaders(traces);
-      this.loadError = traces.length === 0 ? `No traces of session ${this.target.session} in this experiment.` : undefined;
-      this.host.setTitle(`Session ${this.target.session}`);
-    } else {
-      this.loadError = describeMlflowError(outcome.error);
+  }
+
+  private headerOf(traces: readonly TraceInfo[], truncated: boolean): SessionHeader {
+    const users = new Set(traces.map((t) => t.metadata[TraceKeys.user]).filter((u): u is string => !!u));
+    return { session: this.target.session, experimentId: this.target.experimentId, users: [...users].sort(), truncated };
+  }
+
+  /**
+   * One live re-read, on the panel's timer while it is visible: lists the session's newest traces and
+   * sends only what changed (new turns to append after those shown, turns that finished or were
+   * assessed), so the page keeps its scroll position and the turns it read. A failure shows as a notice
+   * over the turns and is thrown, so the timer backs off as the Traces view's does.
+   */
+  async refreshLive(): Promise<void> {
+    const store = this.store();
+    if (!store || this.disposed) return;
+    const generation = this.generation;
+    const known = this.infos;
+    let merge: SessionMerge;
+    let truncated = this.header?.truncated ?? false;
+    try {
+      const newest = await listSessionTraces(store, this.target.experimentId, this.target.session, { max: SESSION_PAGE_SIZE });
+      merge = mergeSessionTraces(known, newest.traces, newest.truncated);
+      if (merge.gap) {
+        // More new turns than one page holds: read them all (as a first load would), still merged in place.
+        const all = await listSessionTraces(store, this.target.experimentId, this.target.session);
+        merge = mergeSessionTraces(known, all.traces, false);
+        truncated = all.truncated;
+      }
+    } catch (error) {
+      if (this.disposed || generation !== this.generation) return;
+      this.liveError = describeMlflowError(error);
+      this.channel.post({ type: 'liveStatus', error: this.liveError });
+      throw error;
     }
-    this.sendAll();
+    // A load (Refresh, another store) landed meanwhile: its listing is newer than this one.
+    if (this.disposed || generation !== this.generation) return;
+    if (this.liveError !== undefined) {
+      this.liveError = undefined;
+      this.channel.post({ type: 'liveStatus' });
+    }
+    if (merge.added.length === 0 && merge.updated.length === 0) return;
+    if (this.loadError !== undefined || !this.header) {
+      // Nothing was shown (no turns yet, or the first load failed): this is the first listing.
+      this.list(merge.traces, truncated);
+      this.sendAll();
+      return;
+    }
+    const before = this.turns.length;
+    const states = new Map(known.map((t) => [t.traceId, t.state]));
+    for (const trace of merge.updated) {
+      // A turn read while its trace was still running may lack its response: read it again when shown.
+      if (states.get(trace.traceId) !== trace.state) this.results.delete(trace.traceId);
+    }
+    this.infos = merge.traces;
+    this.header = this.headerOf(merge.traces, truncated);
+    this.turns = turnHeaders(merge.traces);
+    const updated = new Set(merge.updated.map((t) => t.traceId));
+    this.channel.post({ type: 'turnsChanged', header: this.header, added: this.turns.slice(before), updated: this.turns.filter((t) => updated.has(t.traceId)) });
+  }
+
+  /** What the page saves so the panel comes back after a window reload. */
+  get persistedState(): SessionPanelState {
+    return { experimentId: this.target.experimentId, session: this.target.session };
   }
 
   /** The trace ids of the session, oldest first (for tests). */
@@ -92,6 +170,7 @@ export class SessionConversation extends WebviewSession<SessionHostMessage, Sess
   }
 
   protected sendAll(): void {
+    this.channel.post({ type: 'persist', state: this.persistedState });
     if (this.loadError !== undefined) {
       this.channel.post({ type: 'error', message: this.loadError });
       return;
@@ -102,6 +181,7 @@ export class SessionConversation extends WebviewSession<SessionHostMessage, Sess
     }
     this.channel.post({ type: 'session', header: this.header, turns: this.turns });
     for (const [traceId, result] of this.results) this.sendTurn(traceId, result);
+    if (this.liveError !== undefined) this.channel.post({ type: 'liveStatus', error: this.liveError });
   }
 
   protected handle(message: Exclude<SessionWebviewMessage, { type: 'ready' | 'rendered' }>): void {

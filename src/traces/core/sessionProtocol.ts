@@ -1,4 +1,5 @@
 import type { TraceState } from '../../mlflow/traceTypes';
+import type { SessionPanelState } from './panelState';
 import type { ChatMessage } from './protocol';
 
 /**
@@ -45,12 +46,21 @@ export interface SessionHeader {
 }
 
 export type SessionHostMessage =
+  /** What the page saves (`setState`) so the panel comes back after a window reload. */
+  | { type: 'persist'; state: SessionPanelState }
   | { type: 'loading' }
   | { type: 'error'; message: string }
   | { type: 'session'; header: SessionHeader; turns: TurnHeader[] }
   /** A turn's full request and response, read from its trace when the page showed it. */
   | { type: 'turn'; traceId: string; request: TurnContent; response: TurnContent }
-  | { type: 'turnError'; traceId: string; message: string };
+  | { type: 'turnError'; traceId: string; message: string }
+  /**
+   * A live re-read found turns new since the last listing (`added`, to append after the turns shown, in
+   * order) or turns whose listing changed (`updated`: finished, assessed), and the header as it is now.
+   */
+  | { type: 'turnsChanged'; header: SessionHeader; added: TurnHeader[]; updated: TurnHeader[] }
+  /** A live re-read failed (the page keeps its turns and says why); without `error`, one worked again. */
+  | { type: 'liveStatus'; error?: string };
 
 export interface SessionRenderSummary {
   session: string;

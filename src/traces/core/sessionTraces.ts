@@ -1,6 +1,7 @@
 import type { TraceStore } from '../../mlflow/traceStore';
 import type { TraceInfo } from '../../mlflow/traceTypes';
 import type { CallOptions } from '../../mlflow/types';
+import { traceFingerprint } from './traceLiveRefresh';
 import { sessionFilter } from './traceSummary';
 
 /** A session's traces are read this many per request: MLflow's default page (its web UI asks the same). */
@@ -40,4 +41,39 @@ export async function listSessionTraces(
   } while (pageToken && !truncated);
   const traces = [...seen.values()].slice(0, max).sort((a, b) => a.requestTime - b.requestTime || a.traceId.localeCompare(b.traceId));
   return { traces, truncated };
+}
+
+/** What a live re-read of a session changes in the turns already listed. */
+export interface SessionMerge {
+  /** The turns now: the known ones in their places (updated where they changed), then the new ones, oldest first. */
+  traces: TraceInfo[];
+  /** Traces not listed before, oldest first: appended after the known turns. */
+  added: TraceInfo[];
+  /** Known traces whose listing changed (a trace that finished, an assessment added or removed). */
+  updated: TraceInfo[];
+  /**
+   * The re-read was one page, cut short, and every trace on it is new: more new traces may lie past it,
+   * so the caller reads every page and merges that instead.
+   */
+  gap: boolean;
+}
+
+/**
+ * Merges a live re-read of a session (its newest traces, oldest first) into the turns already shown,
+ * without moving them: the page keeps its scroll position and the turns it read. New traces go after
+ * the known ones, even one requested before the last known turn (it logged late); a known trace the
+ * re-read no longer lists (older than its page, or deleted meanwhile) stays until a full Refresh.
+ */
+export function mergeSessionTraces(known: readonly TraceInfo[], newest: readonly TraceInfo[], newestIsPartial: boolean): SessionMerge {
+  const fresh = new Map(newest.map((t) => [t.traceId, t]));
+  const updated: TraceInfo[] = [];
+  const traces = known.map((t) => {
+    const now = fresh.get(t.traceId);
+    if (!now || traceFingerprint(now) === traceFingerprint(t)) return t;
+    updated.push(now);
+    return now;
+  });
+  const knownIds = new Set(known.map((t) => t.traceId));
+  const added = newest.filter((t) => !knownIds.has(t.traceId)).sort((a, b) => a.requestTime - b.requestTime || a.traceId.localeCompare(b.traceId));
+  return { traces: [...traces, ...added], added, updated, gap: newestIsPartial && added.length > 0 && added.length === newest.length };
 }

@@ -54,6 +54,7 @@ export class TraceCompareSession extends WebviewSession<TraceCompareHostMessage,
   }
 
   protected sendAll(): void {
+    this.channel.post({ type: 'persist', state: { traceIds: [this.traceIds[0], this.traceIds[1]] } });
     if (this.loadError !== undefined) this.channel.post({ type: 'error', message: this.loadError });
     else if (this.view) this.channel.post({ type: 'compare', view: this.view });
     else this.channel.post({ type: 'loading' });

@@ -18,11 +18,15 @@ export function tracesToPoll(inputs: { viewVisible: boolean; now: number; experi
   return experimentsToPoll({ ...inputs, launchInFlight: false });
 }
 
+/** What of a listed trace a poll watches: it finished (state, duration), or gained or lost an assessment. */
+export function traceFingerprint(t: TraceInfo): string {
+  return `${t.traceId}|${t.state}|${t.executionDurationMs ?? ''}|${t.assessments.length}|${t.assessments.filter((a) => a.valid).length}`;
+}
+
 /** What a poll changed: traces not shown before (the view then follows on), and whether anything differs. */
 export function compareTracePages(before: readonly TraceInfo[], after: readonly TraceInfo[]): { added: number; changed: boolean } {
   const known = new Set(before.map((t) => t.traceId));
   const added = after.filter((t) => !known.has(t.traceId)).length;
-  const fingerprint = (t: TraceInfo): string => `${t.traceId}|${t.state}|${t.executionDurationMs ?? ''}|${t.assessments.length}|${t.assessments.filter((a) => a.valid).length}`;
-  const changed = before.length !== after.length || before.some((t, i) => fingerprint(t) !== fingerprint(after[i]!));
+  const changed = before.length !== after.length || before.some((t, i) => traceFingerprint(t) !== traceFingerprint(after[i]!));
   return { added, changed };
 }

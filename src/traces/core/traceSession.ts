@@ -82,6 +82,7 @@ export class TraceSession extends WebviewSession<TraceHostMessage, TraceWebviewM
   }
 
   protected sendAll(): void {
+    this.channel.post({ type: 'persist', state: { traceId: this.traceId } });
     if (this.loadError !== undefined) {
       this.channel.post({ type: 'error', message: this.loadError });
       return;
