@@ -297,6 +297,11 @@ export class TracesFeature implements vscode.Disposable {
     return two.map((t) => t.traceId);
   }
 
+  /** The open Compare Traces panel of two traces (in that order), if any (for tests). */
+  comparePanelOf(a: string, b: string): TraceComparePanel | undefined {
+    return [...this.comparePanels].find((panel) => panel.session.traceIds[0] === a && panel.session.traceIds[1] === b);
+  }
+
   /** The open panel of a trace, if any (for tests and reveal). */
   panelOf(traceId: string): TracePanel | undefined {
     return this.panels.get(traceId);

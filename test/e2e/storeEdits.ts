@@ -154,3 +154,28 @@ export async function removeRun(dbFile: string, runId: string): Promise<void> {
     if (db.getRowsModified() !== 1) throw new Error(`run ${runId} not found`);
   });
 }
+
+/**
+ * Logs a new trace the way a GenAI app's next request does: a copy of `sourceTraceId` (its info, tags,
+ * metadata such as the session, metrics and spans; not its assessments) under `newTraceId`, requested
+ * `afterMs` after the source. Columns the schema computes (spans' `duration_ns`) are left to SQLite.
+ */
+export async function logTraceLike(dbFile: string, sourceTraceId: string, newTraceId: string, afterMs: number): Promise<void> {
+  await editStore(dbFile, (db) => {
+    const copy = (table: string, idColumn: string): void => {
+      const [info] = db.exec(`PRAGMA table_xinfo(${table})`);
+      // table_xinfo: name is column 1, hidden is column 6 (2 and 3: generated columns).
+      const columns = (info?.values ?? []).filter((c) => Number(c[6]) === 0).map((c) => String(c[1]));
+      const list = columns.map((c) => `"${c}"`).join(', ');
+      const select = columns.map((c) => (c === idColumn ? '?' : `"${c}"`)).join(', ');
+      db.run(`INSERT INTO ${table} (${list}) SELECT ${select} FROM ${table} WHERE "${idColumn}" = ?`, [newTraceId, sourceTraceId]);
+    };
+    copy('trace_info', 'request_id');
+    if (db.getRowsModified() !== 1) throw new Error(`trace ${sourceTraceId} not found`);
+    db.run('UPDATE trace_info SET timestamp_ms = timestamp_ms + ? WHERE request_id = ?', [afterMs, newTraceId]);
+    copy('trace_tags', 'request_id');
+    copy('trace_request_metadata', 'request_id');
+    copy('trace_metrics', 'request_id');
+    copy('spans', 'trace_id');
+  });
+}

@@ -278,13 +278,13 @@ describe('trace sessions: the live conversation (new turns merged in place)', ()
 
     posted.length = 0;
     await session.refreshLive();
-    assert.deepEqual(posted, [], 'nothing new, nothing sent');
+    assert.equal(posted.length, 0, 'nothing new, nothing sent');
 
     const added = laterTurn(1);
     extra.push(added);
     await session.refreshLive();
     assert.deepEqual(posted.map((m) => m.type), ['turnsChanged'], 'no full re-send: the page keeps what it drew');
-    const changed = posted[0] as Extract<SessionHostMessage, { type: 'turnsChanged' }>;
+    const changed = posted.find((m): m is Extract<SessionHostMessage, { type: 'turnsChanged' }> => m.type === 'turnsChanged')!;
     assert.deepEqual(changed.added.map((t) => [t.index, t.traceId]), [[3, added.traceId]]);
     assert.deepEqual(changed.updated, []);
     assert.deepEqual(session.traceIds, [...ALICE, added.traceId]);
@@ -292,7 +292,7 @@ describe('trace sessions: the live conversation (new turns merged in place)', ()
     state.failing = true;
     posted.length = 0;
     await assert.rejects(session.refreshLive(), /503/, 'thrown, so the timer backs off');
-    assert.deepEqual(posted, [{ type: 'liveStatus', error: 'MLflow server answered 503 Service Unavailable' }]);
+    assert.deepEqual(posted.slice(), [{ type: 'liveStatus', error: 'MLflow server answered 503 Service Unavailable' }]);
     assert.deepEqual(session.traceIds, [...ALICE, added.traceId], 'the turns stay');
 
     // A page reloaded meanwhile gets the turns, the one it read, and the notice.
@@ -303,7 +303,7 @@ describe('trace sessions: the live conversation (new turns merged in place)', ()
     state.failing = false;
     posted.length = 0;
     await session.refreshLive();
-    assert.deepEqual(posted, [{ type: 'liveStatus' }], 'the notice goes when a re-read works again');
+    assert.deepEqual(posted.slice(), [{ type: 'liveStatus' }], 'the notice goes when a re-read works again');
     session.dispose();
   });
 

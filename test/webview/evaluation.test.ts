@@ -42,9 +42,11 @@ describe('evaluation webview (built bundle in Chromium, real CSP)', function () 
   it('shows a hostile evaluation table as text only; a row’s button asks for its trace', async () => {
     const table = hostileTable();
     view = await pages.open();
+    await view.post({ type: 'persist', state: { mode: 'table', runId: table.runId } });
     await view.post({ type: 'view', view: { mode: 'table', table } });
     const { summary } = await view.waitFor(rendered((s) => s.mode === 'table'), { what: 'table rendered' });
     assert.strictEqual(summary.rows, 4);
+    assert.deepStrictEqual(view.savedStates.at(-1), { mode: 'table', runId: table.runId }, 'the run, for the serializer after a reload');
     assert.ok(summary.scorers.includes(PAYLOADS.img));
     const meta = await view.page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
     assert.strictEqual(meta, contentSecurityPolicy(view.cspSource, view.nonce));

@@ -95,3 +95,61 @@ describe('Session conversation webview (built bundle in Chromium, real CSP)', fu
     assert.strictEqual(await view.page.locator('.turn').nth(99).locator('.turn-error').textContent(), 'MLflow error 404: Trace not found <b>x</b>');
   });
 });
+
+describe('Session conversation webview: live turns and the saved state', function () {
+  const pages = pageSuite('session');
+
+  it('saves the session for a reload, appends new turns below without moving the reader or redrawing the turns read, and shows a failed re-read over them', async () => {
+    const template = trace('traces_get_session_turn');
+    const turn = (i: number): Trace => ({ ...template, info: { ...template.info, traceId: `tr-${(0x1000 + i).toString(16).padStart(32, '0')}`, requestTime: template.info.requestTime + i * 1000 } });
+    const first = Array.from({ length: 16 }, (_, i) => turn(i));
+    const view = await pages.open({ viewport: { width: 900, height: 500 } });
+    let since = view.mark();
+    await view.post({ type: 'persist', state: { experimentId: '8', session: 'sess-live' } });
+    await view.post(sessionMessage(first, 'sess-live'));
+    for (const t of first) await view.post({ type: 'turn', traceId: t.info.traceId, ...turnOf(t) });
+    await view.waitFor(rendered((s) => s.loaded === 16), { since, what: 'sixteen turns read' });
+    assert.deepStrictEqual(view.savedStates.at(-1), { experimentId: '8', session: 'sess-live' }, 'what the serializer re-opens the panel from');
+
+    // The reader is somewhere in the middle; every turn drawn so far is marked to tell it from a redrawn one.
+    const scroller = async () => view.page.evaluate('({ top: document.scrollingElement.scrollTop, height: document.scrollingElement.scrollHeight, client: document.scrollingElement.clientHeight })') as Promise<{ top: number; height: number; client: number }>;
+    await view.page.evaluate('document.scrollingElement.scrollTop = 500; document.querySelectorAll(".turn").forEach((t) => t.setAttribute("data-probe", "before"))');
+    const before = await scroller();
+    assert.ok(before.height > before.client + 500 && before.top === 500, `the page scrolls (${JSON.stringify(before)})`);
+    // What the reader sees: the first turn on screen and where it is in the viewport.
+    const onScreen = async () => view.page.evaluate(`(() => { const t = [...document.querySelectorAll('.turn')].find((e) => e.getBoundingClientRect().bottom > 0); return { id: t.dataset.traceId, top: Math.round(t.getBoundingClientRect().top) }; })()`) as Promise<{ id: string; top: number }>;
+    const seen = await onScreen();
+    assert.ok(seen.id !== turn(0).info.traceId && seen.id !== turn(1).info.traceId, `scrolled past the second turn (${seen.id})`);
+
+    // A live re-read: the app logged a seventeenth turn, and the second turn got an assessment.
+    const headers = turnHeaders([...first, turn(16)].map((t) => t.info));
+    const assessed = { ...headers[1]!, assessments: ['helpful: true'] };
+    since = view.mark();
+    await view.post({ type: 'turnsChanged', header: { session: 'sess-live', experimentId: '8', users: ['alice@example.com'], truncated: false }, added: [headers[16]!], updated: [assessed] });
+    const grown = (await view.waitFor(rendered((s) => s.turns === 17 && s.shown === 17), { since, what: 'the new turn drawn' })).summary;
+    assert.strictEqual(grown.loaded, 16, 'the turns read stay read, the assessed one included');
+    const turns = view.page.locator('.turn');
+    assert.strictEqual(await turns.nth(16).getAttribute('data-trace-id'), turn(16).info.traceId, 'appended last');
+    assert.deepStrictEqual(
+      await turns.evaluateAll((items) => items.map((t) => t.getAttribute('data-probe'))),
+      [...first.map((_, i) => (i === 1 ? null : 'before')), null],
+      'only the assessed turn was redrawn, the others are the same elements',
+    );
+    assert.strictEqual(await turns.nth(1).locator('.assessment-chip').textContent(), 'helpful: true');
+    assert.match((await turns.nth(1).locator('.side-assistant').textContent()) ?? '', /MLflow is an open source platform/, 'its content kept');
+    assert.deepStrictEqual(await onScreen(), seen, 'the reader sees the same turn at the same place (the redrawn turn above grew; the page kept its anchor)');
+    assert.match((await view.page.locator('#session-header').textContent()) ?? '', /17 turns/);
+
+    since = view.mark();
+    await view.post({ type: 'liveStatus', error: 'MLflow error 503: <b>busy</b>' });
+    const failed = (await view.waitFor(rendered((s) => s.error !== undefined), { since, what: 'the failed re-read reported' })).summary;
+    assert.deepStrictEqual([failed.turns, failed.loaded], [17, 16], 'the turns stay');
+    assert.match((await view.page.locator('#notice.error').textContent()) ?? '', /Could not re-read the session.*MLflow error 503: <b>busy<\/b>/);
+    assert.strictEqual(await view.page.locator('#notice b').count(), 0, 'the server’s text is text');
+
+    since = view.mark();
+    await view.post({ type: 'liveStatus' });
+    await view.waitFor(rendered((s) => s.error === undefined && s.turns === 17), { since, what: 'the notice cleared' });
+    assert.strictEqual(await view.page.locator('#notice.error').count(), 0);
+  });
+});

@@ -31,6 +31,8 @@ describe('trace webview (built bundle in Chromium, real CSP)', function () {
     const { view: traceView, ordered } = buildTraceView(t, readOnlyReason);
     // As the host sends it: the tree and the selected span in one message.
     const message: TraceHostMessage = { type: 'trace', view: traceView, span: spanDetail(ordered[selected]!, selected, ordered[0]!.startTimeNs) };
+    // What the page saves for a window reload comes first, as the host sends it.
+    await view.post({ type: 'persist', state: { traceId: t.info.traceId } } satisfies TraceHostMessage);
     await view.post(message);
     return (await view.waitFor(rendered((s) => s.traceId === t.info.traceId && s.selectedSpan !== undefined), { what: 'trace rendered' })).summary;
   }
@@ -41,6 +43,7 @@ describe('trace webview (built bundle in Chromium, real CSP)', function () {
     const meta = await view.page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
     assert.strictEqual(meta, contentSecurityPolicy(view.cspSource, view.nonce));
     assert.strictEqual(summary.spans, hostile.spans.length);
+    assert.deepStrictEqual(view.savedStates.at(-1), { traceId: hostile.info.traceId }, 'the trace id, for the serializer after a reload');
     assert.strictEqual(await view.page.locator('#trace-name').textContent(), hostile.info.tags['mlflow.traceName']);
     assert.match((await view.page.locator('#trace-name').textContent()) ?? '', /<script>/);
     assert.strictEqual(await view.page.locator('img').count(), 0, 'no markup made from span names or inputs');

@@ -27,6 +27,7 @@ describe('Compare Traces webview (built bundle in Chromium, real CSP)', function
 
   async function open(a: Trace, b: Trace): Promise<TraceCompareRenderSummary> {
     view = await pages.open();
+    await view.post({ type: 'persist', state: { traceIds: [a.info.traceId, b.info.traceId] } });
     await view.post({ type: 'compare', view: buildCompareView(a, b) });
     return (await view.waitFor(rendered((s) => s.a === a.info.traceId && s.rows > 0), { what: 'compare rendered' })).summary;
   }
@@ -36,6 +37,7 @@ describe('Compare Traces webview (built bundle in Chromium, real CSP)', function
     const failed = trace('traces_get_error_trace');
     const summary = await open(ok, failed);
     assert.deepStrictEqual([summary.rows, summary.differing], [4, 4]);
+    assert.deepStrictEqual(view.savedStates.at(-1), { traceIds: [ok.info.traceId, failed.info.traceId] }, 'the two trace ids, for the serializer after a reload');
     assert.strictEqual(await view.page.locator('.compare-row.differs').count(), 4);
     assert.strictEqual(await view.page.locator('.compare-row').nth(3).locator('.missing').count(), 1, 'the second LLM call exists only in A');
     assert.strictEqual(await view.page.locator('.compare-row .side.error').count(), 2, 'B’s agent and tool failed');
