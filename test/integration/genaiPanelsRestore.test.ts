@@ -151,8 +151,19 @@ describe('GenAI panels: restore after a window reload, and the live session conv
         fs.renameSync(kept, db);
         const recovered = await panel.whenRendered((s) => s.error === undefined, 90_000);
         assert.deepStrictEqual([recovered.turns, recovered.loaded], [4, 4]);
+
+        // Hidden behind another editor, it stops re-reading; shown again, it catches up.
+        const other = await vscode.workspace.openTextDocument({ content: 'another editor' });
+        await vscode.window.showTextDocument(other, { viewColumn: panel.panel.viewColumn, preview: false });
+        await waitFor(() => !panel.panel.visible && !panel.live.scheduled, 'the hidden panel stops re-reading', 30_000);
+        const later = 'tr-5e55104000000000000000000000000c';
+        await logTraceLike(db, ALICE[2]!, later, 120_000);
+        panel.panel.reveal();
+        await panel.whenRendered((s) => s.turns === 5, 60_000);
+        assert.deepStrictEqual(panel.session.traceIds, [...ALICE, next, later]);
       } finally {
         panel.dispose();
+        await vscode.commands.executeCommand('workbench.action.closeAllEditors');
       }
       assert.strictEqual(panel.live.scheduled, false, 'no re-read after the panel closed');
     });

@@ -7,7 +7,7 @@ import type { Trace, TraceInfo } from '../../src/mlflow/traceTypes';
 import { parseJsonLossless, toSpan, toTraceInfo } from '../../src/mlflow/traceValues';
 import { SessionConversation, parseSessionMessage } from '../../src/traces/core/sessionConversation';
 import type { SessionHostMessage, TurnContent } from '../../src/traces/core/sessionProtocol';
-import { listSessionTraces, mergeSessionTraces } from '../../src/traces/core/sessionTraces';
+import { listSessionTraces, mergeSessionTraces, SESSION_PAGE_SIZE } from '../../src/traces/core/sessionTraces';
 import { newMessages, requestTurn, responseTurn, turnHeaders, turnOf } from '../../src/traces/core/sessionTurns';
 import { useReplayStore } from '../support/replayServer';
 import { SQLITE_ENGINE } from '../support/sqliteEngine';
@@ -258,8 +258,12 @@ describe('trace sessions: the live conversation (new turns merged in place)', ()
         value: async (query: Parameters<TraceStore['searchTraces']>[0]) => {
           state.searches++;
           if (state.failing) throw new Error('MLflow server answered 503 Service Unavailable');
-          const page = await local.searchTraces(query);
-          return { ...page, items: [...[...extra].reverse(), ...page.items].slice(0, query.maxResults ?? 100) };
+          // Newest first, paged by offset as a server pages: the app's traces before the store's own.
+          const stored = await local.searchTraces({ ...query, pageToken: undefined, maxResults: 500 });
+          const all = [...[...extra].reverse(), ...stored.items];
+          const offset = query.pageToken ? Number(query.pageToken) : 0;
+          const size = query.maxResults ?? 100;
+          return { items: all.slice(offset, offset + size), nextPageToken: offset + size < all.length ? String(offset + size) : undefined };
         },
       },
     }) as TraceStore;
@@ -336,5 +340,21 @@ describe('trace sessions: the live conversation (new turns merged in place)', ()
     const list = fresh.posted.find((m): m is Extract<SessionHostMessage, { type: 'session' }> => m.type === 'session');
     assert.deepEqual(list?.turns.map((t) => t.traceId), [laterTurn(3).traceId]);
     fresh.session.dispose();
+  });
+
+  it('reads every page when more turns arrived than one re-read page holds', async () => {
+    const { store, extra, state } = liveStore();
+    const { session, posted } = open(() => store);
+    await session.loaded;
+    session.receive({ type: 'ready' });
+    for (let i = 1; i <= SESSION_PAGE_SIZE + 1; i++) extra.push(laterTurn(i));
+    posted.length = 0;
+    state.searches = 0;
+    await session.refreshLive();
+    const changed = posted.find((m): m is Extract<SessionHostMessage, { type: 'turnsChanged' }> => m.type === 'turnsChanged')!;
+    assert.equal(changed.added.length, SESSION_PAGE_SIZE + 1, 'none of them skipped');
+    assert.deepEqual(session.traceIds.slice(0, 3), ALICE, 'appended after the turns shown');
+    assert.ok(state.searches >= 3, `the newest page, then every page (${state.searches} searches)`);
+    session.dispose();
   });
 });
