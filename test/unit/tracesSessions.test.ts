@@ -340,6 +340,23 @@ describe('trace sessions: the live conversation (new turns merged in place)', ()
     const list = fresh.posted.find((m): m is Extract<SessionHostMessage, { type: 'session' }> => m.type === 'session');
     assert.deepEqual(list?.turns.map((t) => t.traceId), [laterTurn(3).traceId]);
     fresh.session.dispose();
+
+    // The server was down when the panel opened; back up, the session has no trace yet: the panel says that instead.
+    let down = true;
+    const recovering: TraceStore = Object.create(sqlite.traces!, {
+      searchTraces: { value: async () => (down ? Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5000')) : { items: [], nextPageToken: undefined }) },
+    }) as TraceStore;
+    const waiting = open(() => recovering);
+    await waiting.session.loaded;
+    waiting.session.receive({ type: 'ready' });
+    assert.match(JSON.stringify(waiting.posted.at(-1)), /ECONNREFUSED/);
+    down = false;
+    await waiting.session.refreshLive();
+    assert.deepEqual(waiting.posted.at(-1), { type: 'error', message: 'No traces of session sess-alice-001 in this experiment.' });
+    waiting.posted.length = 0;
+    await waiting.session.refreshLive();
+    assert.equal(waiting.posted.length, 0, 'said once');
+    waiting.session.dispose();
   });
 
   it('reads every page when more turns arrived than one re-read page holds', async () => {

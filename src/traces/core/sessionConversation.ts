@@ -135,13 +135,15 @@ export class SessionConversation extends WebviewSession<SessionHostMessage, Sess
       this.liveError = undefined;
       this.channel.post({ type: 'liveStatus' });
     }
-    if (merge.added.length === 0 && merge.updated.length === 0) return;
     if (this.loadError !== undefined || !this.header) {
-      // Nothing was shown (no turns yet, or the first load failed): this is the first listing.
+      // Nothing was shown (no turns yet, or the first load failed): this is the first listing, sent when
+      // it says something new (the first turns, or "no traces" after a failure).
+      const previous = this.loadError;
       this.list(merge.traces, truncated);
-      this.sendAll();
+      if (merge.traces.length > 0 || this.loadError !== previous) this.sendAll();
       return;
     }
+    if (merge.added.length === 0 && merge.updated.length === 0) return;
     const before = this.turns.length;
     const states = new Map(known.map((t) => [t.traceId, t.state]));
     for (const trace of merge.updated) {
