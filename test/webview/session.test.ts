@@ -140,10 +140,20 @@ describe('Session conversation webview: live turns and the saved state', functio
     assert.deepStrictEqual(await onScreen(), seen, 'the reader sees the same turn at the same place (the redrawn turn above grew; the page kept its anchor)');
     assert.match((await view.page.locator('#session-header').textContent()) ?? '', /17 turns/);
 
+    // A turn on screen whose trace changed state (it was still running when read): drawn from its listing
+    // again and its content asked for anew.
+    const index = headers.findIndex((h) => h.traceId === seen.id);
+    since = view.mark();
+    await view.post({ type: 'turnsChanged', header: { session: 'sess-live', experimentId: '8', users: ['alice@example.com'], truncated: false }, added: [], updated: [{ ...headers[index]!, state: 'ERROR' }] });
+    await view.waitFor(posted('needTurns', (m) => m.traceIds.includes(seen.id)), { since, what: 'the changed turn asked for again' });
+    const reread = (await view.waitFor(rendered((s) => s.loaded === 15), { since, what: 'the changed turn no longer counted as read' })).summary;
+    assert.strictEqual(reread.turns, 17);
+    assert.strictEqual(await turns.nth(index).locator('.state').textContent(), 'ERROR');
+
     since = view.mark();
     await view.post({ type: 'liveStatus', error: 'MLflow error 503: <b>busy</b>' });
     const failed = (await view.waitFor(rendered((s) => s.error !== undefined), { since, what: 'the failed re-read reported' })).summary;
-    assert.deepStrictEqual([failed.turns, failed.loaded], [17, 16], 'the turns stay');
+    assert.deepStrictEqual([failed.turns, failed.loaded], [17, 15], 'the turns stay');
     assert.match((await view.page.locator('#notice.error').textContent()) ?? '', /Could not re-read the session.*MLflow error 503: <b>busy<\/b>/);
     assert.strictEqual(await view.page.locator('#notice b').count(), 0, 'the server’s text is text');
 
