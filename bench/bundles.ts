@@ -26,6 +26,7 @@ const LAZY: Record<string, string> = {
   'panels.js': 'when the first webview panel opens (charts, compare, trace, evaluation, serve)',
   'besideCode.js': 'when a Python file is asked about while a store is connected',
   'onDemand.js': 'when the Run wizard or an artifact download first starts',
+  'spanValues.js': "when a trace's spans are first read from a tracking server",
 };
 
 interface Size {

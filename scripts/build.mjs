@@ -36,7 +36,8 @@ const common = {
  * - dist/besideCode.js: the lenses, hints and hovers on Python files, when VS Code first asks about a Python
  *   file while a store is connected (src/besideCode/besideCodeFeature.ts);
  * - dist/onDemand.js: the Run wizard and the artifact download, when a command first starts one
- *   (src/vscode/lazyOnDemand.ts).
+ *   (src/vscode/lazyOnDemand.ts);
+ * - dist/spanValues.js: span decoding, when the REST store first reads a trace's spans (src/mlflow/lazySpanValues.ts).
  * The requires stay lazy in the source; this plugin points them at those files instead of inlining them.
  */
 const lazyChunks = {
@@ -49,6 +50,8 @@ const lazyChunks = {
       args.importer.endsWith(path.join('src', 'vscode', 'lazyPanels.ts')) ? { path: './panels.js', external: true } : undefined);
     build.onResolve({ filter: /^\.\/onDemand$/ }, (args) =>
       args.importer.endsWith(path.join('src', 'vscode', 'lazyOnDemand.ts')) ? { path: './onDemand.js', external: true } : undefined);
+    build.onResolve({ filter: /^\.\/spanValues$/ }, (args) =>
+      args.importer.endsWith(path.join('src', 'mlflow', 'lazySpanValues.ts')) ? { path: './spanValues.js', external: true } : undefined);
     build.onResolve({ filter: /^\.\/besideCodeProviders$/ }, (args) =>
       args.importer.endsWith(path.join('src', 'besideCode', 'besideCodeFeature.ts')) ? { path: './besideCode.js', external: true } : undefined);
   },
@@ -57,7 +60,7 @@ const lazyChunks = {
 const builds = [
   {
     ...common,
-    entryPoints: { extension: 'src/extension.ts', localStores: 'src/connection/localStores.ts', panels: 'src/vscode/panels.ts', besideCode: 'src/besideCode/besideCodeProviders.ts', onDemand: 'src/vscode/onDemand.ts' },
+    entryPoints: { extension: 'src/extension.ts', localStores: 'src/connection/localStores.ts', panels: 'src/vscode/panels.ts', besideCode: 'src/besideCode/besideCodeProviders.ts', onDemand: 'src/vscode/onDemand.ts', spanValues: 'src/mlflow/spanValues.ts' },
     outdir: 'dist',
     platform: 'node',
     format: 'cjs',

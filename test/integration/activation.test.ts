@@ -16,7 +16,7 @@ describe('activation and contributions (real extension host)', () => {
     const workbench = await activateExtension();
     await workbench.ready;
     const dist = path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'dist');
-    const chunks = ['panels.js', 'besideCode.js', 'onDemand.js'];
+    const chunks = ['panels.js', 'besideCode.js', 'onDemand.js', 'spanValues.js'];
     for (const chunk of chunks) assert.ok(fs.existsSync(path.join(dist, chunk)), `dist/${chunk} is built beside dist/extension.js`);
     const loaded = (chunk: string): boolean => require.cache[path.join(dist, chunk)] !== undefined;
     assert.ok(require.cache[path.join(dist, 'extension.js')], 'the extension is the built bundle');

@@ -7,7 +7,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { MlflowError } from '../../src/mlflow/errors';
 import { HttpClient } from '../../src/mlflow/http';
 import { RestStore } from '../../src/mlflow/rest/restStore';
-import { quoteBigIntegers } from '../../src/mlflow/traceValues';
+import { quoteBigIntegers } from '../../src/mlflow/spanValues';
 import type { RestStoreOptions } from '../../src/mlflow/rest/restStore';
 import { FIXTURES_DIR } from './repoRoot';
 

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { HttpClient } from '../../src/mlflow/http';
 import { RestTraceStore } from '../../src/mlflow/rest/restTraces';
-import { parseJsonLossless, parseSpanJson, roundedIntegerCount, toSpan } from '../../src/mlflow/traceValues';
+import { parseJsonLossless, parseSpanJson, roundedIntegerCount, toSpan } from '../../src/mlflow/spanValues';
 import { spanRows } from '../../src/traces/core/traceView';
 import { startLoopbackServer } from '../support/replayServer';
 

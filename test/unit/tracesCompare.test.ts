@@ -5,7 +5,8 @@ import type { TraceCompareHostMessage } from '../../src/traces/core/compareProto
 import { TEXT_LIMIT, buildCompareView, compareSpanTrees } from '../../src/traces/core/traceCompare';
 import { TraceCompareSession, parseCompareMessage } from '../../src/traces/core/traceCompareSession';
 import type { Trace } from '../../src/mlflow/traceTypes';
-import { parseJsonLossless, toSpan, toTraceInfo } from '../../src/mlflow/traceValues';
+import { toTraceInfo } from '../../src/mlflow/traceValues';
+import { parseJsonLossless, toSpan } from '../../src/mlflow/spanValues';
 import { useReplayStore } from '../support/replayServer';
 
 /** Compare Traces: two real traces' span trees merged by path, differences per row, the session. */

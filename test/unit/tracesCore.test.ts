@@ -4,7 +4,7 @@ import type { TraceHostMessage } from '../../src/traces/core/protocol';
 import { TraceSession, parseTraceMessage } from '../../src/traces/core/traceSession';
 import { filterValue, groupBySession, sessionFilter, summarizeTrace, traceDescription } from '../../src/traces/core/traceSummary';
 import { attachmentsIn, buildTraceView, chatOf, parseDraft, spanDetail } from '../../src/traces/core/traceView';
-import { parseJsonLossless, quoteBigIntegers, toSpan } from '../../src/mlflow/traceValues';
+import { parseJsonLossless, quoteBigIntegers, toSpan } from '../../src/mlflow/spanValues';
 import { useReplayStore } from '../support/replayServer';
 
 /** The trace panel's pure parts: list rows, the span tree and timeline, chat, drafts, the session. */

@@ -5,7 +5,7 @@ import { isMlflowError } from '../../src/mlflow/errors';
 import { FileStore } from '../../src/mlflow/local/fileStore';
 import type { SqlConnection, SqlEngine } from '../../src/mlflow/local/sqliteEngine';
 import { SqliteStore, loadSqlEngine } from '../../src/mlflow/local/sqliteStore';
-import { toSpan } from '../../src/mlflow/traceValues';
+import { toSpan } from '../../src/mlflow/spanValues';
 import { SQLITE_ENGINE } from '../support/sqliteEngine';
 import { getCapture } from '../support/replayServer';
 

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Trace } from '../../src/mlflow/traceTypes';
-import { parseJsonLossless, toSpan, toTraceInfo } from '../../src/mlflow/traceValues';
+import { toTraceInfo } from '../../src/mlflow/traceValues';
+import { parseJsonLossless, toSpan } from '../../src/mlflow/spanValues';
 import { baseName, findDefinition, noFunctionReason, notFoundReason, sourceQuery } from '../../src/traces/core/spanSource';
 
 /** Open Source's pure part: what a real trace records about its code, and finding a definition in text. */

@@ -4,7 +4,7 @@ import { MlflowError, ReadOnlyStoreError } from '../errors';
 import type { AssessmentUpdate } from '../traceStore';
 import type { Assessment, NewAssessment, Span, Trace } from '../traceTypes';
 import { TraceKeys } from '../traceTypes';
-import { parseSpanJson, toSpan } from '../traceValues';
+import { parseSpanJson, toSpan } from '../spanValues';
 import type { CallOptions } from '../types';
 import { arrayField, isRecord } from '../values';
 import { readArtifactFile, throwIfAborted } from './artifactFiles';

@@ -3,7 +3,8 @@ import { type SpanSearchRow, needsSpans, searchTraceInfos } from '../traceSearch
 import { MAX_TRACES_PER_PAGE, type TraceStore } from '../traceStore';
 import type { Assessment, Span, Trace, TraceInfo, TraceQuery } from '../traceTypes';
 import { TraceKeys } from '../traceTypes';
-import { parseSpanJson, toSourceType, toSpan, toTraceState } from '../traceValues';
+import { toSourceType, toTraceState } from '../traceValues';
+import { parseSpanJson, toSpan } from '../spanValues';
 import type { CallOptions, Page } from '../types';
 import { checkMaxResults, createPageToken, parsePageToken } from './paging';
 import { ReadOnlyAssessments, spansFromTraceData, traceAttachment, traceDataFile, withPartialFlag } from './localTraces';

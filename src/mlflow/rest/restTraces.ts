@@ -3,7 +3,8 @@ import { parseJsonBody } from '../http';
 import type { HttpClient } from '../http';
 import { type AssessmentUpdate, MAX_TRACES_PER_PAGE, type TraceStore } from '../traceStore';
 import type { Assessment, NewAssessment, Trace, TraceInfo, TraceQuery } from '../traceTypes';
-import { assessmentBody, parseJsonLossless, parseSpanJson, quoteBigIntegers, roundedIntegerCount, toAssessment, toSpan, toTraceInfo } from '../traceValues';
+import { assessmentBody, toAssessment, toTraceInfo } from '../traceValues';
+import { loadSpanValues } from '../lazySpanValues';
 import type { Capabilities, CallOptions, Page } from '../types';
 import { arrayField, isRecord, parsePageToken } from '../values';
 import { obj } from './mapping';
@@ -70,7 +71,7 @@ export class RestTraceStore implements TraceStore {
     const text = await this.http.text({ method: 'GET', path: `${API3}/traces/get`, query, signal: options?.signal });
     const decode = (exact: boolean): Trace => {
       const trace = obj(obj(parseSpanDocument(text, `traces/get ${traceId}`, (doc) => (isRecord(doc) && isRecord(doc.trace) ? doc.trace.spans : undefined), exact)).trace);
-      return { info: toTraceInfo(trace.trace_info), spans: arrayField(trace, 'spans').map((s) => toSpan(s, traceId)) };
+      return { info: toTraceInfo(trace.trace_info), spans: arrayField(trace, 'spans').map((s) => loadSpanValues().toSpan(s, traceId)) };
     };
     return decodeExactly(decode);
   }
@@ -81,7 +82,7 @@ export class RestTraceStore implements TraceStore {
       this.getTraceInfo(traceId, options),
       this.http.text({ method: 'GET', path: TRACE_ARTIFACT, query: { request_id: traceId }, signal: options?.signal }),
     ]);
-    const spans = decodeExactly((exact) => arrayField(parseSpanDocument(text, `the trace data of ${traceId}`, (doc) => (isRecord(doc) ? doc.spans : undefined), exact), 'spans').map((s) => toSpan(s, traceId)));
+    const spans = decodeExactly((exact) => arrayField(parseSpanDocument(text, `the trace data of ${traceId}`, (doc) => (isRecord(doc) ? doc.spans : undefined), exact), 'spans').map((s) => loadSpanValues().toSpan(s, traceId)));
     return { info, spans };
   }
 
@@ -133,6 +134,7 @@ export class RestTraceStore implements TraceStore {
  * JSON.parse rounded; when it met one, `decode(true)`: from the lossless parse.
  */
 function decodeExactly<T>(decode: (exact: boolean) => T): T {
+  const { roundedIntegerCount } = loadSpanValues();
   const before = roundedIntegerCount();
   const decoded = decode(false);
   return roundedIntegerCount() === before ? decoded : decode(true);
@@ -142,10 +144,11 @@ function decodeExactly<T>(decode: (exact: boolean) => T): T {
 function parseSpanDocument(text: string, what: string, spansOf: (doc: unknown) => unknown, exact: boolean): unknown {
   try {
     if (text.trim() === '') return {};
-    return exact ? parseJsonLossless(text) : parseSpanJson(text, spansOf, { attributeListsCheckedByDecoder: true });
+    const spans = loadSpanValues();
+    return exact ? spans.parseJsonLossless(text) : spans.parseSpanJson(text, spansOf, { attributeListsCheckedByDecoder: true });
   } catch {
     // Same diagnosis as every other answer (HTML login page, truncated body).
-    const parsed = parseJsonBody(Buffer.from(quoteBigIntegers(text), 'utf8'), '', what);
+    const parsed = parseJsonBody(Buffer.from(loadSpanValues().quoteBigIntegers(text), 'utf8'), '', what);
     if (!isRecord(parsed)) throw new MlflowError(`${what}: unexpected answer`, 'BAD_RESPONSE');
     return parsed;
   }
