@@ -16,7 +16,6 @@
  *
  *   node --expose-gc --import tsx bench/traces.ts        (bench/run.mjs runs it so)
  */
-import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
@@ -31,6 +30,7 @@ import { RestTraceStore } from '../src/mlflow/rest/restTraces';
 import type { TraceStore } from '../src/mlflow/traceStore';
 import type { TraceHostMessage } from '../src/traces/core/protocol';
 import { TraceSession } from '../src/traces/core/traceSession';
+import { captureResponseText } from '../test/support/captureText';
 import { bytes, compare, loadNote, ms, overhead, reportFigure, table, type Samples } from './support/measure';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -40,26 +40,9 @@ const EXPERIMENT = '8';
 
 /** The `response` of a capture as the server's text, big integers exactly as written. */
 function responseText(name: string): string {
-  const file = readFileSync(path.join(CAPTURES, `${name}.json`), 'utf8');
-  const start = file.indexOf('"response":');
-  const parsed = JSON.parse(file) as { response: unknown };
-  // The capture file holds the server's JSON inline: cut it out as text so nothing is re-serialised.
-  const tail = file.slice(start + '"response":'.length);
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < tail.length; i++) {
-    const c = tail[i];
-    if (inString) {
-      if (c === '\\') i++;
-      else if (c === '"') inString = false;
-    } else if (c === '"') inString = true;
-    else if (c === '{' || c === '[') depth++;
-    else if (c === '}' || c === ']') {
-      depth--;
-      if (depth === 0) return tail.slice(0, i + 1).trim();
-    }
-  }
-  return JSON.stringify(parsed.response);
+  const text = captureResponseText(path.join(CAPTURES, `${name}.json`));
+  if (text === undefined) throw new Error(`capture ${name} has no JSON response`);
+  return text;
 }
 
 const GENAI_DB = path.join(ROOT, 'test/fixtures/mlflow-3.x/genai-store/mlflow.db');

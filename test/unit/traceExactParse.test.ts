@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { HttpClient } from '../../src/mlflow/http';
 import { RestTraceStore } from '../../src/mlflow/rest/restTraces';
 import { parseJsonLossless, parseSpanJson, roundedIntegerCount, toSpan } from '../../src/mlflow/spanValues';
 import { spanRows } from '../../src/traces/core/traceView';
+import { captureResponseText } from '../support/captureText';
 import { startLoopbackServer } from '../support/replayServer';
 
 /**
@@ -15,27 +16,7 @@ import { startLoopbackServer } from '../support/replayServer';
 
 const CAPTURES = path.resolve(__dirname, '../fixtures/mlflow-3.x/genai-captures');
 
-/** The `response` of a capture as the server wrote it (big integers as digits, not re-serialised). */
-function responseText(file: string): string | undefined {
-  const text = readFileSync(path.join(CAPTURES, file), 'utf8');
-  const start = text.indexOf('"response":');
-  if (start < 0) return undefined;
-  let depth = 0;
-  let inString = false;
-  for (let i = start + '"response":'.length; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      if (c === '\\') i++;
-      else if (c === '"') inString = false;
-    } else if (c === '"') inString = true;
-    else if (c === '{' || c === '[') depth++;
-    else if (c === '}' || c === ']') {
-      depth--;
-      if (depth === 0) return text.slice(start + '"response":'.length, i + 1).trim();
-    }
-  }
-  return undefined;
-}
+const responseText = (file: string): string | undefined => captureResponseText(path.join(CAPTURES, file));
 
 const restSpans = (doc: unknown): unknown => (doc as { trace?: { spans?: unknown } }).trace?.spans;
 const wrap = (spans: unknown[]): string => JSON.stringify({ trace: { trace_info: { trace_id: 'tr-1' }, spans } });
