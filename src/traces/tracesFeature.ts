@@ -329,8 +329,8 @@ export class TracesFeature implements vscode.Disposable {
     if (traceId) this.openTrace(traceId);
   }
 
+  /** The open panels reload on their own (each listens to the store), so a switch reads each trace once. */
   private async onConnectionChanged(): Promise<void> {
-    for (const panel of this.panels.values()) void panel.session.load();
     this.model.focusExperimentId = undefined;
     this.model.reset();
     let available = false;
