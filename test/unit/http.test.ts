@@ -365,6 +365,28 @@ describe('HttpClient', () => {
       assert.match(error.message, /HTML page \(Sign in\)/);
     });
 
+    it('reads a body of declared length that comes in several writes whole, and its multi-byte characters', async () => {
+      const text = JSON.stringify({ name: 'é'.repeat(40_000), tail: '✓' });
+      script = (_req, res) => {
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+        const bytes = Buffer.from(text);
+        // Split inside a two-byte character, across several socket reads.
+        res.write(bytes.subarray(0, 33_333));
+        setImmediate(() => res.end(bytes.subarray(33_333)));
+      };
+      assert.deepEqual(await client().json({ method: 'GET', path: '/api/2.0/mlflow/x' }), JSON.parse(text));
+    });
+
+    it('fails a body that stops short of its declared length instead of answering part of it', async () => {
+      const text = JSON.stringify({ runs: [{ info: { run_id: 'r'.repeat(8_000) } }] });
+      const error = await failure((_req, res) => {
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+        res.write(text.slice(0, 5_000));
+        setImmediate(() => res.destroy());
+      });
+      assert.notEqual(error.errorCode, 'BAD_RESPONSE', `a cut answer is a connection failure, not a bad JSON answer: ${error.message}`);
+    });
+
     it('refuses bodies over the cap, declared or streamed', async () => {
       const declared = await failure(answer(200, { blob: 'x'.repeat(4096) }), { maxBodyBytes: 1024 });
       assert.equal(declared.errorCode, 'BAD_RESPONSE');
