@@ -78,7 +78,7 @@ describe('Runs beside the code: a training script and its runs (packaged extensi
 
   it('opens the Runs view filtered to the runs of train.py from the CodeLens', async () => {
     const { page } = workbench;
-    await page.mouse.move(1300, 840);
+    await page.mouse.move(24, 620);
     await page.keyboard.press('Escape');
     await page.locator('.codelens-decoration a', { hasText: /^MLflow: / }).click();
     await page.locator('.part.sidebar .pane-header', { hasText: "filter: tags.`mlflow.source.name` = 'train.py'" }).waitFor();

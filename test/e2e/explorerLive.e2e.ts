@@ -44,7 +44,7 @@ describe('Runs view: live runs, the filter box and untrusted names (packaged ext
   async function hoverTitle(item: Locator): Promise<string> {
     const tooltip = page().locator('.monaco-hover, .workbench-hover').filter({ visible: true }).first();
     // A tooltip left open by an earlier click would cover the row.
-    await page().mouse.move(1300, 840);
+    await page().mouse.move(24, 620);
     await tooltip.waitFor({ state: 'detached' });
     for (let attempt = 1; ; attempt++) {
       await item.hover();
@@ -53,12 +53,12 @@ describe('Runs view: live runs, the filter box and untrusted names (packaged ext
         break;
       } catch (error) {
         if (attempt >= 3) throw error;
-        await page().mouse.move(1300, 840);
+        await page().mouse.move(24, 620);
       }
     }
     // Markdown hovers keep spaces as no-break spaces.
     const title = ((await tooltip.locator('strong').first().textContent()) ?? '').replace(/\u00a0/g, ' ');
-    await page().mouse.move(1300, 840);
+    await page().mouse.move(24, 620);
     await tooltip.waitFor({ state: 'hidden' });
     return title;
   }
@@ -88,7 +88,7 @@ describe('Runs view: live runs, the filter box and untrusted names (packaged ext
   it('follows a running run to its end and shows a run started meanwhile, without Refresh', async () => {
     const wine = row('wine-regression', 1);
     await setExpanded(wine, true);
-    await page().mouse.move(1300, 840);
+    await page().mouse.move(24, 620);
     const running = row('running-run', 2);
     await running.locator('.codicon-sync').waitFor();
     const runningId = await runIdByName(dbFile, 'running-run');

@@ -156,7 +156,7 @@ describe('Hostile data in the real workbench: shown as text, never run (packaged
         break;
       } catch (error) {
         if (attempt >= 3) throw error;
-        await page().mouse.move(1300, 840);
+        await page().mouse.move(24, 620);
       }
     }
     // Markdown tooltips keep runs of spaces as no-break spaces.
@@ -166,7 +166,7 @@ describe('Hostile data in the real workbench: shown as text, never run (packaged
       const shown = ((await tooltip.locator('strong').first().textContent()) ?? '').replace(/\u00a0/g, ' ');
       assert.strictEqual(shown, title, 'the tooltip names the item exactly');
     }
-    await page().mouse.move(1300, 840);
+    await page().mouse.move(24, 620);
     await tooltip.waitFor({ state: 'hidden' });
   }
 
