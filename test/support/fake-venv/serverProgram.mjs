@@ -11,9 +11,10 @@ const stubborn = process.env.FAKE_MLFLOW_STUBBORN === '1';
 // The parent is gone once this process was handed to another (process.ppid is read afresh each time) or
 // the probe fails. The first alone covers a parent that died but stays an unreaped zombie, which still
 // answers kill(pid, 0): in a container whose init does not reap, masters and workers outlived the tests.
+// A process whose parent died before it started is already init's (pid 1): that counts as gone too.
 const parent = process.ppid;
 const watchParent = () => {
-  if (process.ppid !== parent) process.exit(0);
+  if (process.ppid !== parent || parent === 1) process.exit(0);
   try {
     process.kill(parent, 0);
   } catch {
