@@ -8,6 +8,7 @@ import { listSessionTraces, mergeSessionTraces, SESSION_PAGE_SIZE, type SessionM
 import { turnHeaders, turnOf } from './sessionTurns';
 import { unhandledMessage } from '../../vscode/unhandledMessage';
 import type { SessionPanelState } from './panelState';
+import { parseCopyMessage } from './copyMessage';
 
 export interface SessionConversationHost {
   post(message: SessionHostMessage): void;
@@ -277,7 +278,7 @@ export function parseSessionMessage(raw: unknown): SessionWebviewMessage | undef
     case 'openTrace':
       return typeof m.traceId === 'string' ? { type: 'openTrace', traceId: m.traceId } : undefined;
     case 'copy':
-      return typeof m.text === 'string' && m.text.length <= 10_000_000 ? { type: 'copy', text: m.text } : undefined;
+      return parseCopyMessage(m);
     default:
       return undefined;
   }

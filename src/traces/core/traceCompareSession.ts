@@ -5,6 +5,7 @@ import type { TraceCompareHostMessage, TraceCompareRenderSummary, TraceCompareVi
 import { describeMlflowError } from './errorText';
 import { buildCompareView } from './traceCompare';
 import { unhandledMessage } from '../../vscode/unhandledMessage';
+import { parseCopyMessage } from './copyMessage';
 
 export interface TraceCompareHost {
   post(message: TraceCompareHostMessage): void;
@@ -93,7 +94,7 @@ export function parseCompareMessage(raw: unknown): TraceCompareWebviewMessage | 
     case 'openTrace':
       return typeof m.traceId === 'string' ? { type: 'openTrace', traceId: m.traceId } : undefined;
     case 'copy':
-      return typeof m.text === 'string' && m.text.length <= 10_000_000 ? { type: 'copy', text: m.text } : undefined;
+      return parseCopyMessage(m);
     default:
       return undefined;
   }

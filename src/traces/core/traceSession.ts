@@ -7,6 +7,7 @@ import type { AssessmentDraft, AssessmentEdit, AttachmentRef, SpanDetail, TraceH
 import { type SourceQuery, sourceQuery } from './spanSource';
 import { buildTraceView, parseAssessmentValue, parseDraft, spanDetail } from './traceView';
 import { unhandledMessage } from '../../vscode/unhandledMessage';
+import { parseCopyMessage } from './copyMessage';
 
 export interface TraceSessionHost {
   post(message: TraceHostMessage): void;
@@ -253,7 +254,7 @@ export function parseTraceMessage(raw: unknown): TraceWebviewMessage | undefined
     case 'selectSpan':
       return Number.isInteger(raw.index) && (raw.index as number) >= 0 ? { type: 'selectSpan', index: raw.index as number } : undefined;
     case 'copy':
-      return typeof raw.text === 'string' && raw.text.length <= 10_000_000 ? { type: 'copy', text: raw.text } : undefined;
+      return parseCopyMessage(raw);
     case 'deleteAssessment':
       return typeof raw.assessmentId === 'string' ? { type: 'deleteAssessment', assessmentId: raw.assessmentId } : undefined;
     case 'editAssessment':
