@@ -213,7 +213,7 @@ function hasUnsafeInteger(doc: unknown, skip?: ReadonlySet<unknown>): boolean {
 }
 
 /** A nanosecond time (number, numeric string or bigint) as a decimal string; undefined when absent. */
-export function nanosText(value: unknown): string | undefined {
+function nanosText(value: unknown): string | undefined {
   if (typeof value === 'string' && isIntegerText(value)) {
     const digits = value.charCodeAt(0) === 45 ? 1 : 0;
     return value.charCodeAt(digits) === 48 && value.length > digits + 1 ? value.replace(/^(-?)0+(?=\d)/, '$1') : value;
@@ -237,7 +237,7 @@ function isIntegerText(text: string): boolean {
 // ---- ids ----
 
 /** `HhMBAJpO5aqaDNRq6LU0Sg==` → `1e13…4a` (span objects carry ids as base64 of the raw bytes). */
-export function base64IdToHex(value: unknown): string | undefined {
+function base64IdToHex(value: unknown): string | undefined {
   if (typeof value !== 'string' || value === '') return undefined;
   if ((value.length === 16 || value.length === 32) && /^[0-9a-f]+$/.test(value)) return value;
   return base64ToHex(value) ?? Buffer.from(value, 'base64').toString('hex');
@@ -284,7 +284,7 @@ function base64ToHex(value: string): string | undefined {
 /** The trace id of one span document; the spans of a trace share it, so the last answer is kept. */
 let lastSpanTraceId: { raw: string; id: string | undefined } | undefined;
 
-export function traceIdFromSpanTraceId(value: unknown): string | undefined {
+function traceIdFromSpanTraceId(value: unknown): string | undefined {
   if (typeof value === 'string' && lastSpanTraceId?.raw === value) return lastSpanTraceId.id;
   const hex = base64IdToHex(value);
   const id = hex ? `tr-${hex}` : undefined;
@@ -298,7 +298,7 @@ export function traceIdFromSpanTraceId(value: unknown): string | undefined {
  * An OTel AnyValue (`{string_value}`, `{int_value}`, `{kvlist_value:{values:[{key,value}]}}`, …) as
  * a plain value. JSON null is written as `{}`.
  */
-export function decodeAnyValue(value: unknown): unknown {
+function decodeAnyValue(value: unknown): unknown {
   if (!isRecord(value)) return null;
   if ('string_value' in value) return value.string_value;
   if ('bool_value' in value) return value.bool_value;
@@ -321,7 +321,7 @@ export function decodeAnyValue(value: unknown): unknown {
 }
 
 /** `[{key, value: AnyValue}]` → a record. */
-export function decodeKeyValues(list: unknown): Record<string, unknown> {
+function decodeKeyValues(list: unknown): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (!Array.isArray(list)) return out;
   for (const entry of list) {
@@ -330,17 +330,7 @@ export function decodeKeyValues(list: unknown): Record<string, unknown> {
   return out;
 }
 
-/**
- * MLflow's span-dict attributes (`traces.json`, the SQL store's `spans.content`): each value is a
- * JSON-encoded string. A value that is not valid JSON is kept as the raw string.
- */
-export function decodeJsonAttributes(attributes: unknown): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (!isRecord(attributes)) return out;
-  for (const key of Object.keys(attributes)) out[key] = decodeJsonAttribute(attributes[key]);
-  return out;
-}
-
+/** One span-dict attribute value (a JSON-encoded string); a value that is not valid JSON is kept as the raw string. */
 function decodeJsonAttribute(raw: unknown): unknown {
   if (typeof raw !== 'string') return raw;
   try {
