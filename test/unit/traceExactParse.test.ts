@@ -87,13 +87,6 @@ describe('exact span documents (parseSpanJson)', () => {
   it('does not overflow the stack on a deeply nested document', () => {
     const depth = 20_000;
     const text = `{"trace":{"spans":[{"start_time_unix_nano":1796550038304034496,"x":${'['.repeat(depth)}1${']'.repeat(depth)}}]}}`;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      return; // this engine's JSON.parse refuses it first: nothing to check
-    }
-    assert.ok(parsed);
     assert.equal((restSpans(parseSpanJson(text, restSpans)) as Record<string, unknown>[])[0]!.start_time_unix_nano, '1796550038304034496');
   });
 
