@@ -1,4 +1,8 @@
 import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { Trace } from '../../src/mlflow/traceTypes';
+import { parseJsonLossless, toSpan } from '../../src/mlflow/spanValues';
+import { toTraceInfo } from '../../src/mlflow/traceValues';
 
 /**
  * The `response` of a capture file as the server wrote it: its JSON text cut out of the capture, not
@@ -25,4 +29,13 @@ export function captureResponseText(file: string): string | undefined {
     }
   }
   return undefined;
+}
+
+const GENAI_CAPTURES = path.resolve(__dirname, '../fixtures/mlflow-3.x/genai-captures');
+
+/** A trace from a GenAI capture of traces/get (`name` without `.json`), decoded as the stores decode it. */
+export function capturedTrace(name: string): Trace {
+  const response = (parseJsonLossless(readFileSync(path.join(GENAI_CAPTURES, `${name}.json`), 'utf8')) as { response: { trace: { trace_info: unknown; spans: unknown[] } } }).response.trace;
+  const info = toTraceInfo(response.trace_info);
+  return { info, spans: response.spans.map((s) => toSpan(s, info.traceId)) };
 }

@@ -1,23 +1,12 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import type { TraceCompareHostMessage } from '../../src/traces/core/compareProtocol';
 import { TEXT_LIMIT, buildCompareView, compareSpanTrees } from '../../src/traces/core/traceCompare';
 import { TraceCompareSession, parseCompareMessage } from '../../src/traces/core/traceCompareSession';
 import type { Trace } from '../../src/mlflow/traceTypes';
-import { toTraceInfo } from '../../src/mlflow/traceValues';
-import { parseJsonLossless, toSpan } from '../../src/mlflow/spanValues';
 import { useReplayStore } from '../support/replayServer';
+import { capturedTrace as trace } from '../support/captureText';
 
 /** Compare Traces: two real traces' span trees merged by path, differences per row, the session. */
-
-const CAPTURES = path.resolve(__dirname, '../fixtures/mlflow-3.x/genai-captures');
-
-function trace(name: string): Trace {
-  const response = (parseJsonLossless(readFileSync(path.join(CAPTURES, `${name}.json`), 'utf8')) as { response: { trace: { trace_info: unknown; spans: unknown[] } } }).response.trace;
-  const info = toTraceInfo(response.trace_info);
-  return { info, spans: response.spans.map((s) => toSpan(s, info.traceId)) };
-}
 
 describe('Compare Traces core', () => {
   const { replay, store } = useReplayStore('mlflow-3.x-genai');

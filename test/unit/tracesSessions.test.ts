@@ -1,17 +1,15 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { SqliteStore } from '../../src/mlflow/local/sqliteStore';
 import type { TraceStore } from '../../src/mlflow/traceStore';
-import type { Trace, TraceInfo } from '../../src/mlflow/traceTypes';
-import { toTraceInfo } from '../../src/mlflow/traceValues';
-import { parseJsonLossless, toSpan } from '../../src/mlflow/spanValues';
+import type { TraceInfo } from '../../src/mlflow/traceTypes';
 import { SessionConversation, parseSessionMessage } from '../../src/traces/core/sessionConversation';
 import type { SessionHostMessage, TurnContent } from '../../src/traces/core/sessionProtocol';
 import { listSessionTraces, mergeSessionTraces, SESSION_PAGE_SIZE } from '../../src/traces/core/sessionTraces';
 import { newMessages, requestTurn, responseTurn, turnHeaders, turnOf } from '../../src/traces/core/sessionTurns';
 import { useReplayStore } from '../support/replayServer';
 import { SQLITE_ENGINE } from '../support/sqliteEngine';
+import { capturedTrace } from '../support/captureText';
 
 /**
  * Sessions as a conversation, the pure parts: a trace's request and response as a user and an assistant
@@ -20,16 +18,9 @@ import { SQLITE_ENGINE } from '../support/sqliteEngine';
  */
 
 const SET = 'mlflow-3.x-genai';
-const CAPTURES = path.resolve(__dirname, '../fixtures/mlflow-3.x/genai-captures');
 const GENAI_DB = path.resolve(__dirname, '../fixtures/mlflow-3.x/genai-store/mlflow.db');
 /** sess-alice-001 in genai-app (experiment 8), oldest first: "What is MLflow?", "How does MLflow tracing work?", "Can I version a prompt?". */
 const ALICE = ['tr-1e1301009a4ee5aa9a0cd46ae8b5344a', 'tr-575f671b1a79a4f3fcdabbb264334530', 'tr-9e528e76c7338b32c13b0a4e4bee0d61'];
-
-function capturedTrace(name: string): Trace {
-  const response = (parseJsonLossless(readFileSync(path.join(CAPTURES, `${name}.json`), 'utf8')) as { response: { trace: { trace_info: unknown; spans: unknown[] } } }).response.trace;
-  const info = toTraceInfo(response.trace_info);
-  return { info, spans: response.spans.map((s) => toSpan(s, info.traceId)) };
-}
 
 function texts(content: TurnContent): string[] {
   return content.kind === 'chat' ? content.messages.map((m) => `${m.role}: ${m.content}`) : [];

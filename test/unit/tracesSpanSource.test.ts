@@ -1,20 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
-import type { Trace } from '../../src/mlflow/traceTypes';
-import { toTraceInfo } from '../../src/mlflow/traceValues';
-import { parseJsonLossless, toSpan } from '../../src/mlflow/spanValues';
 import { baseName, findDefinition, noFunctionReason, notFoundReason, sourceQuery } from '../../src/traces/core/spanSource';
+import { capturedTrace as trace } from '../support/captureText';
 
 /** Open Source's pure part: what a real trace records about its code, and finding a definition in text. */
-
-const CAPTURES = path.resolve(__dirname, '../fixtures/mlflow-3.x/genai-captures');
-
-function trace(name: string): Trace {
-  const response = (parseJsonLossless(readFileSync(path.join(CAPTURES, `${name}.json`), 'utf8')) as { response: { trace: { trace_info: unknown; spans: unknown[] } } }).response.trace;
-  const info = toTraceInfo(response.trace_info);
-  return { info, spans: response.spans.map((s) => toSpan(s, info.traceId)) };
-}
 
 describe('Open Source on a span', () => {
   it('takes the function from mlflow.spanFunctionName and the file from the trace’s mlflow.source.name', () => {

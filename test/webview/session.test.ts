@@ -1,23 +1,12 @@
 import * as assert from 'node:assert';
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import type { Trace } from '../../src/mlflow/traceTypes';
-import { toTraceInfo } from '../../src/mlflow/traceValues';
-import { parseJsonLossless, toSpan } from '../../src/mlflow/spanValues';
 import type { SessionHostMessage, SessionRenderSummary, SessionWebviewMessage } from '../../src/traces/core/sessionProtocol';
 import { turnHeaders, turnOf } from '../../src/traces/core/sessionTurns';
 import { unnamedControls } from './accessibility';
 import { pageSuite, postedBy, type WebviewPage } from './harness';
+import { capturedTrace as trace } from '../support/captureText';
 
 /** The session conversation page with real traces (GenAI captures shaped by the real core), its real CSP. */
-
-const CAPTURES = path.resolve(__dirname, '../fixtures/mlflow-3.x/genai-captures');
-
-function trace(name: string): Trace {
-  const response = (parseJsonLossless(readFileSync(path.join(CAPTURES, `${name}.json`), 'utf8')) as { response: { trace: { trace_info: unknown; spans: unknown[] } } }).response.trace;
-  const info = toTraceInfo(response.trace_info);
-  return { info, spans: response.spans.map((s) => toSpan(s, info.traceId)) };
-}
 
 const posted = postedBy<SessionWebviewMessage>();
 const rendered = (test: (s: SessionRenderSummary) => boolean) => posted('rendered', (m) => test(m.summary));

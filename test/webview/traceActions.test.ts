@@ -1,26 +1,15 @@
 import * as assert from 'node:assert';
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import type { Trace } from '../../src/mlflow/traceTypes';
-import { toTraceInfo } from '../../src/mlflow/traceValues';
-import { parseJsonLossless, toSpan } from '../../src/mlflow/spanValues';
 import type { TraceHostMessage, TraceRenderSummary, TraceWebviewMessage } from '../../src/traces/core/protocol';
 import { buildTraceView, spanDetail } from '../../src/traces/core/traceView';
 import { pageSuite, postedBy, type WebviewPage } from './harness';
+import { capturedTrace as trace } from '../support/captureText';
 
 /**
  * The trace panel's action controls a user clicks, each checked by the message the page posts to the
  * host (what the host then acts on): Delete on an assessment, an attachment's button, Open Source; and
  * the cost MLflow recorded, as the user reads it. Real traces from the GenAI captures.
  */
-
-const CAPTURES = path.resolve(__dirname, '../fixtures/mlflow-3.x/genai-captures');
-
-function trace(name: string): Trace {
-  const response = (parseJsonLossless(readFileSync(path.join(CAPTURES, `${name}.json`), 'utf8')) as { response: { trace: { trace_info: unknown; spans: unknown[] } } }).response.trace;
-  const info = toTraceInfo(response.trace_info);
-  return { info, spans: response.spans.map((s) => toSpan(s, info.traceId)) };
-}
 
 const posted = postedBy<TraceWebviewMessage>();
 const rendered = (test: (s: TraceRenderSummary) => boolean) => posted('rendered', (m) => test(m.summary));
